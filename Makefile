@@ -1,0 +1,62 @@
+# Vigilo — developer and CI entry points. `make test` is THE test command.
+
+GO        ?= go
+GOPATH    := $(shell $(GO) env GOPATH)
+# Tools that `make tools` installs live here; tests look for them here too.
+export PATH := $(GOPATH)/bin:$(PATH)
+
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+
+# Extra flags for `go test`, e.g. make test TESTFLAGS='-count=1 -run TestX'.
+TESTFLAGS ?=
+# Two packages at a time: the machines have two cores, and UI tests each run
+# a Chromium.
+TESTPKGS  ?= ./...
+
+MAILPIT_VERSION ?= v1.33.1
+POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+export VIGILO_DATA_DIR ?= ./data
+
+.PHONY: run build test test-postgres bench tools screenshots clean
+
+## run: start Vigilo on SQLite in $(VIGILO_DATA_DIR) (default ./data)
+run:
+	$(GO) run ./cmd/vigilo serve
+
+## build: build bin/vigilo with the version from git describe
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo ./cmd/vigilo
+
+## test: vet and run every test. Tests that need mailpit, ffmpeg or chromium
+## skip when the tool is missing (and fail when CI=true); PostgreSQL tests run
+## only when VIGILO_TEST_POSTGRES is set (see test-postgres).
+test:
+	$(GO) vet $(TESTPKGS)
+	$(GO) test -p 2 -timeout 30m $(TESTFLAGS) $(TESTPKGS)
+
+## test-postgres: `make test` with the PostgreSQL tests on the local server
+## ($(POSTGRES_DSN)); each test gets a fresh database that it drops after.
+test-postgres:
+	VIGILO_TEST_POSTGRES='$(POSTGRES_DSN)' $(MAKE) test
+
+## bench: run the benchmarks once, briefly, one package at a time
+bench:
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime 200ms $(TESTPKGS)
+
+## tools: install mailpit (the SMTP server with an HTTP API the mail tests use);
+## ffmpeg and chromium come from the OS: apt-get install ffmpeg chromium
+tools:
+	$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+## screenshots: copy the UI tests' screenshots (artifacts/screenshots, ignored
+## by git) to docs/screenshots, the README gallery that is committed
+screenshots:
+	@ls artifacts/screenshots/*.png >/dev/null 2>&1 || { echo "no screenshots in artifacts/screenshots: run make test first (needs chromium)"; exit 1; }
+	mkdir -p docs/screenshots
+	cp artifacts/screenshots/*.png docs/screenshots/
+
+## clean: remove build output and test artifacts (never ./data)
+clean:
+	rm -rf bin artifacts
