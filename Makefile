@@ -17,13 +17,11 @@ TESTPKGS  ?= ./...
 MAILPIT_VERSION ?= v1.33.1
 POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-export VIGILO_DATA_DIR ?= ./data
-
 .PHONY: run build test test-postgres bench tools screenshots clean
 
-## run: start Vigilo on SQLite in $(VIGILO_DATA_DIR) (default ./data)
+## run: start Vigilo on SQLite in $VIGILO_DATA_DIR (default ./data)
 run:
-	$(GO) run ./cmd/vigilo serve
+	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" $(GO) run ./cmd/vigilo serve
 
 ## build: build bin/vigilo with the version from git describe
 build:
