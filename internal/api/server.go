@@ -1,0 +1,94 @@
+// Package api is the REST API v1 (DESIGN.md §3): JSON over HTTP under
+// /api/v1, described by the OpenAPI document built from the same route table
+// that registers the handlers, so the two cannot drift apart.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/httpx"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Server serves the API.
+type Server struct {
+	App *app.App
+	Log *slog.Logger
+}
+
+// HandlerFunc is an API handler: it returns an error instead of writing one,
+// so every failure goes through the same error table.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one API operation: method, path, documentation and handler.
+type Route struct {
+	Method   string
+	Path     string // relative to /api/v1, with {name} wildcards
+	Summary  string
+	Tag      string
+	Public   bool // no authentication needed
+	Request  any  // a value of the request body type, for the schema
+	Response any  // a value of the response body type, for the schema
+	Query    []Param
+	Handler  func(s *Server) HandlerFunc
+}
+
+// Param documents a query parameter.
+type Param struct{ Name, Type, Description string }
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Register adds every route to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range Routes() {
+		h := rt.Handler(s)
+		pattern := rt.Method + " " + Prefix + rt.Path
+		if rt.Public {
+			mux.Handle(pattern, s.wrap(h))
+		} else {
+			mux.Handle(pattern, s.wrap(s.authed(h)))
+		}
+	}
+	mux.Handle("GET "+Prefix+"/openapi.json", s.wrap(s.openAPI))
+	// Anything else under /api/ is an API 404 in the API's error format.
+	mux.Handle(Prefix+"/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return &errs.Error{Kind: errs.NotFound, Code: "route_not_found", Message: "no such API route: " + r.Method + " " + r.URL.Path}
+	}))
+}
+
+func (s *Server) wrap(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(app.WithRemote(r.Context(), httpx.ClientIP(r)))
+		if err := h(w, r); err != nil {
+			httpx.WriteError(w, r, s.Log, err)
+		}
+	})
+}
+
+type actorKey struct{}
+
+// authed resolves the caller before the handler runs.
+func (s *Server) authed(h HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		token, _ := httpx.Token(r)
+		actor, err := s.App.Authenticate(r.Context(), token)
+		if err != nil {
+			return err
+		}
+		if err := s.App.CheckAPIAccess(r.Context(), actor); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+	}
+}
+
+// actor is the authenticated caller of the request.
+func actor(r *http.Request) tenancy.Actor {
+	a, _ := r.Context().Value(actorKey{}).(tenancy.Actor)
+	return a
+}

@@ -1,0 +1,69 @@
+// Package app holds Vigilo's use cases: each public method is one thing an
+// actor can do (create an account, sign in, confirm an e-mail). It applies the
+// domain rules of tenancy/identity, runs them in one store transaction,
+// writes the audit log, queues mail and publishes events. It speaks neither
+// HTTP nor SQL; the api and web packages are thin layers over it.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/store"
+)
+
+// Config is what the use cases need to know about the deployment.
+type Config struct {
+	BaseURL string // for links in mail, e.g. https://vms.example.com
+	Product string // brand name in mail and pages
+}
+
+// App is the set of use cases over one store.
+type App struct {
+	Store  *store.Store
+	Events *events.Bus
+	Log    *slog.Logger
+	Config Config
+	// MailKick wakes the mail worker after a request queued mail.
+	MailKick func()
+	// Now is the clock (tests move it).
+	Now func() time.Time
+}
+
+// New builds an App.
+func New(s *store.Store, bus *events.Bus, log *slog.Logger, cfg Config) *App {
+	if cfg.Product == "" {
+		cfg.Product = "Vigilo"
+	}
+	return &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now}
+}
+
+// tx runs fn in one transaction and, after it commits, publishes the events
+// fn collected and wakes the mail worker. Events never precede the commit, so
+// a subscriber never reacts to a change that was rolled back.
+func (a *App) tx(ctx context.Context, fn func(q store.Q, out *outbox) error) error {
+	var o outbox
+	if err := a.Store.InTx(ctx, func(q store.Q) error {
+		o = outbox{}
+		return fn(q, &o)
+	}); err != nil {
+		return err
+	}
+	for _, e := range o.events {
+		a.Events.Publish(e)
+	}
+	if o.mail {
+		a.MailKick()
+	}
+	return nil
+}
+
+// outbox collects what a transaction wants done after it commits.
+type outbox struct {
+	events []events.Event
+	mail   bool
+}
+
+func (o *outbox) publish(e events.Event) { o.events = append(o.events, e) }

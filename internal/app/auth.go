@@ -1,0 +1,346 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/identity"
+	"github.com/vigilo/vigilo/internal/mail"
+	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Session is what a successful sign-in returns.
+type Session struct {
+	Token     string // shown once; only its hash is stored
+	ExpiresAt time.Time
+	User      identity.User
+	Account   tenancy.Account
+}
+
+var errBadCredentials = errs.Unauthorizedf("invalid_credentials", "wrong e-mail or password")
+
+// Login checks credentials and opens a session usable as a Bearer token and as
+// the browser cookie.
+func (a *App) Login(ctx context.Context, email, password string) (Session, error) {
+	email = tenancy.NormalizeEmail(email)
+	f := errs.Fields{}
+	if email == "" {
+		f.Add("email", "is required")
+	}
+	if password == "" {
+		f.Add("password", "is required")
+	}
+	if err := f.Err(); err != nil {
+		return Session{}, err
+	}
+	r := a.Store.R()
+	u, err := r.UserByEmail(ctx, email)
+	if errs.KindOf(err) == errs.NotFound || (err == nil && u.PasswordHash == "") {
+		identity.BurnPasswordTime(password)
+		if err == nil && !u.Confirmed() {
+			return Session{}, errUnconfirmed
+		}
+		return Session{}, errBadCredentials
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	ok, err := identity.CheckPasswordHash(u.PasswordHash, password)
+	if err != nil {
+		return Session{}, errs.Wrap(err, "check password")
+	}
+	if !ok {
+		return Session{}, errBadCredentials
+	}
+	acct, err := r.Account(ctx, u.AccountID)
+	if err != nil {
+		return Session{}, err
+	}
+	// The order matters to the user: a wrong password is reported before
+	// anything about the account, so the states below leak nothing to guessers.
+	if err := a.usable(ctx, r, u, acct); err != nil {
+		return Session{}, err
+	}
+	plain, hash := identity.NewToken()
+	s := Session{Token: plain, ExpiresAt: a.Now().Add(identity.SessionTTL).UTC(), User: u, Account: acct}
+	err = a.tx(ctx, func(q store.Q, _ *outbox) error {
+		if _, err := q.InsertToken(ctx, u.ID, identity.PurposeSession, hash, "", s.ExpiresAt); err != nil {
+			return err
+		}
+		now := a.Now()
+		u.LastLoginAt = &now
+		return q.UpdateUser(ctx, &u)
+	})
+	s.User = u
+	return s, err
+}
+
+var errUnconfirmed = errs.Forbiddenf("email_unconfirmed", "confirm your e-mail address first: follow the link in the welcome e-mail, or ask for a new one")
+
+// usable is the per-request gate: user enabled and confirmed, every account
+// from the root down to the user's own enabled (R3, R6).
+func (a *App) usable(ctx context.Context, q store.Q, u identity.User, acct tenancy.Account) error {
+	if !u.Confirmed() {
+		return errUnconfirmed
+	}
+	if u.Status != identity.UserActive {
+		return errs.Forbiddenf("user_disabled", "this user has been disabled")
+	}
+	ok, err := q.ChainActive(ctx, acct.Ancestors())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.Forbiddenf("account_disabled", "this account has been disabled")
+	}
+	return nil
+}
+
+// Authenticate resolves a session or API token into an Actor. It runs on every
+// request, so a disabled account or user is refused on the very next request
+// with no cache to expire (R6).
+func (a *App) Authenticate(ctx context.Context, token string) (tenancy.Actor, error) {
+	if token == "" {
+		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "sign in first")
+	}
+	r := a.Store.R()
+	p, err := r.PrincipalByToken(ctx, identity.HashToken(token))
+	if errs.KindOf(err) == errs.NotFound {
+		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "the session has ended; sign in again")
+	}
+	if err != nil {
+		return tenancy.Actor{}, err
+	}
+	if a.Now().After(p.ExpiresAt) {
+		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "the session has expired; sign in again")
+	}
+	if err := a.usable(ctx, r, p.User, p.Account); err != nil {
+		return tenancy.Actor{}, err
+	}
+	return actorOf(p.User, p.Account, p.Role), nil
+}
+
+func actorOf(u identity.User, acct tenancy.Account, role identity.Role) tenancy.Actor {
+	return tenancy.Actor{
+		UserID: u.ID, Email: u.Email, AccountID: acct.ID, AccountPath: acct.Path, AccountType: acct.Type,
+		Owner: u.Owner, Admin: u.Owner || role.Portal == identity.AdminPortal,
+	}
+}
+
+// Logout revokes the session or token.
+func (a *App) Logout(ctx context.Context, token string) error {
+	return a.Store.W().RevokeTokenByHash(ctx, identity.HashToken(token))
+}
+
+// Confirm spends a confirmation token (R3). When the user was created
+// without a password, one must be given now.
+func (a *App) Confirm(ctx context.Context, token, password string) (identity.User, error) {
+	var u identity.User
+	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
+		t, err := a.spendToken(ctx, q, identity.PurposeConfirm, token)
+		if err != nil {
+			return err
+		}
+		u, err = q.User(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		if u.PasswordHash == "" || password != "" {
+			f := errs.Fields{}
+			if password == "" {
+				f.Add("password", "is required: choose a password for your first sign-in")
+			} else {
+				identity.CheckPassword(f, "password", password)
+			}
+			if err := f.Err(); err != nil {
+				return err
+			}
+			if u.PasswordHash, err = identity.HashPassword(password); err != nil {
+				return errs.Wrap(err, "hash password")
+			}
+		}
+		now := a.Now().UTC()
+		u.EmailConfirmedAt = &now
+		if err := q.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		acct, err := q.Account(ctx, u.AccountID)
+		if err != nil {
+			return err
+		}
+		return a.audit(ctx, q, tenancy.Actor{UserID: u.ID, Email: u.Email, AccountID: acct.ID}, acct, "user.confirmed", map[string]any{"user_id": u.ID})
+	})
+	return u, err
+}
+
+// spendToken validates and uses a single-use token.
+func (a *App) spendToken(ctx context.Context, q store.Q, purpose, token string) (store.OneTimeToken, error) {
+	bad := errs.Field("token", "this link is invalid or has already been used")
+	if strings.TrimSpace(token) == "" {
+		return store.OneTimeToken{}, errs.Field("token", "is required")
+	}
+	t, err := q.TokenByHash(ctx, purpose, identity.HashToken(token))
+	if errs.KindOf(err) == errs.NotFound {
+		return t, bad
+	}
+	if err != nil {
+		return t, err
+	}
+	if t.UsedAt != nil {
+		return t, bad
+	}
+	if a.Now().After(t.ExpiresAt) {
+		return t, errs.Field("token", "this link has expired; ask for a new one")
+	}
+	ok, err := q.UseToken(ctx, t.ID)
+	if err != nil {
+		return t, err
+	}
+	if !ok {
+		return t, bad
+	}
+	return t, nil
+}
+
+// ResendConfirmation sends a fresh welcome link and invalidates older ones.
+// It answers the same whether or not the address exists, so it cannot be
+// used to discover users.
+func (a *App) ResendConfirmation(ctx context.Context, email string) error {
+	email = tenancy.NormalizeEmail(email)
+	f := errs.Fields{}
+	tenancy.CheckEmail(f, "email", email)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, out *outbox) error {
+		u, err := q.UserByEmail(ctx, email)
+		if errs.KindOf(err) == errs.NotFound {
+			return nil
+		}
+		if err != nil || u.Confirmed() {
+			return err
+		}
+		acct, err := q.Account(ctx, u.AccountID)
+		if err != nil {
+			return err
+		}
+		return a.sendWelcome(ctx, q, out, u, acct, a.Config.Product)
+	})
+}
+
+// sendWelcome replaces any earlier confirmation link and queues the mail.
+func (a *App) sendWelcome(ctx context.Context, q store.Q, out *outbox, u identity.User, acct tenancy.Account, inviter string) error {
+	if err := q.RevokeTokens(ctx, u.ID, identity.PurposeConfirm); err != nil {
+		return err
+	}
+	plain, hash := identity.NewToken()
+	if _, err := q.InsertToken(ctx, u.ID, identity.PurposeConfirm, hash, "", a.Now().Add(identity.ConfirmTTL)); err != nil {
+		return err
+	}
+	msg := mail.Welcome(u.Email, mail.LinkData{Product: a.Config.Product, Name: u.Name, Account: acct.Name, Inviter: inviter,
+		Link: a.link("/confirm", plain), Expires: "3 days"})
+	if _, err := q.EnqueueMail(ctx, msg); err != nil {
+		return err
+	}
+	out.mail = true
+	return nil
+}
+
+// RequestPasswordReset mails a reset link; silent for unknown addresses.
+func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
+	email = tenancy.NormalizeEmail(email)
+	f := errs.Fields{}
+	tenancy.CheckEmail(f, "email", email)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, out *outbox) error {
+		u, err := q.UserByEmail(ctx, email)
+		if errs.KindOf(err) == errs.NotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return a.sendReset(ctx, q, out, u)
+	})
+}
+
+func (a *App) sendReset(ctx context.Context, q store.Q, out *outbox, u identity.User) error {
+	if err := q.RevokeTokens(ctx, u.ID, identity.PurposeReset); err != nil {
+		return err
+	}
+	plain, hash := identity.NewToken()
+	if _, err := q.InsertToken(ctx, u.ID, identity.PurposeReset, hash, "", a.Now().Add(identity.ResetTTL)); err != nil {
+		return err
+	}
+	msg := mail.Reset(u.Email, mail.LinkData{Product: a.Config.Product, Name: u.Name, Link: a.link("/reset", plain), Expires: "2 hours"})
+	if _, err := q.EnqueueMail(ctx, msg); err != nil {
+		return err
+	}
+	out.mail = true
+	return nil
+}
+
+// ResetPassword spends a reset token, sets the password and ends every
+// session of the user (whoever asked for a reset may fear a stolen one).
+// Following the link also proves the address, so it confirms it.
+func (a *App) ResetPassword(ctx context.Context, token, password string) error {
+	f := errs.Fields{}
+	identity.CheckPassword(f, "password", password)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, _ *outbox) error {
+		t, err := a.spendToken(ctx, q, identity.PurposeReset, token)
+		if err != nil {
+			return err
+		}
+		u, err := q.User(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		if u.PasswordHash, err = identity.HashPassword(password); err != nil {
+			return errs.Wrap(err, "hash password")
+		}
+		u.MustChangePassword = false
+		if u.EmailConfirmedAt == nil {
+			now := a.Now().UTC()
+			u.EmailConfirmedAt = &now
+		}
+		if err := q.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		return q.RevokeTokens(ctx, u.ID, identity.PurposeSession)
+	})
+}
+
+// ChangePassword changes the actor's own password after checking the old one.
+func (a *App) ChangePassword(ctx context.Context, actor tenancy.Actor, current, next string) error {
+	f := errs.Fields{}
+	identity.CheckPassword(f, "new_password", next)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, _ *outbox) error {
+		u, err := q.User(ctx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if ok, _ := identity.CheckPasswordHash(u.PasswordHash, current); !ok {
+			return errs.Field("current_password", "is not your current password")
+		}
+		if u.PasswordHash, err = identity.HashPassword(next); err != nil {
+			return errs.Wrap(err, "hash password")
+		}
+		u.MustChangePassword = false
+		return q.UpdateUser(ctx, &u)
+	})
+}
+
+func (a *App) link(path, token string) string {
+	return strings.TrimRight(a.Config.BaseURL, "/") + path + "?token=" + token
+}

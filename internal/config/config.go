@@ -1,0 +1,102 @@
+// Package config reads Vigilo's configuration from flags with VIGILO_*
+// environment variables as fallbacks (DESIGN.md §3).
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `vigilo serve` needs.
+type Config struct {
+	HTTPAddr      string
+	BaseURL       string
+	DataDir       string
+	DBURL         string
+	SMTPHost      string
+	SMTPPort      int
+	SMTPUsername  string
+	SMTPPassword  string
+	SMTPFrom      string
+	AdminEmail    string
+	AdminPassword string
+	OperatorName  string
+	Product       string
+	LogLevel      string
+	LogFormat     string
+	MailInterval  time.Duration
+	// Recorder settings.
+	SegmentLength time.Duration
+	Record        bool
+}
+
+// Load parses args (without the program and subcommand names) over the
+// environment. Flags win over variables; variables win over defaults.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("VIGILO_HTTP_ADDR", "127.0.0.1:8080"), "listen address (VIGILO_HTTP_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("VIGILO_BASE_URL", ""), "public URL for links in mail (VIGILO_BASE_URL); default http://<http-addr>")
+	fs.StringVar(&c.DataDir, "data-dir", env("VIGILO_DATA_DIR", "./data"), "data directory: SQLite database, recordings, keys (VIGILO_DATA_DIR)")
+	fs.StringVar(&c.DBURL, "db-url", env("VIGILO_DB_URL", ""), "database: empty for SQLite in the data dir, or postgres://… (VIGILO_DB_URL)")
+	fs.StringVar(&c.SMTPHost, "smtp-host", env("VIGILO_SMTP_HOST", ""), "SMTP server; empty writes mail to the log (VIGILO_SMTP_HOST)")
+	port, err := strconv.Atoi(env("VIGILO_SMTP_PORT", "587"))
+	if err != nil {
+		return c, fmt.Errorf("VIGILO_SMTP_PORT: %w", err)
+	}
+	fs.IntVar(&c.SMTPPort, "smtp-port", port, "SMTP port (VIGILO_SMTP_PORT)")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", env("VIGILO_SMTP_USERNAME", ""), "SMTP user (VIGILO_SMTP_USERNAME)")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", env("VIGILO_SMTP_PASSWORD", ""), "SMTP password (VIGILO_SMTP_PASSWORD)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("VIGILO_SMTP_FROM", "Vigilo <no-reply@localhost>"), "sender address (VIGILO_SMTP_FROM)")
+	fs.StringVar(&c.AdminEmail, "admin-email", env("VIGILO_ADMIN_EMAIL", ""), "first start: the operator owner's e-mail (VIGILO_ADMIN_EMAIL)")
+	fs.StringVar(&c.AdminPassword, "admin-password", env("VIGILO_ADMIN_PASSWORD", ""), "first start: the operator owner's password (VIGILO_ADMIN_PASSWORD)")
+	fs.StringVar(&c.OperatorName, "operator-name", env("VIGILO_OPERATOR_NAME", "Operator"), "name of the root account (VIGILO_OPERATOR_NAME)")
+	fs.StringVar(&c.Product, "product", env("VIGILO_PRODUCT", "Vigilo"), "brand name in pages and mail (VIGILO_PRODUCT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("VIGILO_LOG_LEVEL", "info"), "debug, info, warn, error (VIGILO_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("VIGILO_LOG_FORMAT", "text"), "text or json (VIGILO_LOG_FORMAT)")
+	mi, err := time.ParseDuration(env("VIGILO_MAIL_INTERVAL", "5s"))
+	if err != nil {
+		return c, fmt.Errorf("VIGILO_MAIL_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.MailInterval, "mail-interval", mi, "how often the mail outbox is polled (VIGILO_MAIL_INTERVAL)")
+	sl, err := time.ParseDuration(env("VIGILO_SEGMENT_LENGTH", "1m"))
+	if err != nil {
+		return c, fmt.Errorf("VIGILO_SEGMENT_LENGTH: %w", err)
+	}
+	fs.DurationVar(&c.SegmentLength, "segment-length", sl, "recording segment length (VIGILO_SEGMENT_LENGTH)")
+	rec, _ := strconv.ParseBool(env("VIGILO_RECORD", "true"))
+	fs.BoolVar(&c.Record, "record", rec, "run the recorder in this process (VIGILO_RECORD)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + displayAddr(c.HTTPAddr)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c, nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, found := strings.Cut(addr, ":")
+	if !found {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "127.0.0.1" || host == "::" {
+		host = "localhost"
+	}
+	return host + ":" + port
+}

@@ -1,0 +1,69 @@
+// Package events carries changes of state that other parts must react to
+// (account disabled, module switched, camera assigned…). Publishers call
+// Publish after their transaction commits; the recorder and others subscribe.
+// Delivery is best-effort by design: subscribers also reconcile on a timer,
+// so a missed event delays a reaction but can never leave a wrong state.
+package events
+
+import "sync"
+
+// Kind names what changed.
+type Kind string
+
+const (
+	AccountCreated  Kind = "account.created"
+	AccountUpdated  Kind = "account.updated"
+	AccountDisabled Kind = "account.disabled"
+	AccountEnabled  Kind = "account.enabled"
+	AccountDeleted  Kind = "account.deleted"
+	ModulesChanged  Kind = "account.modules"
+	CameraChanged   Kind = "camera.changed"
+	PlanChanged     Kind = "plan.changed"
+	UserChanged     Kind = "user.changed"
+)
+
+// Event is one change. Path is the account's path, so a subscriber can tell
+// at once which subtree is affected.
+type Event struct {
+	Kind      Kind
+	AccountID int64
+	Path      string
+	CameraID  int64
+}
+
+// Bus is an in-process fan-out. Slow subscribers never block publishers: a
+// full subscriber buffer drops the event (the subscriber's timer catches up).
+type Bus struct {
+	mu   sync.RWMutex
+	subs map[chan Event]struct{}
+}
+
+func NewBus() *Bus { return &Bus{subs: map[chan Event]struct{}{}} }
+
+// Subscribe returns a channel of events and a function to stop.
+func (b *Bus) Subscribe(buffer int) (<-chan Event, func()) {
+	ch := make(chan Event, buffer)
+	b.mu.Lock()
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		if _, ok := b.subs[ch]; ok {
+			delete(b.subs, ch)
+			close(ch)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// Publish delivers e to every subscriber without blocking.
+func (b *Bus) Publish(e Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for ch := range b.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}

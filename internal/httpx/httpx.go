@@ -1,0 +1,124 @@
+// Package httpx holds the HTTP plumbing shared by the API and the portals:
+// the error-to-status table, JSON responses, the session cookie, client IPs.
+package httpx
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+)
+
+// StatusOf is the one table from error kinds to HTTP status codes.
+func StatusOf(err error) int {
+	switch errs.KindOf(err) {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthorized:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the API's error shape: {"error":{"code","message","fields"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail describes one error.
+type ErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// WriteError answers with the error's status and body. Internal errors are
+// logged with their cause and shown to the client without it.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status := StatusOf(err)
+	body := ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error"}}
+	if e, ok := errs.As(err); ok && status != http.StatusInternalServerError {
+		body.Error = ErrorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
+	}
+	if status == http.StatusInternalServerError {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	WriteJSON(w, status, body)
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "vigilo_session"
+
+// SetSessionCookie stores the session token in an HttpOnly, SameSite=Lax
+// cookie. Secure is set whenever the browser would accept it: on https and
+// on localhost (which browsers treat as a secure context even over http).
+func SetSessionCookie(w http.ResponseWriter, baseURL, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: SecureCookies(baseURL), SameSite: http.SameSiteLaxMode})
+}
+
+// ClearSessionCookie removes the session cookie.
+func ClearSessionCookie(w http.ResponseWriter, baseURL string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: SecureCookies(baseURL), SameSite: http.SameSiteLaxMode})
+}
+
+// SecureCookies tells whether cookies for baseURL can carry the Secure flag.
+func SecureCookies(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return true
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	h := u.Hostname()
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
+}
+
+// Token extracts the credential of a request: a Bearer token, else the
+// session cookie. fromCookie tells which, because cookie-borne requests need
+// cross-origin protection and Bearer ones do not.
+func Token(r *http.Request) (token string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// ClientIP is the remote address without port (proxies are not trusted by
+// default; a deployment behind one sets the header it trusts there).
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

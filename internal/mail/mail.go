@@ -1,0 +1,20 @@
+// Package mail renders and delivers Vigilo's e-mail. Messages are queued in
+// the database outbox within the transaction that caused them; a worker
+// delivers them over SMTP with retries and back-off, so an SMTP outage delays
+// mail but never loses it.
+package mail
+
+// Message is one e-mail to send.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Queued is a message in the outbox.
+type Queued struct {
+	Message
+	ID       int64
+	Attempts int
+}

@@ -1,0 +1,172 @@
+// Package money holds exact decimal amounts. Prices in Vigilo are tiny
+// (0.0300 per GB) and summed over many rows, so floats would drift; an Amount
+// is a count of ten-thousandths in an int64, which stays exact from the
+// database (a BIGINT column) through sums to the page.
+package money
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Scale is the number of decimal places every Amount carries.
+const Scale = 4
+
+const unit = 10000 // 10^Scale
+
+// Amount is an exact decimal with Scale places.
+type Amount int64
+
+// ErrFormat is returned for text that is not a plain decimal number.
+var ErrFormat = errors.New("must be a decimal number like 12.50")
+
+// ErrPrecision is returned for more than Scale decimal places.
+var ErrPrecision = fmt.Errorf("must have at most %d decimal places", Scale)
+
+// ErrRange is returned for numbers too large to hold.
+var ErrRange = errors.New("is too large")
+
+// Parse reads "12", "12.5", "-0.0300". No exponents, no thousands separators.
+func Parse(s string) (Amount, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, ErrFormat
+	}
+	neg := false
+	if s[0] == '-' || s[0] == '+' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" && frac == "" || hasDot && frac == "" && intPart == "" {
+		return 0, ErrFormat
+	}
+	if !digits(intPart) || !digits(frac) || (intPart == "" && !hasDot) {
+		return 0, ErrFormat
+	}
+	if hasDot && frac == "" {
+		return 0, ErrFormat
+	}
+	if len(frac) > Scale {
+		// Trailing zeros beyond the scale are harmless ("1.50000").
+		if strings.Trim(frac[Scale:], "0") != "" {
+			return 0, ErrPrecision
+		}
+		frac = frac[:Scale]
+	}
+	frac += strings.Repeat("0", Scale-len(frac))
+	if intPart == "" {
+		intPart = "0"
+	}
+	ip, err := strconv.ParseInt(intPart, 10, 64)
+	if err != nil || ip > math.MaxInt64/unit-1 {
+		return 0, ErrRange
+	}
+	fp, _ := strconv.ParseInt(frac, 10, 64)
+	v := ip*unit + fp
+	if neg {
+		v = -v
+	}
+	return Amount(v), nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// MustParse is for constants in code and tests.
+func MustParse(s string) Amount {
+	a, err := Parse(s)
+	if err != nil {
+		panic(fmt.Sprintf("money.MustParse(%q): %v", s, err))
+	}
+	return a
+}
+
+// String renders with exactly Scale places: "0.0300".
+func (a Amount) String() string {
+	v := int64(a)
+	sign := ""
+	if v < 0 {
+		sign = "-"
+		v = -v
+	}
+	return fmt.Sprintf("%s%d.%04d", sign, v/unit, v%unit)
+}
+
+// Units is the raw count of ten-thousandths, for storage.
+func (a Amount) Units() int64 { return int64(a) }
+
+// FromUnits is the inverse of Units.
+func FromUnits(u int64) Amount { return Amount(u) }
+
+// MulRatio multiplies by num/den rounding half away from zero; used to price
+// usage (bytes / bytes-per-GB) without floats.
+func (a Amount) MulRatio(num, den int64) Amount {
+	if den == 0 {
+		return 0
+	}
+	// 128-bit would be exact; int64 suffices for realistic values and we
+	// guard the overflow explicitly rather than wrap silently.
+	p := int64(a) * num
+	if num != 0 && p/num != int64(a) {
+		f := float64(a) * float64(num) / float64(den)
+		return Amount(math.Round(f))
+	}
+	q, r := p/den, p%den
+	if 2*abs(r) >= abs(den) {
+		if (p < 0) != (den < 0) {
+			q--
+		} else {
+			q++
+		}
+	}
+	return Amount(q)
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// MarshalJSON writes a decimal string, the API's money format.
+func (a Amount) MarshalJSON() ([]byte, error) { return []byte(`"` + a.String() + `"`), nil }
+
+// UnmarshalJSON accepts "0.03" or a bare JSON number 0.03, read from its text
+// (never through float64).
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return ErrFormat
+		}
+		v, err := Parse(s)
+		if err != nil {
+			return err
+		}
+		*a = v
+		return nil
+	}
+	if bytes.ContainsAny(b, "eE") {
+		return ErrFormat
+	}
+	v, err := Parse(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}

@@ -1,0 +1,74 @@
+package money
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestParseAndString(t *testing.T) {
+	ok := map[string]string{
+		"0": "0.0000", "12": "12.0000", "0.03": "0.0300", ".5": "0.5000", "-1.25": "-1.2500",
+		"1.50000": "1.5000", "+7.0001": "7.0001", " 3.1 ": "3.1000",
+	}
+	for in, want := range ok {
+		a, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if a.String() != want {
+			t.Errorf("Parse(%q) = %s, want %s", in, a, want)
+		}
+	}
+	bad := map[string]error{
+		"": ErrFormat, "abc": ErrFormat, "1e3": ErrFormat, "1.": ErrFormat, "1,5": ErrFormat,
+		"0.00001": ErrPrecision, "99999999999999999999": ErrRange, "-": ErrFormat, ".": ErrFormat,
+	}
+	for in, want := range bad {
+		if _, err := Parse(in); err != want {
+			t.Errorf("Parse(%q) err = %v, want %v", in, err, want)
+		}
+	}
+}
+
+func TestJSONRoundTripAndNumbers(t *testing.T) {
+	var v struct{ P Amount }
+	if err := json.Unmarshal([]byte(`{"P":0.1}`), &v); err != nil || v.P.String() != "0.1000" {
+		t.Fatalf("number: %v %v", v.P, err)
+	}
+	if err := json.Unmarshal([]byte(`{"P":"2.5"}`), &v); err != nil || v.P != 25000 {
+		t.Fatalf("string: %v %v", v.P, err)
+	}
+	if err := json.Unmarshal([]byte(`{"P":1e2}`), &v); err == nil {
+		t.Fatal("exponent accepted")
+	}
+	b, _ := json.Marshal(v)
+	if string(b) != `{"P":"2.5000"}` {
+		t.Fatalf("marshal: %s", b)
+	}
+}
+
+func TestSumIsExact(t *testing.T) {
+	// 0.0001 summed 100000 times is exactly 10 — floats get this wrong.
+	var s Amount
+	p := MustParse("0.0001")
+	for i := 0; i < 100000; i++ {
+		s += p
+	}
+	if s.String() != "10.0000" {
+		t.Fatalf("sum = %s", s)
+	}
+}
+
+func TestMulRatio(t *testing.T) {
+	// 0.0300 per GB × 1.5 GB = 0.0450
+	if got := MustParse("0.03").MulRatio(3, 2); got.String() != "0.0450" {
+		t.Fatalf("got %s", got)
+	}
+	// rounding half away from zero
+	if got := Amount(1).MulRatio(1, 2); got != 1 {
+		t.Fatalf("half: %d", got)
+	}
+	if got := Amount(-1).MulRatio(1, 2); got != -1 {
+		t.Fatalf("neg half: %d", got)
+	}
+}

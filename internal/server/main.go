@@ -1,0 +1,281 @@
+// Package server wires Vigilo together: configuration, store, use cases, the
+// HTTP handlers, the mail worker. Main{Run, Close} is also how tests boot the
+// real program on port 0 with a temporary data directory.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigilo/vigilo/internal/api"
+	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/config"
+	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/mail"
+	"github.com/vigilo/vigilo/internal/metrics"
+	"github.com/vigilo/vigilo/internal/store"
+)
+
+// Main is one running Vigilo.
+type Main struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Out     io.Writer // where the start-up banner goes
+	Store   *store.Store
+	App     *app.App
+	Metrics *metrics.Metrics
+	// Addr is the bound address once Run returns (useful with port 0).
+	Addr string
+	// SetupLink is set when the first owner must still be created.
+	SetupLink string
+
+	httpSrv *http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func()
+}
+
+// Run opens everything and starts serving in the background.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	if m.Out == nil {
+		m.Out = os.Stdout
+	}
+	cfg := m.Config
+	st, err := store.Open(ctx, cfg.DBURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	m.Metrics = metrics.New()
+	bus := events.NewBus()
+	m.App = app.New(st, bus, m.Log, app.Config{BaseURL: cfg.BaseURL, Product: cfg.Product})
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	m.Addr = ln.Addr().String()
+	if strings.HasSuffix(cfg.HTTPAddr, ":0") && strings.Contains(cfg.BaseURL, ":0") {
+		// Port 0 (tests): links must point at the port actually bound.
+		_, port, _ := net.SplitHostPort(m.Addr)
+		m.App.Config.BaseURL = strings.Replace(cfg.BaseURL, ":0", ":"+port, 1)
+		m.Config.BaseURL = m.App.Config.BaseURL
+	}
+
+	link, err := m.App.Bootstrap(ctx, cfg.OperatorName, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return fmt.Errorf("first start: %w", err)
+	}
+	m.SetupLink = link
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+
+	var sender mail.Sender = mail.LogSender{Log: m.Log}
+	if cfg.SMTPHost != "" {
+		sender = mail.NewSMTPSender(mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom})
+	}
+	interval := cfg.MailInterval
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	worker := mail.NewWorker(st.W(), sender, m.Log, interval)
+	worker.OnResult = func(ok bool) {
+		if ok {
+			m.Metrics.MailDeliveries.WithLabelValues("sent").Inc()
+		} else {
+			m.Metrics.MailDeliveries.WithLabelValues("failed").Inc()
+		}
+	}
+	m.App.MailKick = worker.Kick
+	m.goRun(func() { worker.Run(runCtx) })
+	m.goRun(func() { m.sweepTokens(runCtx) })
+
+	if err := m.startFeatures(runCtx); err != nil {
+		cancel()
+		ln.Close()
+		st.Close()
+		return err
+	}
+
+	m.httpSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	m.goRun(func() {
+		if err := m.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	})
+	m.banner()
+	return nil
+}
+
+func (m *Main) goRun(fn func()) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn()
+	}()
+}
+
+// OnClose registers cleanup run by Close before the store closes.
+func (m *Main) OnClose(fn func()) { m.closers = append(m.closers, fn) }
+
+// Handler is the whole HTTP surface.
+func (m *Main) Handler() http.Handler {
+	mux := http.NewServeMux()
+	apiSrv := &api.Server{App: m.App, Log: m.Log}
+	apiSrv.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := m.Store.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics.Registry, promhttp.HandlerOpts{}))
+	m.registerFeatures(mux)
+	// Cookie-authenticated browsers must not be driven cross-site: Go's
+	// CrossOriginProtection refuses unsafe cross-origin requests by
+	// Sec-Fetch-Site/Origin, which is CSRF protection without tokens for
+	// every form and API call. Bearer-token clients send neither header.
+	cop := http.NewCrossOriginProtection()
+	return m.observe(cop.Handler(securityHeaders(mux)))
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// observe logs every request and feeds the HTTP metrics, labelled by route
+// pattern (not raw path) so ids do not explode the label space.
+func (m *Main) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				m.Log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p)
+				if rec.status == 0 {
+					http.Error(rec, "internal error", http.StatusInternalServerError)
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			code := fmt.Sprint(rec.status)
+			m.Metrics.HTTPRequests.WithLabelValues(route, code).Inc()
+			m.Metrics.HTTPDuration.WithLabelValues(route).Observe(d.Seconds())
+			m.Log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", d)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func (m *Main) sweepTokens(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := m.Store.W().DeleteExpiredTokens(ctx, time.Now()); err != nil {
+				m.Log.Warn("sweep tokens", "err", err)
+			} else if n > 0 {
+				m.Log.Info("swept expired tokens", "count", n)
+			}
+		}
+	}
+}
+
+func (m *Main) banner() {
+	c := m.Config
+	fmt.Fprintf(m.Out, "\nVigilo is running on %s (database: %s, data: %s)\n", c.BaseURL, m.Store.Dialect(), c.DataDir)
+	fmt.Fprintf(m.Out, "  Sign in:  %s/login\n", c.BaseURL)
+	switch {
+	case m.SetupLink != "":
+		fmt.Fprintf(m.Out, "  First start: create the operator's administrator here (one-time link):\n    %s\n", m.SetupLink)
+		fmt.Fprintf(m.Out, "  (or restart with VIGILO_ADMIN_EMAIL and VIGILO_ADMIN_PASSWORD set)\n")
+	case c.AdminEmail != "":
+		fmt.Fprintf(m.Out, "  Administrator: %s (password from VIGILO_ADMIN_PASSWORD)\n", c.AdminEmail)
+	}
+	if c.SMTPHost == "" {
+		fmt.Fprintf(m.Out, "  No SMTP server configured: e-mails (with their links) are written to this log.\n")
+	}
+	fmt.Fprintf(m.Out, "  API: %s/api/v1/openapi.json   Health: %s/healthz   Metrics: %s/metrics\n\n", c.BaseURL, c.BaseURL, c.BaseURL)
+}
+
+// Close stops serving and releases everything.
+func (m *Main) Close() error {
+	if m.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = m.httpSrv.Shutdown(ctx)
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		m.closers[i]()
+	}
+	m.wg.Wait()
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}

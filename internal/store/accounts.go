@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+const accountCols = `id, COALESCE(parent_id, 0), path, depth, type, name, status,
+	contact_email, contact_person, phone, company, address, notes,
+	storage_price, traffic_price, created_at, updated_at`
+
+func scanAccount(sc interface{ Scan(...any) error }) (tenancy.Account, error) {
+	var a tenancy.Account
+	var sp, tp, ca, ua int64
+	err := sc.Scan(&a.ID, &a.ParentID, &a.Path, &a.Depth, &a.Type, &a.Name, &a.Status,
+		&a.Contact.Email, &a.Contact.Person, &a.Contact.Phone, &a.Contact.Company, &a.Contact.Address, &a.Contact.Notes,
+		&sp, &tp, &ca, &ua)
+	a.StoragePrice, a.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
+	a.CreatedAt, a.UpdatedAt = fromMS(ca), fromMS(ua)
+	return a, err
+}
+
+// InsertAccount writes a new account and its materialized path. The id is
+// only known after the insert, so the path is set by a second statement in
+// the same transaction (callers run this inside InTx).
+func (q Q) InsertAccount(ctx context.Context, a *tenancy.Account, parentPath string) error {
+	now := time.Now()
+	var parent any
+	if a.ParentID != 0 {
+		parent = a.ParentID
+	}
+	// A unique placeholder path keeps the UNIQUE constraint satisfied until
+	// the real path is written.
+	tmp := fmt.Sprintf("~%d", now.UnixNano())
+	id, err := q.insert(ctx, `INSERT INTO accounts (parent_id, path, depth, type, name, status,
+		contact_email, contact_person, phone, company, address, notes, storage_price, traffic_price, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		parent, tmp, a.Depth, a.Type, a.Name, a.Status,
+		a.Contact.Email, a.Contact.Person, a.Contact.Phone, a.Contact.Company, a.Contact.Address, a.Contact.Notes,
+		a.StoragePrice.Units(), a.TrafficPrice.Units(), ms(now), ms(now))
+	if err != nil {
+		if q.d.isForeignKey(err) {
+			return errs.Field("parent_id", "no such account")
+		}
+		return errs.Wrap(err, "insert account")
+	}
+	a.ID = id
+	a.Path = tenancy.ChildPath(parentPath, id)
+	a.CreatedAt, a.UpdatedAt = fromMS(ms(now)), fromMS(ms(now))
+	if _, err := q.exec(ctx, `UPDATE accounts SET path = ? WHERE id = ?`, a.Path, id); err != nil {
+		return errs.Wrap(err, "set account path")
+	}
+	return nil
+}
+
+// Account loads one account by id.
+func (q Q) Account(ctx context.Context, id int64) (tenancy.Account, error) {
+	a, err := scanAccount(q.row(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+	if err != nil {
+		return a, notFound(err, "account", id)
+	}
+	return a, nil
+}
+
+// RootAccount loads the operator's account, if it exists.
+func (q Q) RootAccount(ctx context.Context) (tenancy.Account, error) {
+	a, err := scanAccount(q.row(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id IS NULL ORDER BY id LIMIT 1`))
+	if err != nil {
+		return a, notFound(err, "account", "root")
+	}
+	return a, nil
+}
+
+// UpdateAccount writes the editable fields of a.
+func (q Q) UpdateAccount(ctx context.Context, a *tenancy.Account) error {
+	a.UpdatedAt = time.Now().UTC()
+	_, err := q.exec(ctx, `UPDATE accounts SET name = ?, contact_person = ?, phone = ?, company = ?, address = ?, notes = ?,
+		storage_price = ?, traffic_price = ?, updated_at = ? WHERE id = ?`,
+		a.Name, a.Contact.Person, a.Contact.Phone, a.Contact.Company, a.Contact.Address, a.Contact.Notes,
+		a.StoragePrice.Units(), a.TrafficPrice.Units(), ms(a.UpdatedAt), a.ID)
+	return errs.Wrap(err, "update account")
+}
+
+// SetAccountStatus switches one account on or off (its subtree follows by
+// the path fold, so nothing below is rewritten).
+func (q Q) SetAccountStatus(ctx context.Context, id int64, s tenancy.Status) error {
+	_, err := q.exec(ctx, `UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?`, s, ms(time.Now()), id)
+	return errs.Wrap(err, "set account status")
+}
+
+// ChainActive reports whether every account with the given ids is active.
+// With the ids of a path it computes the effective status in one indexed
+// query (R6).
+func (q Q) ChainActive(ctx context.Context, ids []int64) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	n, err := q.count(ctx, `SELECT count(*) FROM accounts WHERE status <> 'active' AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return false, errs.Wrap(err, "check account chain")
+	}
+	return n == 0, nil
+}
+
+// AccountFilter selects accounts for lists. Scope is required: the list never
+// leaves the actor's subtree, whatever else is asked.
+type AccountFilter struct {
+	Scope     string // path of the subtree to search
+	ExcludeID int64  // typically the actor's own account
+	ParentID  int64  // 0: anywhere in scope
+	Type      tenancy.Type
+	Status    tenancy.Status
+	Q         string // matches name, e-mail, company
+	Sort      string // name, -name, created, -created, type, status, email
+	Page      Page
+}
+
+var accountSorts = map[string]string{
+	"name": "name ASC, id ASC", "-name": "name DESC, id DESC",
+	"created": "created_at ASC, id ASC", "-created": "created_at DESC, id DESC",
+	"type": "type ASC, name ASC, id ASC", "-type": "type DESC, name ASC, id ASC",
+	"status": "status ASC, name ASC, id ASC", "-status": "status DESC, name ASC, id ASC",
+	"email": "contact_email ASC, id ASC", "-email": "contact_email DESC, id DESC",
+}
+
+// ValidAccountSort reports whether s is a known sort key.
+func ValidAccountSort(s string) bool { _, ok := accountSorts[s]; return ok || s == "" }
+
+// ListAccounts returns one page and the total count.
+func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account, int, error) {
+	if f.Scope == "" {
+		return nil, 0, errs.New(errs.Internal, "internal", "account list without scope")
+	}
+	var where []string
+	var args []any
+	if f.ParentID != 0 {
+		// Children of one parent: the parent itself was checked to be in scope
+		// by the caller, and children of an in-scope parent are in scope.
+		where = append(where, "parent_id = ?")
+		args = append(args, f.ParentID)
+	} else {
+		lo, hi := tenancy.SubtreeRange(f.Scope)
+		where = append(where, "path >= ? AND path < ?")
+		args = append(args, lo, hi)
+	}
+	if f.ExcludeID != 0 {
+		where = append(where, "id <> ?")
+		args = append(args, f.ExcludeID)
+	}
+	if f.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, f.Type)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	if s := strings.TrimSpace(f.Q); s != "" {
+		pat := "%" + likeEscape(s) + "%"
+		op := q.d.ilike
+		where = append(where, "(name "+op+" ? ESCAPE '\\' OR contact_email "+op+" ? ESCAPE '\\' OR company "+op+" ? ESCAPE '\\')")
+		args = append(args, pat, pat, pat)
+	}
+	cond := strings.Join(where, " AND ")
+	total, err := q.count(ctx, `SELECT count(*) FROM accounts WHERE `+cond, args...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "count accounts")
+	}
+	order, ok := accountSorts[f.Sort]
+	if !ok {
+		order = accountSorts["name"]
+	}
+	p := f.Page.Clamp()
+	rows, err := q.query(ctx, `SELECT `+accountCols+` FROM accounts WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, p.PerPage, p.Offset())...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list accounts")
+	}
+	defer rows.Close()
+	out := []tenancy.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "scan account")
+		}
+		out = append(out, a)
+	}
+	return out, total, errs.Wrap(rows.Err(), "list accounts")
+}
+
+// SubtreeIDs returns the ids of every account in the subtree rooted at path.
+func (q Q) SubtreeIDs(ctx context.Context, path string) ([]int64, error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	rows, err := q.query(ctx, `SELECT id FROM accounts WHERE path >= ? AND path < ? ORDER BY path`, lo, hi)
+	if err != nil {
+		return nil, errs.Wrap(err, "subtree")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// SubtreeCounts counts the accounts of each type strictly below path.
+func (q Q) SubtreeCounts(ctx context.Context, path string) (integrators, customers int, err error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	rows, err := q.query(ctx, `SELECT type, count(*) FROM accounts WHERE path > ? AND path < ? GROUP BY type`, lo, hi)
+	if err != nil {
+		return 0, 0, errs.Wrap(err, "count subtree")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return 0, 0, err
+		}
+		if t == string(tenancy.Integrator) {
+			integrators = n
+		} else {
+			customers = n
+		}
+	}
+	return integrators, customers, rows.Err()
+}
+
+// DeleteAccountRow removes one account (its users, roles and tokens follow by
+// ON DELETE CASCADE). Callers delete a subtree leaves-first.
+func (q Q) DeleteAccountRow(ctx context.Context, id int64) error {
+	_, err := q.exec(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	return errs.Wrap(err, "delete account")
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// AuditEntry is one recorded change: who, on which account, what, when, from where.
+type AuditEntry struct {
+	ID             int64
+	At             time.Time
+	ActorUserID    int64
+	ActorEmail     string
+	ActorAccountID int64
+	AccountID      int64
+	AccountPath    string
+	Action         string
+	Detail         string // JSON
+	RemoteAddr     string
+}
+
+// InsertAudit appends to the audit log, inside the transaction of the change.
+func (q Q) InsertAudit(ctx context.Context, e AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	_, err := q.exec(ctx, `INSERT INTO audit_log (at, actor_user_id, actor_email, actor_account_id, account_id, account_path, action, detail, remote_addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ms(e.At), e.ActorUserID, e.ActorEmail, e.ActorAccountID, e.AccountID, e.AccountPath, e.Action, e.Detail, e.RemoteAddr)
+	return errs.Wrap(err, "write audit log")
+}
+
+// AuditFilter selects entries within a subtree, newest first.
+type AuditFilter struct {
+	Scope  string // only entries about accounts in this subtree
+	Action string
+	Page   Page
+}
+
+// ListAudit returns a page of audit entries.
+func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
+	lo, hi := tenancy.SubtreeRange(f.Scope)
+	cond := "account_path >= ? AND account_path < ?"
+	args := []any{lo, hi}
+	if f.Action != "" {
+		cond += " AND action = ?"
+		args = append(args, f.Action)
+	}
+	total, err := q.count(ctx, `SELECT count(*) FROM audit_log WHERE `+cond, args...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "count audit")
+	}
+	p := f.Page.Clamp()
+	rows, err := q.query(ctx, `SELECT id, at, COALESCE(actor_user_id,0), actor_email, COALESCE(actor_account_id,0), COALESCE(account_id,0),
+		account_path, action, detail, remote_addr FROM audit_log WHERE `+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, p.PerPage, p.Offset())...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list audit")
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.ActorUserID, &e.ActorEmail, &e.ActorAccountID, &e.AccountID, &e.AccountPath, &e.Action, &e.Detail, &e.RemoteAddr); err != nil {
+			return nil, 0, err
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}

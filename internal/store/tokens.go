@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/identity"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// InsertToken stores the hash of a new token.
+func (q Q) InsertToken(ctx context.Context, userID int64, purpose, hash, name string, expires time.Time) (int64, error) {
+	var uid any
+	if userID != 0 {
+		uid = userID
+	}
+	id, err := q.insert(ctx, `INSERT INTO tokens (user_id, purpose, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		uid, purpose, hash, name, ms(time.Now()), ms(expires))
+	return id, errs.Wrap(err, "insert token")
+}
+
+// OneTimeToken is a single-use link token as stored.
+type OneTimeToken struct {
+	ID        int64
+	UserID    int64
+	Purpose   string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// TokenByHash loads a token of the given purpose.
+func (q Q) TokenByHash(ctx context.Context, purpose, hash string) (OneTimeToken, error) {
+	var t OneTimeToken
+	var uid sql.NullInt64
+	var exp int64
+	var used sql.NullInt64
+	err := q.row(ctx, `SELECT id, user_id, purpose, expires_at, used_at FROM tokens WHERE token_hash = ? AND purpose = ?`, hash, purpose).
+		Scan(&t.ID, &uid, &t.Purpose, &exp, &used)
+	if err != nil {
+		return t, notFound(err, "token", "")
+	}
+	t.UserID, t.ExpiresAt, t.UsedAt = uid.Int64, fromMS(exp), nullMS(used)
+	return t, nil
+}
+
+// UseToken marks a single-use token spent; it reports false if it already was
+// (two concurrent confirmations: exactly one wins).
+func (q Q) UseToken(ctx context.Context, id int64) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, ms(time.Now()), id)
+	if err != nil {
+		return false, errs.Wrap(err, "use token")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RevokeTokens deletes a user's tokens of one purpose (all purposes if "").
+func (q Q) RevokeTokens(ctx context.Context, userID int64, purpose string) error {
+	var err error
+	if purpose == "" {
+		_, err = q.exec(ctx, `DELETE FROM tokens WHERE user_id = ?`, userID)
+	} else {
+		_, err = q.exec(ctx, `DELETE FROM tokens WHERE user_id = ? AND purpose = ?`, userID, purpose)
+	}
+	return errs.Wrap(err, "revoke tokens")
+}
+
+// RevokeTokenByHash deletes one token (sign-out).
+func (q Q) RevokeTokenByHash(ctx context.Context, hash string) error {
+	_, err := q.exec(ctx, `DELETE FROM tokens WHERE token_hash = ?`, hash)
+	return errs.Wrap(err, "revoke token")
+}
+
+// DeleteSetupTokens removes every first-start setup token.
+func (q Q) DeleteSetupTokens(ctx context.Context) error {
+	_, err := q.exec(ctx, `DELETE FROM tokens WHERE purpose = ?`, identity.PurposeSetup)
+	return errs.Wrap(err, "delete setup tokens")
+}
+
+// Principal is everything the per-request authentication needs, loaded in
+// one query: the session, its user and the user's account.
+type Principal struct {
+	SessionID int64
+	Kind      string
+	ExpiresAt time.Time
+	User      identity.User
+	Account   tenancy.Account
+	Role      identity.Role // zero for owners without a role
+}
+
+// PrincipalByToken resolves a session or API token hash.
+func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error) {
+	var p Principal
+	var exp int64
+	var roleID sql.NullInt64
+	var portal, rights sql.NullString
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights
+		FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN roles r ON r.id = u.role_id
+		WHERE t.token_hash = ? AND t.purpose IN ('session','api')`, hash),
+		&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights)
+	if err != nil {
+		return p, notFound(err, "session", "")
+	}
+	p.User, p.ExpiresAt = u, fromMS(exp)
+	if roleID.Valid {
+		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
+	}
+	p.Account, err = q.Account(ctx, u.AccountID)
+	return p, err
+}
+
+func identityRole(id int64, portal, rights string) identity.Role {
+	return identity.Role{ID: id, Portal: identity.Portal(portal), Rights: splitList(rights)}
+}
+
+// DeleteExpiredTokens sweeps expired tokens.
+func (q Q) DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM tokens WHERE expires_at < ?`, ms(now))
+	if err != nil {
+		return 0, errs.Wrap(err, "sweep tokens")
+	}
+	return res.RowsAffected()
+}
