@@ -110,4 +110,3 @@ func (a *App) CompleteSetup(ctx context.Context, token, email, name, password st
 	})
 	return u, err
 }
-

@@ -156,3 +156,23 @@ func dirBytes(t testing.TB, dir string) (total int64, parts int) {
 	})
 	return total, parts
 }
+
+// writePlayback runs WritePlayback into a temp file and checks the byte count.
+func writePlayback(t testing.TB, segs []media.Segment, start time.Time, dur time.Duration) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "play.mp4")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := media.WritePlayback(f, segs, start, dur)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(out)
+	if n != fi.Size() || n == 0 {
+		t.Fatalf("WritePlayback reported %d bytes, file has %d", n, fi.Size())
+	}
+	return out
+}

@@ -81,20 +81,7 @@ func TestRecordAndPlayback(t *testing.T) {
 	t.Run("playback across two segments", func(t *testing.T) {
 		start := segs[0].Start.Add(1200 * time.Millisecond)
 		const dur = 2500 * time.Millisecond // spans segs[0] → segs[1]
-		out := filepath.Join(t.TempDir(), "play.mp4")
-		f, err := os.Create(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := media.WritePlayback(f, segs, start, dur)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fi, _ := os.Stat(out)
-		if n != fi.Size() || n == 0 {
-			t.Fatalf("reported %d bytes, file has %d", n, fi.Size())
-		}
+		out := writePlayback(t, segs, start, dur)
 		p := ffprobe(t, out)
 		codec, w, h := p.video()
 		if codec != "h264" || w != 640 || h != 360 {

@@ -8,13 +8,13 @@ import (
 
 // Metrics is the registry and the collectors the code updates.
 type Metrics struct {
-	Registry        *prometheus.Registry
-	HTTPRequests    *prometheus.CounterVec
-	HTTPDuration    *prometheus.HistogramVec
-	MailDeliveries  *prometheus.CounterVec
-	RecordingBytes  *prometheus.CounterVec
-	PlaybackBytes   *prometheus.CounterVec
-	CamerasRunning  prometheus.Gauge
+	Registry       *prometheus.Registry
+	HTTPRequests   *prometheus.CounterVec
+	HTTPDuration   *prometheus.HistogramVec
+	MailDeliveries *prometheus.CounterVec
+	RecordingBytes *prometheus.CounterVec
+	PlaybackBytes  *prometheus.CounterVec
+	CamerasRunning prometheus.Gauge
 }
 
 // New registers every collector.
