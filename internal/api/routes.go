@@ -10,6 +10,7 @@ func Routes() []Route {
 		authRoutes(),
 		accountRoutes(),
 		userRoutes(),
+		moduleRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -75,12 +75,13 @@ type actorKey struct{}
 // authed resolves the caller before the handler runs.
 func (s *Server) authed(h HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		token, _ := httpx.Token(r)
+		token, fromCookie := httpx.Token(r)
 		actor, err := s.App.Authenticate(r.Context(), token)
 		if err != nil {
 			return err
 		}
-		if err := s.App.CheckAPIAccess(r.Context(), actor); err != nil {
+		// api_access governs Bearer clients only; the portals use the cookie.
+		if err := s.App.CheckAPIAccess(app.WithCookieAuth(r.Context(), fromCookie), actor); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// maxPushedBlocks bounds how many blocked subtrees DesiredRecordings names
+// in SQL; beyond it the filter runs in Go only (the answer is the same).
+const maxPushedBlocks = 64
+
+// DesiredRecordings is the whole set of cameras that should be recording
+// now (camera.ShouldRecord for every camera), in two queries: the accounts
+// that block recording below them (disabled, or cloud_recording switched
+// off), then the enabled, assigned cameras on a recording plan outside those
+// subtrees. The recorder calls it on every event and on a timer and
+// reconciles its running set against it.
+func (q Q) DesiredRecordings(ctx context.Context) ([]camera.DesiredCamera, error) {
+	blocked, roots, err := q.recordingBlocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where := []string{"c.enabled", "p.retention_days > 0"}
+	var args []any
+	if len(roots) <= maxPushedBlocks {
+		for _, r := range roots {
+			lo, hi := tenancy.SubtreeRange(r)
+			where = append(where, "NOT (cu.path >= ? AND cu.path < ?)")
+			args = append(args, lo, hi)
+		}
+	}
+	rows, err := q.query(ctx, `SELECT c.id, c.integrator_id, c.customer_id, cu.path, c.type, c.rtsp_url, c.username, c.secret_enc,
+		p.id, p.retention_days, p.recording_mode, p.max_bitrate_kbps
+		FROM cameras c JOIN accounts cu ON cu.id = c.customer_id JOIN plans p ON p.id = c.plan_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "desired recordings")
+	}
+	defer rows.Close()
+	out := []camera.DesiredCamera{}
+	okPath := map[string]bool{} // customer path → no blocked account on it
+	for rows.Next() {
+		var d camera.DesiredCamera
+		if err := rows.Scan(&d.CameraID, &d.IntegratorID, &d.CustomerID, &d.CustomerPath, &d.Type, &d.RTSPURL, &d.Username,
+			&d.SecretEnc, &d.PlanID, &d.RetentionDays, &d.RecordingMode, &d.MaxBitrateKbps); err != nil {
+			return nil, errs.Wrap(err, "scan desired recording")
+		}
+		ok, seen := okPath[d.CustomerPath]
+		if !seen {
+			ok = true
+			for _, id := range tenancy.PathIDs(d.CustomerPath) {
+				if blocked[id] {
+					ok = false
+					break
+				}
+			}
+			okPath[d.CustomerPath] = ok
+		}
+		if ok {
+			d.SegmentLength = camera.DefaultSegmentLength
+			out = append(out, d)
+		}
+	}
+	return out, errs.Wrap(rows.Err(), "desired recordings")
+}
+
+// recordingBlocks returns the accounts that stop recording in their whole
+// subtree, as a set of ids and as the minimal list of subtree paths.
+func (q Q) recordingBlocks(ctx context.Context) (map[int64]bool, []string, error) {
+	cond := []string{"a.status <> 'active'", "m.enabled IS NOT NULL"}
+	var args []any
+	args = append(args, tenancy.ModCloudRecording)
+	for _, t := range []tenancy.Type{tenancy.Integrator, tenancy.Customer} {
+		if !tenancy.DefaultModule(t, tenancy.ModCloudRecording) {
+			cond = append(cond, "a.type = ?") // off unless switched on
+			args = append(args, t)
+		}
+	}
+	rows, err := q.query(ctx, `SELECT a.id, a.path, a.depth, a.type, a.status, m.enabled
+		FROM accounts a LEFT JOIN account_modules m ON m.account_id = a.id AND m.module = ?
+		WHERE `+strings.Join(cond, " OR "), args...)
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "recording blocks")
+	}
+	defer rows.Close()
+	blocked := map[int64]bool{}
+	var paths []string
+	for rows.Next() {
+		var id int64
+		var path string
+		var depth int
+		var typ tenancy.Type
+		var status tenancy.Status
+		var on *bool
+		if err := rows.Scan(&id, &path, &depth, &typ, &status, &on); err != nil {
+			return nil, nil, errs.Wrap(err, "scan recording block")
+		}
+		sw := tenancy.DefaultModule(typ, tenancy.ModCloudRecording)
+		if on != nil {
+			sw = *on
+		}
+		if depth == 0 {
+			sw = true // nobody is above the root to switch its modules
+		}
+		if status != tenancy.Active || !sw {
+			blocked[id] = true
+			paths = append(paths, path)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, errs.Wrap(err, "recording blocks")
+	}
+	// Keep only the topmost blocked subtrees: sorted paths put an ancestor
+	// right before its descendants.
+	sort.Strings(paths)
+	var roots []string
+	for _, p := range paths {
+		if n := len(roots); n > 0 && strings.HasPrefix(p, roots[n-1]) {
+			continue
+		}
+		roots = append(roots, p)
+	}
+	return blocked, roots, nil
+}
+
+// SeedCamera is a camera row for tests and benchmarks, which need many
+// cameras long before (and regardless of) the camera registration flow.
+type SeedCamera struct {
+	IntegratorID int64
+	CustomerID   int64 // 0 = unassigned
+	PlanID       int64 // 0 = none
+	Name         string
+	RTSPURL      string
+	Enabled      bool
+}
+
+// SeedCameras inserts cameras in batches of multi-row INSERTs and returns
+// their ids in order.
+func (q Q) SeedCameras(ctx context.Context, cams []SeedCamera) ([]int64, error) {
+	const batch = 500
+	now := ms(time.Now())
+	ids := make([]int64, 0, len(cams))
+	for lo := 0; lo < len(cams); lo += batch {
+		part := cams[lo:min(lo+batch, len(cams))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO cameras (integrator_id, customer_id, plan_id, type, name, enabled, rtsp_url, created_at, updated_at) VALUES `)
+		args := make([]any, 0, len(part)*8)
+		for i, c := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?, 'generic', ?, ?, ?, ?, ?)")
+			args = append(args, c.IntegratorID, nullID(c.CustomerID), nullID(c.PlanID), c.Name, c.Enabled, c.RTSPURL, now, now)
+		}
+		b.WriteString(" RETURNING id")
+		rows, err := q.query(ctx, b.String(), args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "seed cameras")
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "seed cameras")
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "seed cameras")
+		}
+	}
+	// RETURNING order is not promised by either engine; ids are ascending
+	// in insertion order on both, so sorting restores it.
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids, nil
+}
+
+// SeedCameraEnabled switches one camera on or off directly (tests).
+func (q Q) SeedCameraEnabled(ctx context.Context, id int64, on bool) error {
+	_, err := q.exec(ctx, `UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?`, on, ms(time.Now()), id)
+	return errs.Wrap(err, "seed camera enabled")
+}
+
+// SeedPlan inserts a plan owned by an account (tests and benchmarks).
+func (q Q) SeedPlan(ctx context.Context, ownerID int64, name string, retentionDays, maxKbps int) (int64, error) {
+	now := ms(time.Now())
+	id, err := q.insert(ctx, `INSERT INTO plans (owner_account_id, name, kind, retention_days, recording_mode, max_bitrate_kbps, price, created_at, updated_at)
+		VALUES (?, ?, 'fixed', ?, 'continuous', ?, 0, ?, ?)`, ownerID, name, retentionDays, maxKbps, now, now)
+	return id, errs.Wrap(err, "seed plan")
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
