@@ -120,7 +120,9 @@ func (s *segFile) readInit() error {
 		if _, err := s.f.Seek(s.pos+h.size, io.SeekStart); err != nil {
 			return err
 		}
-		_ = n
+		if want == "moov" {
+			b = withoutUserData(b, n)
+		}
 		initBytes = append(initBytes, b...)
 		s.pos += h.size
 	}
@@ -150,6 +152,28 @@ func (s *segFile) readInit() error {
 		return errors.New("segment has no H.264/H.265 track")
 	}
 	return nil
+}
+
+// withoutUserData drops udta boxes from a moov (hdr is its header length).
+// Other recorders (MediaMTX) put private boxes there that the MP4 parser
+// cannot decode, and nothing in them matters for reading samples.
+func withoutUserData(moov []byte, hdr int) []byte {
+	out := append([]byte(nil), moov[:hdr]...)
+	for i := hdr; i+8 <= len(moov); {
+		sz := int(binary.BigEndian.Uint32(moov[i : i+4]))
+		if sz < 8 || i+sz > len(moov) {
+			return moov // not what we expect: leave it to the parser
+		}
+		if string(moov[i+4:i+8]) != "udta" {
+			out = append(out, moov[i:i+sz]...)
+		}
+		i += sz
+	}
+	if hdr != 8 {
+		return moov // 64-bit size header: rare enough to not rewrite
+	}
+	binary.BigEndian.PutUint32(out[:4], uint32(len(out)))
+	return out
 }
 
 // track returns the init track with the given id.
@@ -220,6 +244,7 @@ type scanResult struct {
 	videoEnd  time.Duration // end of the last video sample, from segment start
 	goodBytes int64         // file offset after the last complete part
 	parts     int
+	frames    int
 	tail      error // non-nil when the file ends in an unreadable tail
 }
 
@@ -233,6 +258,7 @@ func scanSegment(path string) (scanResult, error) {
 	defer s.Close()
 	res := scanResult{codec: s.codec, w: s.w, h: s.h, goodBytes: s.pos}
 	vt := s.track(s.videoID)
+	first := int64(-1) // our files start at 0; other recorders' need not
 	for {
 		p, err := s.next()
 		if err != nil {
@@ -246,13 +272,36 @@ func scanSegment(path string) (scanResult, error) {
 				continue
 			}
 			end := int64(t.BaseTime)
+			if first < 0 {
+				first = end
+			}
 			for _, smp := range t.Samples {
 				end += int64(smp.Duration)
 			}
-			res.videoEnd = clockToDur(end, vt.TimeScale)
+			res.videoEnd = clockToDur(end-first, vt.TimeScale)
+			res.frames += len(t.Samples)
 		}
 		res.goodBytes = s.pos
 		res.parts++
 	}
 	return res, nil
+}
+
+// FileStats summarizes the video track of a fragmented MP4 file.
+type FileStats struct {
+	Codec    string
+	Frames   int
+	Duration time.Duration // sum of video sample durations (tfdt of part 1 on)
+	Bytes    int64         // up to the last complete part
+}
+
+// InspectFile reads any fragmented MP4 (ours or another recorder's) and
+// counts its video frames. The benchmark uses it to compare recorders by
+// what actually landed on disk.
+func InspectFile(path string) (FileStats, error) {
+	r, err := scanSegment(path)
+	if err != nil {
+		return FileStats{}, err
+	}
+	return FileStats{Codec: r.codec, Frames: r.frames, Duration: r.videoEnd, Bytes: r.goodBytes}, r.tail
 }
