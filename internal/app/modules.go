@@ -50,7 +50,8 @@ func moduleViews(actor tenancy.Actor, levels []tenancy.ModuleLevel) []ModuleView
 
 // SetModules switches modules of a child account (parents only, R5). A
 // module switched off above cannot be switched on below it: the request is
-// refused whole with 409 module_restricted naming the module. The effect
+// refused whole with 409 module_restricted naming the module (even if the
+// child's own switch is already on: nothing can be granted). The effect
 // covers the child's whole subtree, by the path fold, without rewriting it.
 func (a *App) SetModules(ctx context.Context, actor tenancy.Actor, id int64, sw map[string]bool) ([]ModuleView, error) {
 	if err := tenancy.CheckModuleSwitches(sw); err != nil {
@@ -75,7 +76,11 @@ func (a *App) SetModules(ctx context.Context, actor tenancy.Actor, id int64, sw 
 				continue
 			}
 			cur := self.Switch(m.Key)
-			if v && !cur {
+			// Literal R5: asking for on what is off above is refused even
+			// when this account's own switch is already on, so a caller
+			// never believes it granted a module that stays off. Send only
+			// the modules you change.
+			if v {
 				if on, at := tenancy.ModuleOn(above, m.Key); !on {
 					who := "above your account"
 					if at-1 >= len(tenancy.PathIDs(actor.AccountPath))-1 {

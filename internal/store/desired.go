@@ -202,3 +202,10 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// SeedSegment inserts one recording row (tests of deletion).
+func (q Q) SeedSegment(ctx context.Context, cameraID int64, start time.Time, bytes int64, path string) error {
+	_, err := q.exec(ctx, `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)`,
+		cameraID, ms(start), ms(start.Add(time.Minute)), bytes, path)
+	return errs.Wrap(err, "seed segment")
+}
