@@ -16,6 +16,9 @@ type CreateAccountInput struct {
 	OwnerName string
 	Password  string // optional: otherwise chosen when confirming
 	Plans     []PlanSelection
+	// Modules are switches the parent sets for the new child at once (R5),
+	// e.g. the wizard's "its admins may use the admin portal".
+	Modules map[string]bool
 }
 
 // CreateAccount creates a sub-account with its owner, default roles, plan
@@ -31,6 +34,11 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 	}
 	if in.Password != "" {
 		identity.CheckPassword(f, "password", in.Password)
+	}
+	for k := range in.Modules {
+		if !tenancy.ValidModule(k) {
+			f.Add(k, "unknown module")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return tenancy.Account{}, identity.User{}, err
@@ -89,6 +97,13 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 		}
 		if err := a.applyPlanSelections(ctx, q, actor, parent, child, in.Plans); err != nil {
 			return err
+		}
+		if len(in.Modules) > 0 {
+			// A new child cannot regain what is off above it: the path fold
+			// keeps ancestors' switches in force whatever is set here.
+			if err := q.SetModuleSwitches(ctx, child.ID, in.Modules, a.Now()); err != nil {
+				return err
+			}
 		}
 		if err := a.sendWelcome(ctx, q, out, owner, child, parent.Name); err != nil {
 			return err

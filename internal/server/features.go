@@ -3,11 +3,15 @@ package server
 import (
 	"context"
 	"net/http"
+
+	"github.com/vigilo/vigilo/internal/web"
 )
 
 // registerFeatures adds the handlers of features beyond the API core (the
 // portals, playback). Each feature adds one line here.
-func (m *Main) registerFeatures(mux *http.ServeMux) {}
+func (m *Main) registerFeatures(mux *http.ServeMux) {
+	web.New(m.App, m.Log).Register(mux) // the admin portal: internal/web
+}
 
 // startFeatures starts background parts of features (the recorder, retention).
 func (m *Main) startFeatures(ctx context.Context) error { return nil }

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
+	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Plans in the portal (R4): the wizard's plans step, an account's Plans tab
+// and "Customer subscription plans" (my own offers), thin over app/plans.go.
+
+// availablePlans lists every plan parent may offer a new child, as wizard
+// rows with the defaults the child would get; ok is false when there are
+// none (the wizard then has no plans step).
+func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Account) (rows []planRow, ok bool, err error) {
+	for page := 1; ; page++ {
+		list, total, pg, err := p.App.OfferablePlans(ctx, q.Actor, parent.ID, app.PlanListInput{Page: store.Page{Page: page, PerPage: store.MaxPerPage}})
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range list {
+			r := planRow{ID: c.Parent.ID, MyName: c.Parent.Name, Kind: string(c.Parent.Kind), Retention: c.Parent.RetentionDays,
+				Mode: string(c.Parent.RecordingMode), DefaultPrice: c.Offer.Cost.String()}
+			if c.Parent.Cost != nil {
+				r.MyCost = c.Parent.Cost.String()
+			}
+			rows = append(rows, r)
+		}
+		if len(list) == 0 || page*pg.PerPage >= total {
+			break
+		}
+	}
+	return rows, len(rows) > 0, nil
+}
+
+// planSelection is one wizard row for app.CreateAccount. The one price the
+// seed's wizard edits is what the child pays per camera-month; it is also
+// the child's starting end-user price, which a sub-integrator may change
+// later (its cost it may not).
+func planSelection(pl, st planRow) app.PlanSelection {
+	price := strings.TrimSpace(st.Price)
+	eu := price
+	return app.PlanSelection{PlanID: pl.ID, Selected: st.On, Visible: true, Name: strings.TrimSpace(st.Name), Cost: &price, EndUserPrice: &eu}
+}
+
+// planErrors moves the app's row-indexed plan errors ("plans[3].cost") onto
+// the wizard's row fields.
+func planErrors(err error, plans []planRow) error {
+	e, ok := errs.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	out := &errs.Error{Kind: e.Kind, Code: e.Code, Message: e.Message, Fields: map[string]string{}, Err: e.Err}
+	for k, v := range e.Fields {
+		var i int
+		var sub string
+		if n, _ := parsePlanField(k, &i, &sub); n == 2 && i >= 0 && i < len(plans) {
+			key := "plan_" + itoa64(plans[i].ID)
+			switch sub {
+			case "name":
+				out.Fields[key+"_name"] = v
+			default:
+				out.Fields[key+"_price"] = v
+			}
+			continue
+		}
+		out.Fields[k] = v
+	}
+	return out
+}
+
+// myPlansData is "Customer subscription plans": the plans my account may
+// use, with my names and end-user prices, which I may change.
+type myPlansData struct {
+	Items []billing.OfferView
+	Pager pager
+	Root  bool
+}
+
+func (p *Portal) myPlansPage(w http.ResponseWriter, r *http.Request, q *req) error {
+	return p.showMyPlans(w, r, q, nil)
+}
+
+func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, ferr error) error {
+	page := atoiDefault(r.URL.Query().Get("page"), 1)
+	items, total, pg, err := p.App.MyPlans(r.Context(), q.Actor, app.PlanListInput{Page: store.Page{Page: page, PerPage: 25}})
+	if err != nil {
+		return err
+	}
+	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans")}
+	p.renderForm(w, r, q, "plans", "Customer subscription plans", "plans", d, url.Values{}, ferr)
+	return nil
+}
+
+func (p *Portal) myPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	id, err := pathID(r, "plan")
+	if err != nil {
+		return err
+	}
+	name := r.PostFormValue("name")
+	patch := billing.MyOfferPatch{Name: &name}
+	price, perr := money.Parse(r.PostFormValue("end_user_price"))
+	if perr != nil {
+		return p.showMyPlans(w, r, q, errs.Field("end_user_price", perr.Error()))
+	}
+	patch.EndUserPrice = &price
+	if _, err := p.App.UpdateMyOffer(r.Context(), q.Actor, id, patch); err != nil {
+		if errs.KindOf(err) == errs.NotFound {
+			return err
+		}
+		return p.showMyPlans(w, r, q, err)
+	}
+	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(name)+"” saved.")
+}
+
+// accountPlans is an account's Plans tab.
+type accountPlans struct {
+	Rows  []childPlanRow
+	Self  bool
+	Empty string
+}
+
+type childPlanRow struct {
+	PlanID                    int64
+	Name, Kind, Mode          string
+	Retention                 int
+	Selected, Offered         bool
+	Cost, EndUserPrice, Price string
+}
+
+func (p *Portal) accountPlans(r *http.Request, q *req, acct tenancy.Account, self bool) (*accountPlans, error) {
+	ap := &accountPlans{Self: self}
+	if self {
+		items, _, _, err := p.App.MyPlans(r.Context(), q.Actor, app.PlanListInput{Page: store.Page{Page: 1, PerPage: store.MaxPerPage}})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			row := childPlanRow{PlanID: it.ID, Name: it.Name, Kind: string(it.Kind), Mode: string(it.RecordingMode), Retention: it.RetentionDays,
+				Selected: it.Selected, EndUserPrice: it.EndUserPrice.String(), Price: it.EndUserPrice.String()}
+			if it.Cost != nil {
+				row.Cost, row.Price = it.Cost.String(), it.Cost.String()
+			}
+			ap.Rows = append(ap.Rows, row)
+		}
+		return ap, nil
+	}
+	list, _, _, err := p.App.ChildPlans(r.Context(), q.Actor, acct.ID, app.PlanListInput{Page: store.Page{Page: 1, PerPage: store.MaxPerPage}})
+	if errs.KindOf(err) == errs.Forbidden {
+		ap.Empty = "Only accounts above " + acct.Name + " set its plans."
+		return ap, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		ap.Rows = append(ap.Rows, childPlanRow{PlanID: c.Parent.ID, Name: c.Offer.Name, Kind: string(c.Parent.Kind), Mode: string(c.Parent.RecordingMode),
+			Retention: c.Parent.RetentionDays, Selected: c.Offered && c.Offer.Selected, Offered: c.Offered,
+			Cost: c.Offer.Cost.String(), EndUserPrice: c.Offer.EndUserPrice.String()})
+	}
+	return ap, nil
+}
+
+func (p *Portal) childPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	planID, err := pathID(r, "plan")
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	sel := lastValue(f, "selected") == "1"
+	name := f.Get("name")
+	patch := billing.OfferPatch{Selected: &sel, Name: &name}
+	cost, perr := money.Parse(f.Get("cost"))
+	if perr != nil {
+		return p.showAccount(w, r, q, id, "plans", "customers", url.Values{}, errs.Field("cost", perr.Error()))
+	}
+	patch.Cost = &cost
+	if _, err := p.App.SetChildOffer(r.Context(), q.Actor, id, planID, patch); err != nil {
+		if errs.KindOf(err) == errs.NotFound {
+			return err
+		}
+		return p.showAccount(w, r, q, id, "plans", "customers", url.Values{}, err)
+	}
+	return p.redirect(w, r, "/accounts/"+itoa64(id)+"/plans", "Plan saved for this account.")
+}
+
+func lastValue(f url.Values, k string) string {
+	v := f[k]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}

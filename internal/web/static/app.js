@@ -1,0 +1,76 @@
+// Vigilo admin portal: small conveniences over pages that work without
+// script — dialogs instead of confirmation pages, clickable table rows,
+// auto-submitting filters, and confirmations for destructive buttons.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (e) {
+    // Links and buttons with data-open="<dialog id>" open that dialog.
+    var opener = e.target.closest("[data-open]");
+    if (opener) {
+      var d = document.getElementById(opener.getAttribute("data-open"));
+      if (d && typeof d.showModal === "function") {
+        e.preventDefault();
+        d.showModal();
+        var first = d.querySelector("input:not([type=hidden]), a.choice, button[type=submit]");
+        if (first) first.focus();
+        return;
+      }
+    }
+    // Clicking a table row opens its page, unless a control was clicked.
+    var row = e.target.closest("tr[data-href]");
+    if (row && !e.target.closest("a, button, input, select, label, textarea")) {
+      window.location = row.getAttribute("data-href");
+    }
+  });
+
+  document.addEventListener("submit", function (e) {
+    var btn = e.submitter;
+    var msg = (btn && btn.getAttribute("data-confirm")) || e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      e.preventDefault();
+    }
+  });
+
+  // Delete confirmations: the button works only once the name is typed.
+  document.querySelectorAll("input[data-must-equal]").forEach(function (inp) {
+    var form = inp.form;
+    var btn = form && form.querySelector("button.danger");
+    if (!btn) return;
+    var sync = function () { btn.disabled = inp.value !== inp.getAttribute("data-must-equal"); };
+    inp.addEventListener("input", sync);
+    sync();
+  });
+
+  // Filters apply as soon as a select changes.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+
+  // The wizard's switches say ON/OFF next to them, and dim a switched-off row.
+  document.querySelectorAll("label.switch input[type=checkbox]").forEach(function (c) {
+    c.addEventListener("change", function () {
+      var st = c.parentNode.querySelector(".state");
+      if (st) st.textContent = c.checked ? "ON" : "OFF";
+      var tr = c.closest("tr");
+      if (tr) tr.classList.toggle("off", !c.checked);
+    });
+  });
+
+  // Radio buttons that show or hide a box (the password of a new user).
+  var toggles = document.querySelectorAll("input[data-toggle-on], input[data-toggle-off]");
+  var apply = function () {
+    toggles.forEach(function (r) {
+      var id = r.getAttribute("data-toggle-on") || r.getAttribute("data-toggle-off");
+      var box = document.getElementById(id);
+      if (box && r.checked) box.hidden = !r.hasAttribute("data-toggle-on");
+    });
+  };
+  toggles.forEach(function (r) { r.addEventListener("change", apply); });
+  apply();
+
+  // Focus the first field with an error so keyboard users land on it.
+  var bad = document.querySelector("[aria-invalid=true]");
+  if (bad) bad.focus();
+})();

@@ -1,0 +1,103 @@
+// Package web is the admin portal: server-rendered pages (html/template,
+// embedded), our own small CSS and JavaScript, no framework and no build
+// step. Handlers are thin: parse the form, call one app use case, render or
+// redirect. Every page works without JavaScript; the script only adds
+// dialogs and conveniences.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/vigilo/vigilo/internal/app"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Portal serves the admin portal.
+type Portal struct {
+	App *app.App
+	Log *slog.Logger
+	tpl *templates
+}
+
+// New builds the portal; templates are parsed once here, so a broken
+// template fails at start-up (and in every test), not on first view.
+func New(a *app.App, log *slog.Logger) *Portal {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Portal{App: a, Log: log, tpl: mustParseTemplates()}
+}
+
+// Register adds the portal's routes to mux. The API owns /api/v1/; the
+// portal takes the rest, including the catch-all not-found page.
+func (p *Portal) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+
+	// Signed-out pages.
+	mux.Handle("GET /login", p.anon(p.loginPage))
+	mux.Handle("POST /login", p.anon(p.loginSubmit))
+	mux.Handle("POST /logout", p.anon(p.logout))
+	mux.Handle("GET /confirm", p.anon(p.confirmPage))
+	mux.Handle("POST /confirm", p.anon(p.confirmSubmit))
+	mux.Handle("POST /confirm/resend", p.anon(p.resendSubmit))
+	mux.Handle("GET /forgot", p.anon(p.forgotPage))
+	mux.Handle("POST /forgot", p.anon(p.forgotSubmit))
+	mux.Handle("GET /reset", p.anon(p.resetPage))
+	mux.Handle("POST /reset", p.anon(p.resetSubmit))
+	mux.Handle("GET /setup", p.anon(p.setupPage))
+	mux.Handle("POST /setup", p.anon(p.setupSubmit))
+
+	// Signed-in pages.
+	mux.Handle("GET /password", p.authed(p.passwordPage))
+	mux.Handle("POST /password", p.authed(p.passwordSubmit))
+	mux.Handle("GET /{$}", p.admin(p.dashboard))
+	mux.Handle("GET /accounts", p.admin(p.customers))
+	mux.Handle("GET /accounts/new", p.admin(p.wizardStart))
+	mux.Handle("POST /accounts/new", p.admin(p.wizardSubmit))
+	mux.Handle("GET /accounts/{id}", p.admin(p.accountTab))
+	mux.Handle("GET /accounts/{id}/{tab}", p.admin(p.accountTab))
+	mux.Handle("POST /accounts/{id}/profile", p.admin(p.profileSubmit))
+	mux.Handle("POST /accounts/{id}/modules", p.admin(p.modulesSubmit))
+	mux.Handle("POST /accounts/{id}/plans/{plan}", p.admin(p.childPlanSubmit))
+	mux.Handle("POST /accounts/{id}/disable", p.admin(p.disableSubmit))
+	mux.Handle("POST /accounts/{id}/enable", p.admin(p.enableSubmit))
+	mux.Handle("POST /accounts/{id}/delete", p.admin(p.deleteSubmit))
+	mux.Handle("GET /accounts/{id}/users/new", p.admin(p.newUserPage))
+	mux.Handle("POST /accounts/{id}/users/new", p.admin(p.newUserSubmit))
+	mux.Handle("GET /accounts/{id}/roles/new", p.admin(p.newRolePage))
+	mux.Handle("POST /accounts/{id}/roles/new", p.admin(p.newRoleSubmit))
+	mux.Handle("GET /users", p.admin(p.ownUsers))
+	mux.Handle("GET /users/{uid}", p.admin(p.userPage))
+	mux.Handle("GET /users/{uid}/security", p.admin(p.userPage))
+	mux.Handle("POST /users/{uid}", p.admin(p.userUpdate))
+	mux.Handle("POST /users/{uid}/{action}", p.admin(p.userAction))
+	mux.Handle("GET /roles", p.admin(p.ownRoles))
+	mux.Handle("GET /roles/{rid}", p.admin(p.rolePage))
+	mux.Handle("POST /roles/{rid}", p.admin(p.roleUpdate))
+	mux.Handle("POST /roles/{rid}/delete", p.admin(p.roleDelete))
+	mux.Handle("GET /plans", p.admin(p.myPlansPage))
+	mux.Handle("POST /plans/{plan}", p.admin(p.myPlanSubmit))
+
+	// Anything else is the portal's not-found page.
+	mux.Handle("/", p.anon(func(w http.ResponseWriter, r *http.Request, _ *req) error {
+		return errNotFound
+	}))
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Assets are embedded in the binary: they change only with a new
+		// build, and the layout links them with the build's version.
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
