@@ -30,6 +30,8 @@ type App struct {
 	MailKick func()
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Cameras holds the camera feature's keys and recorder (app/cameras.go).
+	Cameras CameraDeps
 }
 
 // New builds an App.

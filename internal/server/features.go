@@ -14,4 +14,9 @@ func (m *Main) registerFeatures(mux *http.ServeMux) {
 }
 
 // startFeatures starts background parts of features (the recorder, retention).
-func (m *Main) startFeatures(ctx context.Context) error { return nil }
+func (m *Main) startFeatures(ctx context.Context) error {
+	if err := m.startCameras(ctx); err != nil { // server/cameras.go
+		return err
+	}
+	return nil
+}
