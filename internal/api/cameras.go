@@ -29,7 +29,7 @@ func cameraRoutes() []Route {
 			Response: CameraJSON{}, Handler: h((*Server).getCamera)},
 		{Method: "PATCH", Path: "/cameras/{id}", Tag: "cameras",
 			Summary: "Rename, switch off/on (privacy), assign to a customer with a plan, move, or unassign (customer_id: null)",
-			Request: updateCameraRequest{}, Response: CameraJSON{}, Handler: h((*Server).updateCamera)},
+			Request: updateCameraDoc{}, Response: CameraJSON{}, Handler: h((*Server).updateCamera)},
 		{Method: "DELETE", Path: "/cameras/{id}", Tag: "cameras", Summary: "Delete a camera and its recordings",
 			Response: okResponse{}, Handler: h((*Server).deleteCamera)},
 		{Method: "GET", Path: "/cameras/{id}/recordings", Tag: "cameras",
@@ -84,6 +84,20 @@ func (o *optID) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &o.ID)
 }
 
+// updateCameraDoc documents PATCH /cameras/{id}: customer_id and plan_id
+// are ids or null (unassign); absent fields stay as they are.
+type updateCameraDoc struct {
+	Name       *string `json:"name,omitempty"`
+	Enabled    *bool   `json:"enabled,omitempty"`
+	CustomerID *int64  `json:"customer_id,omitempty"`
+	PlanID     *int64  `json:"plan_id,omitempty"`
+	RTSPURL    *string `json:"rtsp_url,omitempty"`
+	Username   *string `json:"username,omitempty"`
+	Password   *string `json:"password,omitempty"`
+}
+
+// updateCameraRequest is updateCameraDoc as decoded: optID tells an absent
+// id from null.
 type updateCameraRequest struct {
 	Name       *string `json:"name,omitempty"`
 	Enabled    *bool   `json:"enabled,omitempty"`
