@@ -53,19 +53,22 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) err
 	return nil
 }
 
-// logout ends the session. It needs the session's own form token: a page
-// elsewhere must not be able to sign people out.
-func (p *Portal) logout(w http.ResponseWriter, r *http.Request, _ *req) error {
+// logout ends the session. It needs the session's own form token (a page
+// elsewhere must not be able to sign people out), and works even when the
+// session has already ended, e.g. for a disabled account.
+func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(httpx.SessionCookie); err == nil && c.Value != "" {
 		if !checkSessionCSRF(r, c.Value) {
-			return errCSRF
+			p.fail(w, r, &req{}, errCSRF)
+			return
 		}
 		if err := p.App.Logout(r.Context(), c.Value); err != nil {
-			return err
+			p.fail(w, r, &req{}, err)
+			return
 		}
 	}
 	httpx.ClearSessionCookie(w, p.App.Config.BaseURL)
-	return p.redirect(w, r, "/login", "You have signed out.")
+	_ = p.redirect(w, r, "/login", "You have signed out.")
 }
 
 type tokenData struct {

@@ -73,12 +73,12 @@ func (p *Portal) authed(h handler) http.Handler {
 			return
 		}
 		q.CSRF = sessionCSRF(c.Value)
-		if r.Method == http.MethodPost && !checkSessionCSRF(r, c.Value) {
-			p.fail(w, r, q, errCSRF)
-			return
-		}
 		if q.User, q.Account, err = p.App.Me(r.Context(), q.Actor); err != nil {
 			p.fail(w, r, q, err)
+			return
+		}
+		if r.Method == http.MethodPost && !checkSessionCSRF(r, c.Value) {
+			p.fail(w, r, q, errCSRF)
 			return
 		}
 		if q.User.MustChangePassword && r.URL.Path != "/password" {

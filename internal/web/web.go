@@ -45,7 +45,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	// Signed-out pages.
 	mux.Handle("GET /login", p.anon(p.loginPage))
 	mux.Handle("POST /login", p.anon(p.loginSubmit))
-	mux.Handle("POST /logout", p.anon(p.logout))
+	mux.Handle("POST /logout", http.HandlerFunc(p.logout))
 	mux.Handle("GET /confirm", p.anon(p.confirmPage))
 	mux.Handle("POST /confirm", p.anon(p.confirmSubmit))
 	mux.Handle("POST /confirm/resend", p.anon(p.resendSubmit))
