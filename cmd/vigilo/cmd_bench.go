@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -76,9 +77,21 @@ func benchRecord(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the recordings")
 	fs.StringVar(&o.ClipDir, "clip-dir", defaultClipDir(), "where the ffmpeg clip is cached")
 	inProcess := fs.Bool("inprocess", false, "run the camera simulator inside this process (its CPU then counts as the recorder's)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the recorder process to this file")
 	clip := clipFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	o.Clip, o.FPS = *clip, clip.FPS
 
@@ -108,7 +121,7 @@ func spawnSimcam(ctx context.Context, recordArgs []string) (string, int, func(),
 	fs.SetOutput(discard{})
 	clipFlags(fs)
 	fs.String("clip-dir", "", "")
-	for _, n := range []string{"n", "d", "warmup", "segment", "mediamtx", "dir"} {
+	for _, n := range []string{"n", "d", "warmup", "segment", "mediamtx", "dir", "cpuprofile"} {
 		fs.String(n, "", "")
 	}
 	fs.Bool("keep", false, "")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
@@ -47,8 +48,9 @@ type camera struct {
 
 	mu sync.Mutex
 	st CameraStatus
-	// bitrate accounting
-	rxBytes   int64
+	// bitrate accounting: rxBytes is bumped per packet without the lock;
+	// the rate is derived from it at most every bitrateWindow.
+	rxBytes   atomic.Int64
 	rateFrom  time.Time
 	rateBytes int64
 	frames    uint64 // video frames written by finished sessions
@@ -57,6 +59,7 @@ type camera struct {
 func (c *camera) status() CameraStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.refreshRateLocked(time.Now())
 	return c.st
 }
 
@@ -337,6 +340,7 @@ func (c *camera) session() error {
 			c.mu.Lock()
 			c.st.LastSegmentAt = end
 			c.st.Recording = true
+			c.refreshRateLocked(time.Now())
 			c.mu.Unlock()
 		},
 		onSegment: c.r.deliver,
@@ -408,21 +412,11 @@ func (c *camera) session() error {
 			waitingKey = true
 			return
 		}
-		sample := &fmp4.Sample{}
-		var perr error
-		if vt.name == "h264" {
-			perr = sample.FillH264(int32(pts-dts), au)
-		} else {
-			perr = sample.FillH265(int32(pts-dts), au)
-		}
-		if perr != nil {
-			return
-		}
 		var ki *segmentInfo
 		if key {
 			ki = info
 		}
-		if err := w.writeVideo(dts, sample.PTSOffset, sample.Payload, key, ki); err != nil {
+		if err := w.writeVideo(dts, int32(pts-dts), au, key, ki); err != nil {
 			c.setErr(err)
 			c.r.log.Warn("segment write failed", "camera", c.t.CameraID, "err", err)
 		}
@@ -449,7 +443,7 @@ func (c *camera) session() error {
 				return
 			}
 			for i, a := range aus {
-				w.writeAudio(1, pts+int64(i)*1024, append([]byte(nil), a...))
+				w.writeAudio(1, pts+int64(i)*1024, a)
 			}
 		})
 	}
@@ -461,7 +455,7 @@ func (c *camera) session() error {
 	c.st.Online = true
 	c.st.LastError = ""
 	c.rateFrom = time.Now()
-	c.rateBytes = c.rxBytes
+	c.rateBytes = c.rxBytes.Load()
 	c.mu.Unlock()
 
 	err = client.Wait()
@@ -499,21 +493,29 @@ func (c *camera) addLost(n uint64) {
 	c.mu.Unlock()
 }
 
-// countRx accounts received payload bytes and refreshes the bitrate.
-func (c *camera) countRx(n int) {
-	c.mu.Lock()
-	c.rxBytes += int64(n)
-	now := time.Now()
-	if el := now.Sub(c.rateFrom); el >= bitrateWindow {
-		kbps := int(float64(c.rxBytes-c.rateBytes) * 8 / el.Seconds() / 1000)
-		c.st.BitrateKbps = kbps
-		c.st.OverBitrate = c.t.MaxBitrateKbps > 0 && kbps > c.t.MaxBitrateKbps
-		if c.st.OverBitrate {
-			c.st.LastError = fmt.Sprintf("bitrate %d kbps is above the plan limit of %d kbps", kbps, c.t.MaxBitrateKbps)
-		}
-		c.rateFrom, c.rateBytes = now, c.rxBytes
+// countRx accounts received payload bytes; called for every packet.
+func (c *camera) countRx(n int) { c.rxBytes.Add(int64(n)) }
+
+// refreshRateLocked recomputes the bitrate once per bitrateWindow.
+func (c *camera) refreshRateLocked(now time.Time) {
+	if !c.st.Online {
+		return
 	}
-	c.mu.Unlock()
+	el := now.Sub(c.rateFrom)
+	if el < bitrateWindow {
+		return
+	}
+	rx := c.rxBytes.Load()
+	kbps := int(float64(rx-c.rateBytes) * 8 / el.Seconds() / 1000)
+	c.st.BitrateKbps = kbps
+	over := c.t.MaxBitrateKbps > 0 && kbps > c.t.MaxBitrateKbps
+	if over {
+		c.st.LastError = fmt.Sprintf("bitrate %d kbps is above the plan limit of %d kbps", kbps, c.t.MaxBitrateKbps)
+	} else if c.st.OverBitrate {
+		c.st.LastError = ""
+	}
+	c.st.OverBitrate = over
+	c.rateFrom, c.rateBytes = now, rx
 }
 
 // describeErr turns transport errors into a sentence an operator can act on.

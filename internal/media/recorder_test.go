@@ -20,13 +20,17 @@ func TestRecordAndPlayback(t *testing.T) {
 	defer rec.Stop()
 
 	const segLen = 2 * time.Second
-	rec.Reconcile([]media.Target{{CameraID: 7, URL: cam.URL(7), SegmentLength: segLen}})
+	rec.Reconcile([]media.Target{{CameraID: 7, URL: cam.URL(7), SegmentLength: segLen, MaxBitrateKbps: 300}})
 	waitFor(t, 5*time.Second, "recording to start", func() bool { return rec.Status(7).Recording })
 	began := time.Now()
 	time.Sleep(7 * time.Second)
 	st := rec.Status(7)
-	if !st.Online || st.BitrateKbps <= 0 || st.LastSegmentAt.IsZero() {
+	if !st.Online || st.BitrateKbps <= 0 || st.LastSegmentAt.IsZero() || st.FramesWritten < 150 {
 		t.Errorf("status while recording: %+v", st)
+	}
+	// The 800 kbit/s clip is over the 300 kbit/s plan: reported, still recorded.
+	if !st.OverBitrate || !strings.Contains(st.LastError, "plan limit") {
+		t.Errorf("bitrate limit not reported: %+v", st)
 	}
 	rec.Reconcile(nil)
 	if err := rec.Close(); err != nil {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,26 +53,43 @@ func parseSegmentPath(p string) (int64, time.Time, error) {
 	return cam, time.UnixMilli(ms).UTC(), nil
 }
 
+// smeta describes one sample of the part being built; its bytes live in
+// the track's data buffer.
+type smeta struct {
+	dur     uint32
+	size    uint32
+	ptsOff  int32
+	nonSync bool
+}
+
 // wtrack is one track of the segment being written.
 type wtrack struct {
 	id        int
 	timescale uint32
 	isVideo   bool
 
-	// The last sample is held back until the next one arrives, because an
-	// fMP4 sample carries its duration and only the next DTS tells it.
-	pending    *fmp4.Sample
-	pendingDTS int64
+	// Samples of the part being built. Payloads are appended to data as
+	// they arrive (no per-frame allocation); the buffer is reused from part
+	// to part, so a camera's steady-state memory is about one part.
+	metas []smeta
+	data  []byte
+	// The last sample is held back (hasPending) until the next one
+	// arrives, because an fMP4 sample carries its duration and only the
+	// next DTS tells it.
 	hasPending bool
+	pendingDTS int64
 	lastDur    uint32
 
-	// samples of the part being built, and the DTS (relative to the
-	// segment's zero) of the first of them.
-	partSamples []*fmp4.Sample
-	partBase    int64
-	partDur     int64
-	// end is the relative DTS after the last sample appended.
-	end int64
+	partBase int64 // DTS (relative to the segment's zero) of metas[0]
+	partDur  int64 // sum of the finalized durations in the part
+	end      int64 // relative DTS after the last finalized sample
+}
+
+func (t *wtrack) finalized() int {
+	if t.hasPending {
+		return len(t.metas) - 1
+	}
+	return len(t.metas)
 }
 
 // segmentInfo is what the writer needs to start a file: the tracks' codecs.
@@ -104,7 +122,8 @@ type segmentWriter struct {
 	zero     int64 // session video DTS that maps to start
 	bytes    int64
 	seq      uint32
-	buf      seekablebuffer.Buffer
+	buf      seekablebuffer.Buffer // init encoding
+	hdr      []byte                // moof + mdat header of the part being written
 	frames   uint64
 	lastStop time.Time // End of the last finished segment of this session
 }
@@ -128,11 +147,18 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 	// the start, and Recover/ProbeSegment must derive the same value.
 	start = start.UTC().Truncate(time.Millisecond)
 	w.info = info
-	w.tracks = w.tracks[:0]
+	// Tracks (and their buffers) are reused across segments of a session
+	// while the layout stays the same.
+	if len(w.tracks) != len(info.codecs) {
+		w.tracks = w.tracks[:0]
+		for range info.codecs {
+			w.tracks = append(w.tracks, &wtrack{})
+		}
+	}
 	init := fmp4.Init{}
 	for i, c := range info.codecs {
-		t := &wtrack{id: i + 1, timescale: info.timescales[i], isVideo: i == 0}
-		w.tracks = append(w.tracks, t)
+		t := w.tracks[i]
+		t.id, t.timescale, t.isVideo = i+1, info.timescales[i], i == 0
 		init.Tracks = append(init.Tracks, &fmp4.InitTrack{ID: t.id, TimeScale: t.timescale, Codec: c})
 	}
 	w.buf.Reset()
@@ -167,8 +193,8 @@ func (w *segmentWriter) rel(t *wtrack, dts int64) int64 {
 	return dts - w.zero*int64(t.timescale)/videoClock
 }
 
-// appendPending moves t's held-back sample into the part being built, with
-// the given duration.
+// appendPending gives t's held-back sample its duration, making it part of
+// the part being built.
 func (w *segmentWriter) appendPending(t *wtrack, dur int64) {
 	if !t.hasPending {
 		return
@@ -181,53 +207,86 @@ func (w *segmentWriter) appendPending(t *wtrack, dur int64) {
 			dur = int64(t.timescale) / 25
 		}
 	}
-	t.pending.Duration = uint32(dur)
+	t.metas[len(t.metas)-1].dur = uint32(dur)
 	t.lastDur = uint32(dur)
-	r := w.rel(t, t.pendingDTS)
-	if len(t.partSamples) == 0 {
-		if r < t.end && t.end != 0 {
-			r = t.end // keep tfdt monotonic after a duration fix-up
-		}
-		t.partBase = r
-	}
-	t.partSamples = append(t.partSamples, t.pending)
 	t.partDur += dur
 	t.end = t.partBase + t.partDur
 	if t.isVideo {
 		w.frames++
 	}
-	t.pending, t.hasPending = nil, false
+	t.hasPending = false
 }
 
-// flushPart writes the part being built as one moof+mdat with one write(2).
-func (w *segmentWriter) flushPart() error {
-	part := fmp4.Part{SequenceNumber: w.seq}
-	for _, t := range w.tracks {
-		if len(t.partSamples) == 0 {
-			continue
+// addSample appends a new (held-back) sample whose payload is produced by
+// fill, which appends to the track buffer and returns it.
+func (w *segmentWriter) addSample(t *wtrack, dts int64, m smeta, fill func([]byte) []byte) {
+	if len(t.metas) == 0 {
+		t.partBase = w.rel(t, dts)
+		if t.partBase < t.end {
+			t.partBase = t.end // keep tfdt monotonic after a duration fix-up
 		}
-		part.Tracks = append(part.Tracks, &fmp4.PartTrack{ID: t.id, BaseTime: uint64(t.partBase), Samples: t.partSamples})
+		t.partDur = 0
 	}
-	if len(part.Tracks) == 0 {
+	n := len(t.data)
+	t.data = fill(t.data)
+	m.size = uint32(len(t.data) - n)
+	t.metas = append(t.metas, m)
+	t.hasPending = true
+	t.pendingDTS = dts
+}
+
+// flushPart writes the finalized samples as one moof+mdat. Held-back
+// samples stay for the next part.
+func (w *segmentWriter) flushPart() error {
+	hdr := w.hdr[:0]
+	hdr, ok := appendMoof(hdr, w.seq, w.tracks)
+	if !ok {
 		return nil
 	}
-	w.buf.Reset()
-	if err := part.Marshal(&w.buf); err != nil {
-		return fmt.Errorf("encode part: %w", err)
-	}
-	n, err := w.f.Write(w.buf.Bytes())
-	w.bytes += int64(n)
-	w.seq++
-	v := w.tracks[0]
+	w.hdr = hdr
+	// moof + mdat header, then each track's payload straight from its
+	// buffer: no copy into an intermediate part. A crash between these
+	// writes leaves a torn part, which Recover cuts off.
+	n, err := w.f.Write(hdr)
+	total := n
 	for _, t := range w.tracks {
-		t.partSamples = t.partSamples[:0:0] // samples are referenced by nothing else; let GC have them
+		if err != nil {
+			break
+		}
+		k := t.finalized()
+		if k == 0 {
+			continue
+		}
+		var size int
+		for _, m := range t.metas[:k] {
+			size += int(m.size)
+		}
+		n, err = w.f.Write(t.data[:size])
+		total += n
+	}
+	w.bytes += int64(total)
+	w.seq++
+	for _, t := range w.tracks {
+		k := t.finalized()
+		if k == 0 {
+			continue
+		}
+		var size int
+		for _, m := range t.metas[:k] {
+			size += int(m.size)
+		}
+		// Carry a held-back sample (and its bytes) into the next part.
+		rest := copy(t.data, t.data[size:])
+		t.data = t.data[:rest]
+		t.metas = append(t.metas[:0], t.metas[k:]...)
+		t.partBase = t.end
 		t.partDur = 0
 	}
 	if err != nil {
 		return err
 	}
 	if w.onPart != nil {
-		w.onPart(w.start.Add(clockToDur(v.end, videoClock)), n)
+		w.onPart(w.start.Add(clockToDur(w.tracks[0].end, videoClock)), total)
 	}
 	return nil
 }
@@ -271,7 +330,9 @@ func (w *segmentWriter) finish(flushPending bool) error {
 	}
 	w.lastStop = seg.End
 	for _, t := range w.tracks {
-		t.end, t.partBase = 0, 0
+		t.end, t.partBase, t.partDur = 0, 0, 0
+		t.metas, t.data = t.metas[:0], t.data[:0]
+		t.hasPending = false
 	}
 	if w.onSegment != nil {
 		w.onSegment(seg)
@@ -281,7 +342,7 @@ func (w *segmentWriter) finish(flushPending bool) error {
 
 // writeVideo adds one access unit. key marks a random access point; info
 // is the codec description valid at this keyframe (nil when unchanged).
-func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, payload []byte, key bool, info *segmentInfo) error {
+func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, au [][]byte, key bool, info *segmentInfo) error {
 	if !w.open() {
 		if !key || info == nil {
 			return nil // wait for a keyframe with parameters
@@ -313,10 +374,14 @@ func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, payload []byte, k
 			}
 		}
 	}
-	v := w.tracks[0]
-	v.pending = &fmp4.Sample{PTSOffset: ptsOffset, IsNonSyncSample: !key, Payload: payload}
-	v.pendingDTS = dts
-	v.hasPending = true
+	w.addSample(w.tracks[0], dts, smeta{ptsOff: ptsOffset, nonSync: !key}, func(b []byte) []byte {
+		// AVCC: each NALU prefixed by its 4-byte length (H.264 and H.265).
+		for _, n := range au {
+			b = binary.BigEndian.AppendUint32(b, uint32(len(n)))
+			b = append(b, n...)
+		}
+		return b
+	})
 	return nil
 }
 
@@ -333,9 +398,7 @@ func (w *segmentWriter) writeAudio(ti int, dts int64, payload []byte) {
 	if t.hasPending {
 		w.appendPending(t, dts-t.pendingDTS)
 	}
-	t.pending = &fmp4.Sample{Payload: payload}
-	t.pendingDTS = dts
-	t.hasPending = true
+	w.addSample(t, dts, smeta{}, func(b []byte) []byte { return append(b, payload...) })
 }
 
 func clockToDur(v int64, clock uint32) time.Duration {
