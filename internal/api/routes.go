@@ -11,6 +11,7 @@ func Routes() []Route {
 		accountRoutes(),
 		userRoutes(),
 		moduleRoutes(),
+		planRoutes(),
 		cameraRoutes(),
 	} {
 		all = append(all, group...)

@@ -128,11 +128,10 @@ func ValidPlanSort(s string) bool { _, ok := planSorts[s]; return ok || s == "" 
 
 const offerCols = `%.selected, %.visible, %.name, %.cost, %.end_user_price, %.updated_at`
 
-// ListUsable returns one page of the plans f.Account may use, and the total.
-// The chain rule is one correlated count per plan: the offers along the
-// account's path below the plan's owner must all be selected and visible,
-// and there must be one per level. Copies whose source is no longer usable
-// by their owner are excluded as well.
+// ListUsable returns one page of the plans f.Account may use, and the total:
+// the offers along the account's path below the plan's owner must all be
+// selected and visible, one per level. Copies whose source is no longer
+// usable by their owner are excluded as well.
 func (q Q) ListUsable(ctx context.Context, f UsableFilter) ([]UsableRow, int, error) {
 	dead, err := q.deadCopies(ctx, f.Account)
 	if err != nil {
@@ -143,10 +142,21 @@ func (q Q) ListUsable(ctx context.Context, f UsableFilter) ([]UsableRow, int, er
 
 func (q Q) listUsable(ctx context.Context, f UsableFilter, dead []int64) ([]UsableRow, int, error) {
 	cond, args := q.usableWhere(f, dead)
+	// chain counts, per plan, the offers along the account's path that are
+	// selected and visible. Offers only ever exist strictly below a plan's
+	// owner (a parent offers only what it may use itself), so the plan is
+	// usable exactly when that count equals the levels from owner to account.
+	ids := tenancy.PathIDs(f.Account.Path)
 	from := ` FROM plans p JOIN accounts ow ON ow.id = p.owner_account_id
+		LEFT JOIN (SELECT plan_id, count(*) AS n FROM offers WHERE account_id IN (` + placeholders(len(ids)) + `)
+			AND selected AND visible GROUP BY plan_id) chain ON chain.plan_id = p.id
 		LEFT JOIN offers o ON o.plan_id = p.id AND o.account_id = ?
 		LEFT JOIN offers c ON c.plan_id = p.id AND c.account_id = ? `
-	head := []any{f.Account.ID, f.ChildID}
+	var head []any
+	for _, id := range ids {
+		head = append(head, id)
+	}
+	head = append(head, f.Account.ID, f.ChildID)
 	total, err := q.count(ctx, `SELECT count(*)`+from+`WHERE `+cond, append(head, args...)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "count plans")
@@ -192,10 +202,7 @@ func (q Q) usableWhere(f UsableFilter, exclude []int64) (string, []any) {
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	where := []string{"p.owner_account_id IN (" + in + ")",
-		`(SELECT count(*) FROM offers x JOIN accounts xa ON xa.id = x.account_id
-		  WHERE x.plan_id = p.id AND x.account_id IN (` + in + `) AND xa.depth > ow.depth AND x.selected AND x.visible) = ? - ow.depth`}
-	args = append(args, args...)
+	where := []string{"p.owner_account_id IN (" + in + ")", "COALESCE(chain.n, 0) = ? - ow.depth"}
 	args = append(args, f.Account.Depth)
 	if f.PlanID != 0 {
 		where = append(where, "p.id = ?")
