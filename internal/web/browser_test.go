@@ -149,7 +149,7 @@ func TestPortalInBrowser(t *testing.T) {
 	snap("integrator-plans")
 
 	// 8. The integrator creates a customer.
-	b.do(chromedp.Navigate(base+"/accounts/new?type=customer"))
+	b.do(chromedp.Navigate(base + "/accounts/new?type=customer"))
 	b.waitStep("details")
 	b.do(chromedp.SetValue(chromedp.CSS("#f-name"), "Harbor Cafe"), chromedp.SetValue(chromedp.CSS("#f-email"), "owner@harbor.test"),
 		chromedp.SetValue(chromedp.CSS("#f-contact_person"), "Hugo Berg"))
