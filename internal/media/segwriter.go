@@ -85,6 +85,17 @@ type wtrack struct {
 	end      int64 // relative DTS after the last finalized sample
 }
 
+// finalizedBytes returns how many samples are finalized and how many
+// payload bytes they take at the start of data.
+func (t *wtrack) finalizedBytes() (int, int) {
+	k := t.finalized()
+	size := 0
+	for _, m := range t.metas[:k] {
+		size += int(m.size)
+	}
+	return k, size
+}
+
 func (t *wtrack) finalized() int {
 	if t.hasPending {
 		return len(t.metas) - 1
@@ -253,13 +264,9 @@ func (w *segmentWriter) flushPart() error {
 		if err != nil {
 			break
 		}
-		k := t.finalized()
+		k, size := t.finalizedBytes()
 		if k == 0 {
 			continue
-		}
-		var size int
-		for _, m := range t.metas[:k] {
-			size += int(m.size)
 		}
 		n, err = w.f.Write(t.data[:size])
 		total += n
@@ -267,13 +274,9 @@ func (w *segmentWriter) flushPart() error {
 	w.bytes += int64(total)
 	w.seq++
 	for _, t := range w.tracks {
-		k := t.finalized()
+		k, size := t.finalizedBytes()
 		if k == 0 {
 			continue
-		}
-		var size int
-		for _, m := range t.metas[:k] {
-			size += int(m.size)
 		}
 		// Carry a held-back sample (and its bytes) into the next part.
 		rest := copy(t.data, t.data[size:])
