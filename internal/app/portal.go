@@ -34,3 +34,66 @@ func (a *App) PortalCounts(ctx context.Context, actor tenancy.Actor, accountID i
 	_, c.OwnUsers, _, err = a.ListUsers(ctx, actor, accountID, "", store.Page{Page: 1, PerPage: 1})
 	return c, err
 }
+
+// CameraCounts are an account subtree's cameras as the dashboard shows
+// them: registered or assigned anywhere in the subtree.
+type CameraCounts struct {
+	Total, Online, Recording int
+	StorageBytes             int64
+}
+
+// PortalCameras pages through the cameras of an account's subtree (R7:
+// total, online, recording, storage used). Cameras belong to the subtree
+// when their integrator or their customer lies in it.
+func (a *App) PortalCameras(ctx context.Context, actor tenancy.Actor, accountID int64, page store.Page) ([]CameraView, int, store.Page, error) {
+	r := a.Store.R()
+	acct, err := a.loadVisible(ctx, r, actor, accountID, tenancy.Read)
+	if err != nil {
+		return nil, 0, page, err
+	}
+	if err := requireCameraAdmin(actor); err != nil {
+		return nil, 0, page, err
+	}
+	p := page.Clamp()
+	list, total, err := r.ListCameras(ctx, store.CameraFilter{Scope: acct.Path, Page: p})
+	if err != nil {
+		return nil, 0, p, err
+	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	storage, err := r.CamerasStorageUsed(ctx, ids)
+	if err != nil {
+		return nil, 0, p, err
+	}
+	out := make([]CameraView, len(list))
+	for i, c := range list {
+		out[i] = CameraView{Camera: c, Storage: storage[c.ID], Status: a.cameraStatus(c, storage[c.ID])}
+	}
+	return out, total, p, nil
+}
+
+// PortalCameraCounts sums PortalCameras over every page.
+func (a *App) PortalCameraCounts(ctx context.Context, actor tenancy.Actor, accountID int64) (CameraCounts, error) {
+	var c CameraCounts
+	for n := 1; ; n++ {
+		list, total, p, err := a.PortalCameras(ctx, actor, accountID, store.Page{Page: n, PerPage: store.MaxPerPage})
+		if err != nil {
+			return c, err
+		}
+		c.Total = total
+		for _, v := range list {
+			if v.Status.Online {
+				c.Online++
+			}
+			if v.Status.Recording {
+				c.Recording++
+			}
+			c.StorageBytes += v.Storage.Bytes
+		}
+		if len(list) == 0 || n*p.PerPage >= total {
+			return c, nil
+		}
+	}
+}

@@ -30,6 +30,7 @@ type accountData struct {
 	Roles     []identity.Role
 	Plans     *accountPlans
 	Modules   *accountModules
+	Cameras   *accountCameras
 	Empty     string
 	Confirm   string // disable, enable, delete: the confirmation shown as a page
 }
@@ -130,7 +131,9 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 			return err
 		}
 	case "cameras":
-		d.Empty = "Cameras registered to or assigned to this account will be listed here."
+		if d.Cameras, err = p.accountCameras(ctx, q, acct, atoiDefault(r.URL.Query().Get("page"), 1), r.URL.Path); err != nil {
+			return err
+		}
 	}
 	p.renderForm(w, r, q, "account", acct.Name, nav, d, form, ferr)
 	return nil

@@ -19,6 +19,7 @@ type statsView struct {
 type stat struct {
 	Label string
 	Value int
+	Text  string // shown instead of Value (sizes); such stats stay out of the chart
 	Link  string
 }
 
@@ -44,6 +45,13 @@ func newBarChart(stats []stat) barChart {
 	const width, height, top, bottom = 480, 180, 22, 28
 	c := barChart{Width: width, Height: height}
 	max := 1
+	var counts []stat
+	for _, s := range stats {
+		if s.Text == "" {
+			counts = append(counts, s)
+		}
+	}
+	stats = counts
 	for _, s := range stats {
 		if s.Value > max {
 			max = s.Value
@@ -113,9 +121,10 @@ func (p *Portal) stats(ctx context.Context, q *req, acct tenancy.Account) (stats
 		return v, err
 	}
 	if ok {
-		v.Numbers = append(v.Numbers, stat{Label: "Cameras", Value: cams.Total}, stat{Label: "Online", Value: cams.Online},
-			stat{Label: "Recording", Value: cams.Recording})
-		v.Later = "Storage and traffic statistics are added with usage metering."
+		camLink := "/accounts/" + itoa64(acct.ID) + "/cameras"
+		v.Numbers = append(v.Numbers, stat{Label: "Cameras", Value: cams.Total, Link: camLink}, stat{Label: "Online", Value: cams.Online},
+			stat{Label: "Recording", Value: cams.Recording}, stat{Label: "Storage used", Text: bytesText(cams.StorageBytes)})
+		v.Later = "Traffic and money (owed above, owed below, margin) join these figures with usage billing."
 	} else {
 		v.Later = "Cameras, storage and traffic statistics appear here once cameras are registered."
 	}
@@ -123,7 +132,10 @@ func (p *Portal) stats(ctx context.Context, q *req, acct tenancy.Account) (stats
 	return v, nil
 }
 
-type cameraCounts struct{ Total, Online, Recording int }
+type cameraCounts struct {
+	Total, Online, Recording int
+	StorageBytes             int64
+}
 
 func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, q *req) error {
 	v, err := p.stats(r.Context(), q, q.Account)

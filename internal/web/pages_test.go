@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,4 +142,46 @@ func TestPortalTenantIsolation(t *testing.T) {
 			t.Errorf("Alpha on its customer's users: %d", p.Status)
 		}
 	})
+}
+
+// TestDashboardCounts: the dashboard and an account's Statistics tab count
+// what lies below (R7), cameras included, and the Cameras tab lists them.
+func TestDashboardCounts(t *testing.T) {
+	e := apitest.Boot(t, apitest.Options{})
+	a := e.CreateAccount(e.Root, 1, "integrator", "Alpha")
+	cust := e.CreateAccount(a.Token, a.ID, "customer", "Alpha Shop")
+	e.CreateAccount(e.Root, 1, "customer", "Direct Shop")
+	e.Must(201, "POST", "/api/v1/cameras", a.Token, map[string]any{"type": "generic", "name": "Front door",
+		"rtsp_url": "rtsp://127.0.0.1:1/none"})
+
+	stat := regexp.MustCompile(`<span class="num">([^<]+)</span><span class="lbl">([^<]+)</span>`)
+	numbers := func(body string) map[string]string {
+		m := map[string]string{}
+		for _, s := range stat.FindAllStringSubmatch(body, -1) {
+			m[s[2]] = s[1]
+		}
+		return m
+	}
+	c := newClient(t, e)
+	c.signIn(apitest.AdminEmail, apitest.AdminPassword)
+	got := numbers(c.get("/").Body)
+	want := map[string]string{"Sub-integrators": "1", "Customers": "2", "Users": "4", "Cameras": "1"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("operator dashboard %s = %q, want %s (all: %v)", k, got[k], v, got)
+		}
+	}
+	got = numbers(c.get("/accounts/" + itoa(a.ID)).Body)
+	for k, v := range map[string]string{"Sub-integrators": "0", "Customers": "1", "Users": "2", "Cameras": "1"} {
+		if got[k] != v {
+			t.Errorf("Alpha's statistics %s = %q, want %s (all: %v)", k, got[k], v, got)
+		}
+	}
+	// Registered to Alpha and not assigned yet: not the customer's.
+	if p := c.get("/accounts/" + itoa(cust.ID) + "/cameras"); p.Status != 200 || strings.Contains(p.Body, "Front door") {
+		t.Errorf("cameras tab of the customer: %d", p.Status)
+	}
+	if p := c.get("/accounts/" + itoa(a.ID) + "/cameras"); !strings.Contains(p.Body, "Front door") {
+		t.Errorf("cameras tab of the integrator: %d", p.Status)
+	}
 }

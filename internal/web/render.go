@@ -216,7 +216,15 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"add":  func(a, b int) int { return a + b },
+	"add":   func(a, b int) int { return a + b },
+	"bytes": bytesText,
+	// initial is the first letter of a name, for the avatar.
+	"initial": func(s string) string {
+		for _, r := range s {
+			return strings.ToUpper(string(r))
+		}
+		return "?"
+	},
 	"itoa": func(v int64) string { return strconv.FormatInt(v, 10) },
 	"title": func(s string) string {
 		if s == "" {
