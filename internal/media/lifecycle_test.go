@@ -152,6 +152,18 @@ func TestSourceDropResumes(t *testing.T) {
 	if gap < 9*time.Second || gap > 13*time.Second {
 		t.Errorf("gap %v, outage was 10s", gap)
 	}
+
+	// Playback across the outage is one continuous file: the gap is
+	// removed, so it lasts as long as the footage on both sides.
+	segs := sink.list()
+	from, to := segs[0].Start, segs[len(segs)-1].End
+	out := writePlayback(t, segs, from, to.Sub(from))
+	p := ffprobe(t, out)
+	footage := spans[0].End.Sub(spans[0].Start) + spans[1].End.Sub(spans[1].Start)
+	if d := p.duration() - footage; d.Abs() > 500*time.Millisecond {
+		t.Errorf("playback across the outage lasts %v, footage is %v", p.duration(), footage)
+	}
+	decodeClean(t, out)
 }
 
 // TestReconcileStops: an empty desired set stops all writing within 2 s and

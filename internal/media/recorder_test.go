@@ -96,6 +96,7 @@ func TestRecordAndPlayback(t *testing.T) {
 			t.Errorf("playback duration %v, asked %v", got, dur)
 		}
 		decodeClean(t, out)
+		chromiumPlays(t, out, 1.5)
 	})
 
 	t.Run("playback outside recordings", func(t *testing.T) {
