@@ -137,6 +137,7 @@ type segmentWriter struct {
 	hdr      []byte                // moof + mdat header of the part being written
 	frames   uint64
 	lastStop time.Time // End of the last finished segment of this session
+	lastDir  string
 }
 
 func (w *segmentWriter) open() bool { return w.f != nil }
@@ -178,8 +179,11 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 	}
 
 	final := SegmentPath(w.dir, w.cameraID, start)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return err
+	if d := filepath.Dir(final); d != w.lastDir {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		w.lastDir = d // one MkdirAll per camera per day, not per segment
 	}
 	tmp := final + partSuffix
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
