@@ -3,6 +3,8 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -187,6 +189,12 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 	}
 	tmp := final + partSuffix
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Retention removed the day's directory under us: recreate it.
+		if err = os.MkdirAll(filepath.Dir(final), 0o755); err == nil {
+			f, err = os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		}
+	}
 	if err != nil {
 		return err
 	}
