@@ -267,7 +267,7 @@ func TestModulesAndDisableProperty(t *testing.T) {
 			sample = append(sample, propUsersWhere(m, rng, 4, func(*propUser) bool { return true })...)
 			checkUsersHTTP(t, e, m, sample, true)
 		}
-		checkUsersHTTP(t, e, m, m.users, false)
+		checkUsersHTTP(t, e, m, m.users, true)
 	})
 }
 
