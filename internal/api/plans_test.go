@@ -326,3 +326,68 @@ func TestPlanMoneyExact(t *testing.T) {
 		t.Logf("%d offers sum to %s and %d to %s, exactly", n, wantA, m, wantB)
 	})
 }
+
+// TestPlanMarginWithCameras checks the margin totals over real cameras: each
+// level pays its cost up and charges its children's costs down, per camera
+// on the plan in each child's subtree; cameras on a copy count for the copy
+// (and, above the copier, for the source plan).
+func TestPlanMarginWithCameras(t *testing.T) {
+	bothEngines(t, func(t *testing.T, e *apitest.Env) {
+		p := itoa(idOf(planByName(t, e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items(), "Cloud 7 days")))
+		i := e.CreateAccount(e.Root, 1, "integrator", "I")
+		c := e.CreateAccount(i.Token, i.ID, "customer", "C")
+		s := e.CreateAccount(i.Token, i.ID, "integrator", "S")
+		tc := e.CreateAccount(s.Token, s.ID, "customer", "T")
+		put := func(token string, acct int64, plan string, cost string) {
+			e.Must(200, "PUT", "/api/v1/accounts/"+itoa(acct)+"/plans/"+plan, token, map[string]any{"cost": cost, "end_user_price": cost})
+		}
+		put(e.Root, i.ID, p, "3")
+		put(i.Token, c.ID, p, "6.5")
+		put(i.Token, s.ID, p, "5")
+		put(s.Token, tc.ID, p, "11")
+		cp := itoa(e.Must(201, "POST", "/api/v1/plans/"+p+"/copies", i.Token, map[string]any{"cost": "4.25", "account_ids": []int64{s.ID}}).ID())
+		put(s.Token, tc.ID, cp, "9")
+		camera := func(token string, customer int64, plan string, n int) {
+			for k := 0; k < n; k++ {
+				e.Must(201, "POST", "/api/v1/cameras", token, map[string]any{"type": "generic", "name": fmt.Sprintf("cam%d", k),
+					"rtsp_url": "rtsp://127.0.0.1:1/x", "customer_id": customer, "plan_id": atoi(plan)})
+			}
+		}
+		camera(i.Token, c.ID, p, 2)
+		camera(s.Token, tc.ID, p, 3)
+		camera(s.Token, tc.ID, cp, 1)
+
+		type want struct {
+			cameras                    float64
+			paysUp, chargesDown, total string
+		}
+		check := func(token, path string, w want) map[string]any {
+			t.Helper()
+			m := e.Must(200, "GET", path, token, nil).JSON
+			if m["cameras"] != w.cameras || m["pays_up"] != w.paysUp || m["charges_down"] != w.chargesDown || m["total"] != w.total {
+				t.Fatalf("%s: %v, want %+v", path, m, w)
+			}
+			return m
+		}
+		mi := check(i.Token, "/api/v1/plans/"+p+"/margin", want{5, "15.0000", "28.0000", "13.0000"})
+		for _, k := range mi["children"].([]any) {
+			k := k.(map[string]any)
+			w := map[string][2]any{"C": {2.0, "7.0000"}, "S": {3.0, "6.0000"}}[k["name"].(string)]
+			if k["cameras"] != w[0] || k["margin"] != w[1] {
+				t.Fatalf("I's margin through %v, want %v", k, w)
+			}
+		}
+		check(i.Token, "/api/v1/plans/"+cp+"/margin", want{1, "3.0000", "4.2500", "1.2500"})
+		check(e.Root, "/api/v1/accounts/"+itoa(i.ID)+"/plans/"+p+"/margin", want{5, "15.0000", "28.0000", "13.0000"})
+		check(e.Root, "/api/v1/plans/"+p+"/margin", want{6, "0.0000", "18.0000", "18.0000"})
+		check(s.Token, "/api/v1/plans/"+p+"/margin", want{3, "15.0000", "33.0000", "18.0000"})
+		check(s.Token, "/api/v1/plans/"+cp+"/margin", want{1, "4.2500", "9.0000", "4.7500"})
+		check(tc.Token, "/api/v1/plans/"+p+"/margin", want{3, "33.0000", "33.0000", "0.0000"})
+	})
+}
+
+func atoi(id string) int64 {
+	var n int64
+	fmt.Sscan(id, &n)
+	return n
+}
