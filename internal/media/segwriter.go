@@ -140,6 +140,8 @@ type segmentWriter struct {
 	frames   uint64
 	lastStop time.Time // End of the last finished segment of this session
 	lastDir  string
+	goodEnd  int64 // video end (relative) of what is safely in the file
+	failed   bool  // a write failed: the file is closed at its last good part
 }
 
 func (w *segmentWriter) open() bool { return w.f != nil }
@@ -173,6 +175,8 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 	for i, c := range info.codecs {
 		t := w.tracks[i]
 		t.id, t.timescale, t.isVideo = i+1, info.timescales[i], i == 0
+		t.metas, t.data, t.hasPending = t.metas[:0], t.data[:0], false
+		t.end, t.partBase, t.partDur = 0, 0, 0
 		init.Tracks = append(init.Tracks, &fmp4.InitTrack{ID: t.id, TimeScale: t.timescale, Codec: c})
 	}
 	w.buf.Reset()
@@ -205,6 +209,7 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 		return err
 	}
 	w.f, w.tmpPath, w.start, w.zero, w.bytes, w.seq = f, tmp, start, dts, int64(n), 0
+	w.goodEnd, w.failed = 0, false
 	return nil
 }
 
@@ -283,7 +288,15 @@ func (w *segmentWriter) flushPart() error {
 		n, err = w.f.Write(t.data[:size])
 		total += n
 	}
-	w.bytes += int64(total)
+	if err != nil {
+		// Disk full or I/O error: cut the torn part off so the file stays
+		// valid up to its last complete part, and stop writing to it.
+		w.f.Truncate(w.bytes)
+		w.failed = true
+	} else {
+		w.bytes += int64(total)
+		w.goodEnd = w.tracks[0].end
+	}
 	w.seq++
 	for _, t := range w.tracks {
 		k, size := t.finalizedBytes()
@@ -318,13 +331,15 @@ func (w *segmentWriter) finish(flushPending bool) error {
 			w.appendPending(t, int64(t.lastDur))
 		}
 	}
-	err := w.flushPart()
+	var err error
+	if !w.failed {
+		err = w.flushPart()
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
 	w.f = nil
-	v := w.tracks[0]
-	if v.end <= 0 {
+	if w.goodEnd <= 0 {
 		// Nothing but an init: not worth indexing.
 		os.Remove(w.tmpPath)
 		return err
@@ -336,7 +351,7 @@ func (w *segmentWriter) finish(flushPending bool) error {
 	seg := Segment{
 		CameraID: w.cameraID,
 		Start:    w.start,
-		End:      w.start.Add(clockToDur(v.end, videoClock)),
+		End:      w.start.Add(clockToDur(w.goodEnd, videoClock)),
 		Bytes:    w.bytes,
 		Path:     final,
 		Codec:    w.info.codecName,
@@ -385,6 +400,9 @@ func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, au [][]byte, key 
 			}
 		} else if v.partDur >= w.partDur {
 			if err := w.flushPart(); err != nil {
+				// Close what was written; the next keyframe opens a
+				// new file (which may well succeed: disk freed, etc.).
+				w.finish(false)
 				return err
 			}
 		}
