@@ -73,6 +73,7 @@ func benchRecord(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "time to connect and settle before measuring")
 	fs.DurationVar(&o.SegmentLength, "segment", time.Minute, "segment length")
 	fs.StringVar(&o.MediaMTX, "mediamtx", "", "path to a mediamtx binary to compare against (same streams, same run)")
+	fs.BoolVar(&o.NoVigilo, "only-mediamtx", false, "record with MediaMTX only (needs -mediamtx)")
 	fs.StringVar(&o.Dir, "dir", "", "recordings directory (default: a temp dir, removed afterwards)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the recordings")
 	fs.StringVar(&o.ClipDir, "clip-dir", defaultClipDir(), "where the ffmpeg clip is cached")
@@ -126,6 +127,7 @@ func spawnSimcam(ctx context.Context, recordArgs []string) (string, int, func(),
 	}
 	fs.Bool("keep", false, "")
 	fs.Bool("inprocess", false, "")
+	fs.Bool("only-mediamtx", false, "")
 	_ = fs.Parse(recordArgs)
 	child := []string{"bench", "simcam", "-addr", "127.0.0.1:0"}
 	fs.Visit(func(f *flag.Flag) {

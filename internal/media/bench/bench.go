@@ -49,6 +49,8 @@ type RecordOpts struct {
 
 	// MediaMTX is the path of a mediamtx binary to run side by side.
 	MediaMTX string
+	// NoVigilo measures MediaMTX alone (needs MediaMTX).
+	NoVigilo bool
 }
 
 // Result holds one system's figures.
@@ -138,7 +140,11 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	for i := range targets {
 		targets[i] = media.Target{CameraID: int64(i + 1), URL: url(i + 1)}
 	}
-	rec.Reconcile(targets)
+	if !o.NoVigilo {
+		rec.Reconcile(targets)
+	} else if o.MediaMTX == "" {
+		return errors.New("nothing to measure: NoVigilo without MediaMTX")
+	}
 	defer rec.Stop()
 
 	if err := sleep(ctx, o.Warmup); err != nil {
@@ -222,9 +228,14 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	fmt.Fprintf(out, "recorder benchmark: %d cameras, %s measured after %s warm-up, source %s (%dx%d %dfps %dkbit/s GOP %d), %d CPUs, GOMAXPROCS %d\n",
 		o.N, o.Duration, o.Warmup, map[bool]string{true: "in-process simcam (its CPU is included in vigilo's)", false: "simcam at " + addr}[inProcess],
 		o.Clip.Width, o.Clip.Height, o.Clip.FPS, o.Clip.BitrateKbps, o.Clip.GOP, runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	fmt.Fprintf(out, "vigilo cameras recording after warm-up: %d/%d\n", recording, o.N)
+	if !o.NoVigilo {
+		fmt.Fprintf(out, "vigilo cameras recording after warm-up: %d/%d\n", recording, o.N)
+	}
 	fmt.Fprintf(out, "%-9s %12s %12s %12s %12s %10s %12s %10s\n", "system", "cpu%/stream", "rss MB", "rss/stream", "disk MB", "frames", "fps/stream", "lost")
-	rows := []Result{vig}
+	var rows []Result
+	if !o.NoVigilo {
+		rows = append(rows, vig)
+	}
 	if mtx != nil {
 		rows = append(rows, mres)
 	}
@@ -248,9 +259,11 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 		fmt.Fprintf(out, "simcam    cpu %.1f%% of one core in total, rss %.1f MB (not part of either recorder)\n",
 			100*src.CPUSeconds/window, mb(src.RSSMaxBytes))
 	}
-	fmt.Fprintf(out, "vigilo: frames written in window %d (expected ≈ %d), Go heap in use %.1f MB\n",
-		vig.FramesWindow, int(window*float64(o.FPS)*float64(o.N)), mb(vig.HeapBytes))
-	if recording < o.N {
+	if !o.NoVigilo {
+		fmt.Fprintf(out, "vigilo: frames written in window %d (expected ≈ %d), Go heap in use %.1f MB\n",
+			vig.FramesWindow, int(window*float64(o.FPS)*float64(o.N)), mb(vig.HeapBytes))
+	}
+	if recording < o.N && !o.NoVigilo {
 		return fmt.Errorf("only %d of %d cameras were recording after warm-up", recording, o.N)
 	}
 	return nil
