@@ -139,7 +139,9 @@ func ParsePrice(f errs.Fields, field string, s *string) *money.Amount {
 		f.Add(field, err.Error())
 		return nil
 	}
-	CheckPrice(f, field, v)
+	if CheckPrice(f, field, v); f.Has(field) {
+		return nil
+	}
 	return &v
 }
 

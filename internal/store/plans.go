@@ -146,13 +146,19 @@ func (q Q) listUsable(ctx context.Context, f UsableFilter, dead []int64) ([]Usab
 	// selected and visible. Offers only ever exist strictly below a plan's
 	// owner (a parent offers only what it may use itself), so the plan is
 	// usable exactly when that count equals the levels from owner to account.
+	// cand drives the query from the account's own shown offers and own
+	// plans, so the work follows what the account was offered, not the size
+	// of its ancestors' catalogues.
 	ids := tenancy.PathIDs(f.Account.Path)
-	from := ` FROM plans p JOIN accounts ow ON ow.id = p.owner_account_id
+	from := ` FROM (SELECT plan_id AS id FROM offers WHERE account_id = ? AND selected AND visible
+			UNION SELECT id FROM plans WHERE owner_account_id = ?) cand
+		JOIN plans p ON p.id = cand.id
+		JOIN accounts ow ON ow.id = p.owner_account_id
 		LEFT JOIN (SELECT plan_id, count(*) AS n FROM offers WHERE account_id IN (` + placeholders(len(ids)) + `)
 			AND selected AND visible GROUP BY plan_id) chain ON chain.plan_id = p.id
 		LEFT JOIN offers o ON o.plan_id = p.id AND o.account_id = ?
 		LEFT JOIN offers c ON c.plan_id = p.id AND c.account_id = ? `
-	var head []any
+	head := []any{f.Account.ID, f.Account.ID}
 	for _, id := range ids {
 		head = append(head, id)
 	}
