@@ -104,6 +104,9 @@ func TestPortalInBrowser(t *testing.T) {
 	if on := b.eval(`document.getElementById("plan_` + off + `_on").checked`); on != "false" {
 		t.Fatalf("switch of plan %s lost across pages", off)
 	}
+	if v := b.eval(`new FormData(document.getElementById("wizard-form")).getAll("plan_` + off + `_on").join(",")`); v != "0" {
+		t.Fatalf("the form would send plan_%s_on = %q", off, v)
+	}
 	b.do(chromedp.Click(chromedp.CSS("#wizard-create")))
 	b.waitPath("/accounts")
 	if got := b.text(".flash"); !strings.Contains(got, "Northwind Security") || !strings.Contains(got, owner) {

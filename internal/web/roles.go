@@ -14,6 +14,7 @@ import (
 
 type roleData struct {
 	Account tenancy.Account
+	Crumbs  []tenancy.Account
 	Role    identity.Role
 	New     bool
 	Rights  []string
@@ -46,7 +47,11 @@ func (p *Portal) showNewRole(w http.ResponseWriter, r *http.Request, q *req, for
 	if acct.ID != q.Account.ID {
 		nav = "customers"
 	}
-	p.renderForm(w, r, q, "role", "Add role", nav, roleData{Account: acct, New: true, Rights: identity.AllRights}, form, ferr)
+	crumbs, err := p.crumbs(r, q, acct)
+	if err != nil {
+		return err
+	}
+	p.renderForm(w, r, q, "role", "Add role", nav, roleData{Account: acct, Crumbs: crumbs, New: true, Rights: identity.AllRights}, form, ferr)
 	return nil
 }
 
@@ -87,7 +92,11 @@ func (p *Portal) showRole(w http.ResponseWriter, r *http.Request, q *req, form u
 	if acct.ID != q.Account.ID {
 		nav = "customers"
 	}
-	p.renderForm(w, r, q, "role", role.Name, nav, roleData{Account: acct, Role: role, Rights: identity.AllRights}, form, ferr)
+	crumbs, err := p.crumbs(r, q, acct)
+	if err != nil {
+		return err
+	}
+	p.renderForm(w, r, q, "role", role.Name, nav, roleData{Account: acct, Crumbs: crumbs, Role: role, Rights: identity.AllRights}, form, ferr)
 	return nil
 }
 

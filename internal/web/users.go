@@ -17,6 +17,7 @@ import (
 
 type newUserData struct {
 	Account tenancy.Account
+	Crumbs  []tenancy.Account
 	Roles   []identity.Role
 }
 
@@ -41,7 +42,11 @@ func (p *Portal) showNewUser(w http.ResponseWriter, r *http.Request, q *req, for
 	if acct.ID != q.Account.ID {
 		nav = "customers"
 	}
-	p.renderForm(w, r, q, "user_new", "Add user", nav, newUserData{Account: acct, Roles: roles}, form, ferr)
+	crumbs, err := p.crumbs(r, q, acct)
+	if err != nil {
+		return err
+	}
+	p.renderForm(w, r, q, "user_new", "Add user", nav, newUserData{Account: acct, Crumbs: crumbs, Roles: roles}, form, ferr)
 	return nil
 }
 
@@ -91,6 +96,7 @@ func (p *Portal) newUserSubmit(w http.ResponseWriter, r *http.Request, q *req) e
 type userData struct {
 	User     identity.User
 	Account  tenancy.Account
+	Crumbs   []tenancy.Account
 	Roles    []identity.Role
 	RoleName string
 	Tab      string
@@ -116,6 +122,9 @@ func (p *Portal) showUser(w http.ResponseWriter, r *http.Request, q *req, form u
 		return err
 	}
 	d := userData{User: u, Account: acct, Roles: roles, Tab: "info", Self: u.ID == q.Actor.UserID}
+	if d.Crumbs, err = p.crumbs(r, q, acct); err != nil {
+		return err
+	}
 	if r.PathValue("action") == "password" || r.PathValue("action") == "reset" || r.URL.Path == "/users/"+itoa64(uid)+"/security" {
 		d.Tab = "security"
 	}
