@@ -18,7 +18,9 @@ import (
 	"github.com/vigilo/vigilo/internal/apitest"
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/media/simcam"
+	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
@@ -81,6 +83,8 @@ func ffprobeFile(t *testing.T, path string) (codec string, w, h int, dur time.Du
 	secs, _ := strconv.ParseFloat(p.Format.Duration, 64)
 	return codec, w, h, time.Duration(secs * float64(time.Second))
 }
+
+var mediaSegmentPath = media.SegmentPath
 
 func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float64(tol) }
 
@@ -317,4 +321,79 @@ func TestRecordingEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRecordingRestartIndexesCrashLeftovers restarts the server on the same
+// data directory over what a crash leaves behind: a segment still named
+// ".part" with a torn last part, and a finished file that never reached the
+// index. Both are indexed at start, the torn one cut to its last whole part,
+// and recording continues.
+func TestRecordingRestartIndexesCrashLeftovers(t *testing.T) {
+	sim := startSimcam(t)
+	env := map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s", "VIGILO_DATA_DIR": t.TempDir()}
+	ct := newCamTree(t, apitest.Options{Env: env})
+	e := ct.e
+	r := recEnv{camTree: ct, dir: e.Main.App.Cameras.RecordingsDir}
+	r.cam = e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "generic", "name": "Sim 2",
+		"rtsp_url": sim.URL(2), "customer_id": ct.C.ID, "plan_id": ct.P}).ID()
+	segs := r.waitSegments(t, 2, time.Time{}, 20*time.Second)
+	if err := e.Main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close finalized and indexed the open segment; read the index as the
+	// next start will find it.
+	st, err := store.Open(context.Background(), "", env["VIGILO_DATA_DIR"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err = st.R().SegmentsInRange(context.Background(), r.cam, time.UnixMilli(0), time.Now().Add(time.Hour))
+	st.Close()
+	if err != nil || len(segs) < 2 {
+		t.Fatalf("segments after close: %d %v", len(segs), err)
+	}
+	last := segs[len(segs)-1]
+
+	copyFile := func(from, to string, cut int64) {
+		t.Helper()
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b[:int64(len(b))-cut], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	torn := mediaSegmentPath(r.dir, r.cam, last.End.Add(10*time.Millisecond))
+	copyFile(segs[0].Path, torn+".part", 100) // the last part is incomplete
+	lost := mediaSegmentPath(r.dir, r.cam, last.End.Add(20*time.Millisecond))
+	copyFile(segs[1].Path, lost, 0)
+
+	// The planted files are older than the restart, so only new recording
+	// counts as resumed.
+	time.Sleep(time.Until(last.End.Add(50 * time.Millisecond)))
+	restarted := time.Now()
+	e2 := apitest.Boot(t, apitest.Options{Env: env})
+	r.camTree.e = e2
+	got := map[string]camera.Segment{}
+	for _, s := range r.segments(t) {
+		got[s.Path] = s
+	}
+	rs, ok := got[torn]
+	if !ok {
+		t.Fatalf("the torn segment was not recovered into the index")
+	}
+	if _, err := os.Stat(torn + ".part"); !os.IsNotExist(err) {
+		t.Fatalf("the .part file is still there: %v", err)
+	}
+	codec, _, _, dur := ffprobeFile(t, torn)
+	if codec != "h264" || rs.End.Sub(rs.Start) >= segs[0].End.Sub(segs[0].Start) || !near(dur, rs.End.Sub(rs.Start), time.Second) {
+		t.Fatalf("recovered segment: %s %s, indexed %s, original %s", codec, dur, rs.End.Sub(rs.Start), segs[0].End.Sub(segs[0].Start))
+	}
+	if _, ok := got[lost]; !ok {
+		t.Fatalf("the finished but unindexed segment was not indexed")
+	}
+	r.assertResumes(t, "after restart", restarted)
 }

@@ -100,6 +100,11 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 	if len(segs) > 0 {
 		a.Log.Info("recovered segments after an unclean stop", "count", len(segs))
 	}
+	if n, err := r.indexTail(ctx); err != nil {
+		a.Log.Warn("indexing unindexed segments", "err", err)
+	} else if n > 0 {
+		a.Log.Info("indexed finished segments missing from the index", "count", n)
+	}
 	a.Cameras.Recording = r
 	a.Cameras.RecordingsDir = cfg.Dir
 	if err := r.Reconcile(ctx); err != nil {
@@ -275,6 +280,75 @@ func (r *Recording) index(ctx context.Context, s media.Segment) error {
 		return removeFile(s.Path)
 	}
 	return err
+}
+
+// indexTail indexes finished segments that a crash left on disk but not in
+// the index (the process died between renaming a file and indexing it).
+// Only the newest day directory of each camera can hold such files, so
+// start-up does not walk months of recordings.
+func (r *Recording) indexTail(ctx context.Context) (int, error) {
+	cams, err := os.ReadDir(r.cfg.Dir)
+	if err != nil {
+		return 0, err
+	}
+	var paths []string
+	for _, c := range cams {
+		if _, err := strconv.ParseInt(c.Name(), 10, 64); err != nil || !c.IsDir() {
+			continue
+		}
+		day := newestDayDir(filepath.Join(r.cfg.Dir, c.Name()))
+		if day == "" {
+			continue
+		}
+		files, _ := os.ReadDir(day)
+		for _, f := range files {
+			if !f.IsDir() && strings.HasSuffix(f.Name(), ".mp4") {
+				paths = append(paths, filepath.Join(day, f.Name()))
+			}
+		}
+	}
+	known, err := r.a.Store.R().IndexedPaths(ctx, paths)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range paths {
+		if known[p] {
+			continue
+		}
+		s, err := media.ProbeSegment(p)
+		if err != nil {
+			r.a.Log.Warn("unreadable segment left out of the index", "path", p, "err", err)
+			continue
+		}
+		if err := r.index(ctx, s); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// newestDayDir returns <camDir>/YYYY/MM/DD of the latest day, or "".
+func newestDayDir(camDir string) string {
+	dir := camDir
+	for range 3 {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return ""
+		}
+		last := ""
+		for _, e := range ents { // ReadDir sorts by name; zero-padded names sort by date
+			if e.IsDir() {
+				last = e.Name()
+			}
+		}
+		if last == "" {
+			return ""
+		}
+		dir = filepath.Join(dir, last)
+	}
+	return dir
 }
 
 func (r *Recording) policy() RetentionPolicy {

@@ -224,3 +224,32 @@ func (q Q) CamerasStorageUsed(ctx context.Context, ids []int64) (map[int64]Camer
 	}
 	return out, errs.Wrap(rows.Err(), "cameras storage")
 }
+
+// IndexedPaths reports which of paths are in the segment index.
+func (q Q) IndexedPaths(ctx context.Context, paths []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(paths))
+	for lo := 0; lo < len(paths); lo += 500 {
+		part := paths[lo:min(lo+500, len(paths))]
+		args := make([]any, len(part))
+		for i, p := range part {
+			args[i] = p
+		}
+		rows, err := q.query(ctx, `SELECT path FROM segments WHERE path IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "indexed paths")
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "indexed paths")
+			}
+			out[p] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "indexed paths")
+		}
+	}
+	return out, nil
+}
