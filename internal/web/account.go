@@ -158,14 +158,11 @@ func (p *Portal) roleNames(r *http.Request, q *req, accountID int64) (map[int64]
 }
 
 func (p *Portal) profileSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
-	id, err := pathID(r, "id")
+	acct, err := p.pathAccount(r, q)
 	if err != nil {
 		return err
 	}
-	acct, err := p.App.Account(r.Context(), q.Actor, id)
-	if err != nil {
-		return err
-	}
+	id := acct.ID
 	f := r.PostForm
 	name := f.Get("name")
 	c := tenancy.Contact{Person: f.Get("contact_person"), Phone: f.Get("phone"), Company: f.Get("company"),

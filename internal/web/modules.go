@@ -65,14 +65,11 @@ func (p *Portal) accountModules(r *http.Request, q *req, acct tenancy.Account) (
 }
 
 func (p *Portal) modulesSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
-	id, err := pathID(r, "id")
+	acct, err := p.pathAccount(r, q)
 	if err != nil {
 		return err
 	}
-	acct, err := p.App.Account(r.Context(), q.Actor, id)
-	if err != nil {
-		return err
-	}
+	id := acct.ID
 	cur, err := p.accountModules(r, q, acct)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/httpx"
 	"github.com/vigilo/vigilo/internal/money"
 )
 
@@ -71,7 +72,7 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, q *req, name
 			if len(e.Fields) == 0 {
 				v.Errors["_"] = e.Message
 			}
-			status = statusFor(e.Kind)
+			status = httpx.StatusOf(err)
 		} else {
 			p.fail(w, r, q, err)
 			return
@@ -80,17 +81,6 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, q *req, name
 	p.renderView(w, r, status, name, v)
 }
 
-func statusFor(k errs.Kind) int {
-	switch k {
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.Unauthorized:
-		return http.StatusUnauthorized
-	}
-	return http.StatusBadRequest
-}
 
 func (p *Portal) renderView(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
 	t, ok := p.tpl.pages[name]

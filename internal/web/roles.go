@@ -35,18 +35,11 @@ func (p *Portal) newRolePage(w http.ResponseWriter, r *http.Request, q *req) err
 }
 
 func (p *Portal) showNewRole(w http.ResponseWriter, r *http.Request, q *req, form url.Values, ferr error) error {
-	id, err := pathID(r, "id")
+	acct, err := p.pathAccount(r, q)
 	if err != nil {
 		return err
 	}
-	acct, err := p.App.Account(r.Context(), q.Actor, id)
-	if err != nil {
-		return err
-	}
-	nav := "roles"
-	if acct.ID != q.Account.ID {
-		nav = "customers"
-	}
+	nav := navFor(q, acct, "roles")
 	crumbs, err := p.crumbs(r, q, acct)
 	if err != nil {
 		return err
@@ -88,10 +81,7 @@ func (p *Portal) showRole(w http.ResponseWriter, r *http.Request, q *req, form u
 	if form == nil {
 		form = roleForm(role)
 	}
-	nav := "roles"
-	if acct.ID != q.Account.ID {
-		nav = "customers"
-	}
+	nav := navFor(q, acct, "roles")
 	crumbs, err := p.crumbs(r, q, acct)
 	if err != nil {
 		return err

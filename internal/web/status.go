@@ -36,14 +36,11 @@ func (p *Portal) enableSubmit(w http.ResponseWriter, r *http.Request, q *req) er
 }
 
 func (p *Portal) deleteSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
-	id, err := pathID(r, "id")
+	acct, err := p.pathAccount(r, q)
 	if err != nil {
 		return err
 	}
-	acct, err := p.App.Account(r.Context(), q.Actor, id)
-	if err != nil {
-		return err
-	}
+	id := acct.ID
 	// The confirmation lists the sub-accounts as going too, so the typed
 	// name confirms the cascade.
 	if _, err := p.App.DeleteAccount(r.Context(), q.Actor, id, app.DeleteAccountInput{ConfirmName: r.PostFormValue("confirm_name"), Cascade: true}); err != nil {

@@ -26,22 +26,16 @@ func (p *Portal) newUserPage(w http.ResponseWriter, r *http.Request, q *req) err
 }
 
 func (p *Portal) showNewUser(w http.ResponseWriter, r *http.Request, q *req, form url.Values, ferr error) error {
-	id, err := pathID(r, "id")
+	acct, err := p.pathAccount(r, q)
 	if err != nil {
 		return err
 	}
-	acct, err := p.App.Account(r.Context(), q.Actor, id)
-	if err != nil {
-		return err
-	}
+	id := acct.ID
 	roles, err := p.App.ListRoles(r.Context(), q.Actor, id)
 	if err != nil {
 		return err
 	}
-	nav := "users"
-	if acct.ID != q.Account.ID {
-		nav = "customers"
-	}
+	nav := navFor(q, acct, "users")
 	crumbs, err := p.crumbs(r, q, acct)
 	if err != nil {
 		return err
@@ -137,10 +131,7 @@ func (p *Portal) showUser(w http.ResponseWriter, r *http.Request, q *req, form u
 		form.Set("name", u.Name)
 		form.Set("role_id", itoa64(u.RoleID))
 	}
-	nav := "users"
-	if acct.ID != q.Account.ID {
-		nav = "customers"
-	}
+	nav := navFor(q, acct, "users")
 	p.renderForm(w, r, q, "user", u.Email, nav, d, form, ferr)
 	return nil
 }
