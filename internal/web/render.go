@@ -81,7 +81,6 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, q *req, name
 	p.renderView(w, r, status, name, v)
 }
 
-
 func (p *Portal) renderView(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
 	t, ok := p.tpl.pages[name]
 	if !ok {
