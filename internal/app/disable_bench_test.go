@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 	"github.com/vigilo/vigilo/internal/testenv"
