@@ -396,4 +396,21 @@ func TestRecordingRestartIndexesCrashLeftovers(t *testing.T) {
 		t.Fatalf("the finished but unindexed segment was not indexed")
 	}
 	r.assertResumes(t, "after restart", restarted)
+
+	// Deleting the customer leaves the camera registered but unassigned,
+	// and its recordings go: index rows with the account, files after the
+	// recorder has let go of them.
+	at := time.Now()
+	e2.Must(200, "DELETE", "/api/v1/accounts/"+itoa(ct.C.ID), ct.A.Token, map[string]any{"confirm_name": "Customer C"})
+	r.assertStops(t, "customer deleted", at)
+	if got := e2.Must(200, "GET", camPath(r.cam), ct.A.Token, nil); got.JSON["customer_id"] != nil || got.JSON["segments"].(float64) != 0 {
+		t.Fatalf("camera after its customer was deleted: %s", got.Body)
+	}
+	for r.diskBytes(t) != 0 {
+		if time.Since(at) > 10*time.Second {
+			t.Fatalf("%d bytes of recordings remain 10 s after the customer was deleted", r.diskBytes(t))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("recordings of the deleted customer removed from disk %s after the request", time.Since(at).Round(time.Millisecond))
 }

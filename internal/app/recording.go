@@ -54,6 +54,10 @@ type Recording struct {
 
 	mu      sync.Mutex
 	desired map[int64]bool
+	// purged holds cameras whose recordings were deleted while they may
+	// still have been writing: a segment that started before the cut-off
+	// and is finalized afterwards is dropped, not indexed.
+	purged map[int64]time.Time
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -83,7 +87,7 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, err
 	}
-	r := &Recording{a: a, cfg: cfg, desired: map[int64]bool{}, done: make(chan struct{})}
+	r := &Recording{a: a, cfg: cfg, desired: map[int64]bool{}, purged: map[int64]time.Time{}, done: make(chan struct{})}
 	r.rec = media.New(media.Config{
 		RecordingsDir:        cfg.Dir,
 		Sink:                 media.SinkFunc(r.index),
@@ -174,6 +178,14 @@ func (r *Recording) onEvent(e events.Event) {
 	at := r.a.Now()
 	if e.CameraID != 0 {
 		// A camera that survives unassigned lost its recordings' rows.
+		r.mu.Lock()
+		r.purged[e.CameraID] = at
+		for id, t := range r.purged {
+			if at.Sub(t) > time.Hour {
+				delete(r.purged, id)
+			}
+		}
+		r.mu.Unlock()
 		r.a.removeCameraFiles(e.CameraID, nil, at)
 		return
 	}
@@ -273,6 +285,12 @@ func (r *Recording) Close() error {
 // index is the recorder's Sink: one row per finished segment. A segment of
 // a camera deleted meanwhile is an orphan and its file goes.
 func (r *Recording) index(ctx context.Context, s media.Segment) error {
+	r.mu.Lock()
+	cut, purged := r.purged[s.CameraID]
+	r.mu.Unlock()
+	if purged && !s.Start.After(cut) {
+		return removeFile(s.Path)
+	}
 	seg := fromMedia(s)
 	_, err := r.a.Store.W().InsertSegment(ctx, &seg)
 	if errs.KindOf(err) == errs.NotFound {
@@ -482,6 +500,14 @@ func (a *App) removeCameraFiles(id int64, paths []string, at time.Time) {
 	}
 	camDir := filepath.Join(dir, strconv.FormatInt(id, 10))
 	sweep := func() {
+		// Index first: a segment indexed in the moment between the
+		// deletion and the recorder letting go must not outlive its file.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := a.Store.W().DeleteCameraSegmentsBefore(ctx, id, at); err != nil {
+			a.Log.Warn("delete segments of a deleted recording", "camera", id, "err", err)
+			return
+		}
 		_ = filepath.WalkDir(camDir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil

@@ -253,3 +253,15 @@ func (q Q) IndexedPaths(ctx context.Context, paths []string) (map[string]bool, e
 	}
 	return out, nil
 }
+
+// DeleteCameraSegmentsBefore removes a camera's index rows of segments that
+// started at or before at (recordings deleted while the camera was still
+// writing).
+func (q Q) DeleteCameraSegmentsBefore(ctx context.Context, cameraID int64, at time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM segments WHERE camera_id = ? AND start_ms <= ?`, cameraID, ms(at))
+	if err != nil {
+		return 0, errs.Wrap(err, "delete camera segments")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
