@@ -55,7 +55,10 @@ func (s Segment) Duration() time.Duration { return s.End.Sub(s.Start) }
 
 // Sink receives every finished segment and every partial segment recovered
 // after a crash, so the caller can index it. It is called from a goroutine
-// that is not the ingest path, so a slow database does not stall cameras.
+// that is not the ingest path, so a slow database does not stall cameras;
+// calls may therefore run concurrently and out of order, and an
+// implementation should upsert by Path. A failed call is logged, not
+// retried: the file stays on disk and can be re-indexed with ProbeSegment.
 type Sink interface {
 	SegmentDone(ctx context.Context, s Segment) error
 }
