@@ -38,6 +38,12 @@ var testClip = simcam.ClipOptions{Width: 640, Height: 360, FPS: 25, GOP: 25, Bit
 
 func startSimcam(t testing.TB, o simcam.ClipOptions) *simcam.Server {
 	t.Helper()
+	return startSimcamWith(t, o, nil)
+}
+
+// startSimcamWith lets a test configure the server before it starts.
+func startSimcamWith(t testing.TB, o simcam.ClipOptions, configure func(*simcam.Server)) *simcam.Server {
+	t.Helper()
 	requireFFmpeg(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -50,6 +56,9 @@ func startSimcam(t testing.TB, o simcam.ClipOptions) *simcam.Server {
 		t.Fatal(err)
 	}
 	s := simcam.New(clip)
+	if configure != nil {
+		configure(s)
+	}
 	if err := s.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/media"
+	"github.com/vigilo/vigilo/internal/media/simcam"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -127,4 +128,26 @@ func TestRecordH265(t *testing.T) {
 		decodeClean(t, s.Path)
 	}
 	decodeClean(t, writePlayback(t, segs, segs[0].Start.Add(500*time.Millisecond), 2*time.Second))
+}
+
+// TestInBandParameters: a camera that announces no SPS/PPS in its SDP (they
+// only come in-band before keyframes) is still recorded.
+func TestInBandParameters(t *testing.T) {
+	o := testClip
+	o.Audio = false
+	requireFFmpeg(t)
+	cam := startSimcamWith(t, o, func(s *simcam.Server) { s.InBandParamsOnly = true })
+	sink := &collectSink{}
+	rec := media.New(media.Config{RecordingsDir: t.TempDir(), Sink: sink})
+	rec.Reconcile([]media.Target{{CameraID: 1, URL: cam.URL(1), SegmentLength: 2 * time.Second}})
+	waitFor(t, 5*time.Second, "recording", func() bool { return rec.Status(1).Recording })
+	time.Sleep(2500 * time.Millisecond)
+	rec.Close()
+	segs := sink.list()
+	if len(segs) == 0 || segs[0].Width != 640 {
+		t.Fatalf("segments %+v", segs)
+	}
+	for _, s := range segs {
+		decodeClean(t, s.Path)
+	}
 }

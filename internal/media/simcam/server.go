@@ -26,6 +26,11 @@ const tick = 10 * time.Millisecond
 type Server struct {
 	clip *Clip
 
+	// InBandParamsOnly leaves SPS/PPS (and VPS) out of the SDP, like
+	// cameras that only send them in-band before each keyframe. Set before
+	// Start.
+	InBandParamsOnly bool
+
 	mu       sync.Mutex
 	addr     string
 	srv      *gortsplib.Server
@@ -168,7 +173,7 @@ func (s *Server) streamFor(path string) (*gortsplib.ServerStream, error) {
 		return st.st, nil
 	}
 	c := s.clip
-	vf := cloneFormat(c.vformat)
+	vf := cloneFormat(c.vformat, s.InBandParamsOnly)
 	desc := &description.Session{Medias: []*description.Media{{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}}}
 	if c.aformat != nil {
 		a := c.aformat
@@ -193,11 +198,17 @@ func (s *Server) streamFor(path string) (*gortsplib.ServerStream, error) {
 	return ss, nil
 }
 
-func cloneFormat(f format.Format) format.Format {
+func cloneFormat(f format.Format, noParams bool) format.Format {
 	switch x := f.(type) {
 	case *format.H264:
+		if noParams {
+			return &format.H264{PayloadTyp: x.PayloadTyp, PacketizationMode: x.PacketizationMode}
+		}
 		return &format.H264{PayloadTyp: x.PayloadTyp, PacketizationMode: x.PacketizationMode, SPS: x.SPS, PPS: x.PPS}
 	case *format.H265:
+		if noParams {
+			return &format.H265{PayloadTyp: x.PayloadTyp}
+		}
 		return &format.H265{PayloadTyp: x.PayloadTyp, VPS: x.VPS, SPS: x.SPS, PPS: x.PPS}
 	}
 	return f
