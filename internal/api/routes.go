@@ -13,6 +13,7 @@ func Routes() []Route {
 		moduleRoutes(),
 		planRoutes(),
 		cameraRoutes(),
+		tokenRoutes(),
 	} {
 		all = append(all, group...)
 	}
