@@ -265,6 +265,33 @@ func TestCameraAssignmentAndIsolation(t *testing.T) {
 		wantFields(t, e.Do("GET", camPath(id, "/playback?start=0&duration=2h"), A.Token, nil), "duration")
 		wantErr(t, e.Do("GET", camPath(id, "/playback?start=0&duration=5"), A.Token, nil), 404, "no_recording")
 
+		// Move: to another customer of A, and to a customer of a
+		// sub-integrator of A; the plan must be usable by the new customer.
+		C2 := e.CreateAccount(A.Token, A.ID, "customer", "Customer C2")
+		A1 := e.CreateAccount(A.Token, A.ID, "integrator", "Sub A1")
+		C3 := e.CreateAccount(A1.Token, A1.ID, "customer", "Customer C3")
+		e.Must(200, "PATCH", camPath(id), A.Token, map[string]any{"customer_id": C.ID, "plan_id": ct.P})
+		wantFields(t, e.Do("PATCH", camPath(id), A.Token, map[string]any{"customer_id": C2.ID}), "plan_id")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(C2.ID)+"/plans/"+itoa(ct.P), A.Token,
+			map[string]any{"selected": true, "visible": true, "cost": "8.0000"})
+		e.Must(200, "PATCH", camPath(id), A.Token, map[string]any{"customer_id": C2.ID})
+		wantErr(t, e.Do("GET", camPath(id), C.Token, nil), 404, "not_found")
+		e.Must(200, "GET", camPath(id), C2.Token, nil)
+		wantFields(t, e.Do("PATCH", camPath(id), A.Token, map[string]any{"customer_id": C3.ID}), "plan_id")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(A1.ID)+"/plans/"+itoa(ct.P), A.Token,
+			map[string]any{"selected": true, "visible": true, "cost": "6.0000", "end_user_price": "9.0000"})
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(C3.ID)+"/plans/"+itoa(ct.P), A1.Token,
+			map[string]any{"selected": true, "visible": true, "cost": "9.0000"})
+		e.Must(200, "PATCH", camPath(id), A.Token, map[string]any{"customer_id": C3.ID})
+		// The sub-integrator sees the camera of its customer but did not
+		// register it: it may not move it, and does not see who did.
+		r = e.Must(200, "GET", camPath(id), A1.Token, nil)
+		if _, shown := r.JSON["integrator_id"]; shown {
+			t.Fatalf("sub-integrator sees the registering integrator: %s", r.Body)
+		}
+		wantErr(t, e.Do("PATCH", camPath(id), A1.Token, map[string]any{"customer_id": nil}), 403, "forbidden")
+		wantErr(t, e.Do("GET", camPath(id), C2.Token, nil), 404, "not_found")
+
 		// Delete: gone for everyone.
 		e.Must(200, "DELETE", camPath(id), A.Token, nil)
 		waitCameraEvent(t, evs, id)
