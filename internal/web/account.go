@@ -27,6 +27,7 @@ type accountData struct {
 	Users     []identity.User
 	RoleNames map[int64]string
 	Pager     pager
+	UserQ     string
 	Roles     []identity.Role
 	Plans     *accountPlans
 	Modules   *accountModules
@@ -113,8 +114,8 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		if err != nil {
 			return err
 		}
-		d.Users = users
-		d.Pager = newPager(total, pg.Page, pg.PerPage, url.Values{}, r.URL.Path)
+		d.Users, d.UserQ = users, r.URL.Query().Get("q")
+		d.Pager = newPager(total, pg.Page, pg.PerPage, url.Values{"q": {d.UserQ}}, r.URL.Path)
 		if d.RoleNames, err = p.roleNames(r, q, acct.ID); err != nil {
 			return err
 		}

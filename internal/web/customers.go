@@ -24,6 +24,8 @@ type customersData struct {
 	Type    string
 	Status  string
 	Q       string
+	All     bool // every level below, not only direct children
+	Own     bool // the list is of the actor's own account
 }
 
 type column struct {
@@ -63,7 +65,12 @@ func (p *Portal) customers(w http.ResponseWriter, r *http.Request, q *req) error
 		status = ""
 	}
 	page := atoiDefault(qs.Get("page"), 1)
-	items, total, pg, err := p.App.ListAccounts(ctx, q.Actor, app.AccountListInput{ParentID: parent.ID, Type: typ, Status: status,
+	listParent := parent.ID
+	all := qs.Get("all") == "1" && parent.ID == q.Account.ID
+	if all {
+		listParent = 0 // every account below mine, at any depth
+	}
+	items, total, pg, err := p.App.ListAccounts(ctx, q.Actor, app.AccountListInput{ParentID: listParent, Type: typ, Status: status,
 		Q: qs.Get("q"), Sort: sort, Page: store.Page{Page: page, PerPage: customersPerPage}})
 	if err != nil {
 		return err
@@ -73,12 +80,13 @@ func (p *Portal) customers(w http.ResponseWriter, r *http.Request, q *req) error
 		return err
 	}
 	base := url.Values{}
-	for _, k := range []string{"parent", "q", "type", "status", "sort"} {
+	for _, k := range []string{"parent", "q", "type", "status", "sort", "all"} {
 		if v := qs.Get(k); v != "" {
 			base.Set(k, v)
 		}
 	}
-	d := customersData{Parent: parent, Crumbs: crumbs, Items: items, Query: base, Type: typ, Status: status, Q: qs.Get("q"),
+	d := customersData{Parent: parent, Crumbs: crumbs, Items: items, Query: base, Type: typ, Status: status, Q: qs.Get("q"), All: all,
+		Own: parent.ID == q.Account.ID,
 		Pager: newPager(total, pg.Page, pg.PerPage, base, "/accounts")}
 	for _, c := range []struct{ label, key string }{{"Name", "name"}, {"Type", "type"}, {"Status", "status"}, {"E-mail", "email"}, {"Created", "created"}} {
 		col := column{Label: c.label, Key: c.key}

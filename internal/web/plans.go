@@ -80,22 +80,29 @@ func planErrors(err error, plans []planRow) error {
 // myPlansData is "Customer subscription plans": the plans my account may
 // use, with my names and end-user prices, which I may change.
 type myPlansData struct {
-	Items []billing.OfferView
-	Pager pager
-	Root  bool
+	Items   []billing.OfferView
+	Pager   pager
+	Root    bool
+	ErrPlan int64 // the plan whose form was refused
+	ErrName string
 }
 
 func (p *Portal) myPlansPage(w http.ResponseWriter, r *http.Request, q *req) error {
-	return p.showMyPlans(w, r, q, nil)
+	return p.showMyPlans(w, r, q, 0, nil)
 }
 
-func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, ferr error) error {
+func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, errPlan int64, ferr error) error {
 	page := atoiDefault(r.URL.Query().Get("page"), 1)
 	items, total, pg, err := p.App.MyPlans(r.Context(), q.Actor, app.PlanListInput{Page: store.Page{Page: page, PerPage: 25}})
 	if err != nil {
 		return err
 	}
-	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans")}
+	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans"), ErrPlan: errPlan}
+	for _, it := range items {
+		if it.ID == errPlan {
+			d.ErrName = it.Name
+		}
+	}
 	p.renderForm(w, r, q, "plans", "Customer subscription plans", "plans", d, url.Values{}, ferr)
 	return nil
 }
@@ -109,14 +116,14 @@ func (p *Portal) myPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) er
 	patch := billing.MyOfferPatch{Name: &name}
 	price, perr := money.Parse(r.PostFormValue("end_user_price"))
 	if perr != nil {
-		return p.showMyPlans(w, r, q, errs.Field("end_user_price", perr.Error()))
+		return p.showMyPlans(w, r, q, id, errs.Field("end_user_price", perr.Error()))
 	}
 	patch.EndUserPrice = &price
 	if _, err := p.App.UpdateMyOffer(r.Context(), q.Actor, id, patch); err != nil {
 		if errs.KindOf(err) == errs.NotFound {
 			return err
 		}
-		return p.showMyPlans(w, r, q, err)
+		return p.showMyPlans(w, r, q, id, err)
 	}
 	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(name)+"” saved.")
 }

@@ -23,7 +23,15 @@ const plansPerPage = 10
 var (
 	priceFields   = []string{"storage_price", "traffic_price"}
 	detailFields  = []string{"name", "contact_person", "email", "phone", "company", "address", "notes"}
-	customerExtra = []string{"admin_portal"}
+	// customerSwitches are the modules the wizard sets for a new customer:
+	// its default recording (cloud recording, event recording) and whether
+	// its admins may use the admin portal.
+	customerSwitches = []switchField{
+		{tenancy.ModCloudRecording, "Cloud recording", "its cameras record to the cloud on their plans"},
+		{tenancy.ModEvents, "Event recording", "motion and camera events, event-based recording and notifications"},
+		{tenancy.ModAdminPortal, "Admin portal", "its administrators may manage users, roles and the profile here"},
+	}
+	customerExtra = []string{tenancy.ModCloudRecording, tenancy.ModEvents, tenancy.ModAdminPortal}
 )
 
 type wizardData struct {
@@ -37,7 +45,11 @@ type wizardData struct {
 	PlanPager planPager
 	HasPlans  bool // the plans feature is present
 	Modules   bool // module switches are available (admin portal switch)
+
+	CustomerSwitches []switchField
 }
+
+type switchField struct{ Key, Label, Description string }
 
 type wizardStep struct {
 	Key, Label string
@@ -75,7 +87,7 @@ func (p *Portal) wizardStart(w http.ResponseWriter, r *http.Request, q *req) err
 	if err != nil {
 		return err
 	}
-	form := url.Values{"parent": {itoa64(parent.ID)}, "admin_portal": {"1"}}
+	form := url.Values{"parent": {itoa64(parent.ID)}}
 	typ := tenancy.Type(qs.Get("type"))
 	if !typ.Valid() {
 		p.renderForm(w, r, q, "wizard", "Add", "customers", &wizardData{Parent: parent, Step: "type"}, form, nil)
@@ -319,7 +331,7 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 	if err != nil {
 		return err
 	}
-	d := &wizardData{Type: typ, Parent: parent, Step: step, HasPlans: hasPlans, Modules: p.modulesAvailable()}
+	d := &wizardData{Type: typ, Parent: parent, Step: step, HasPlans: hasPlans, Modules: p.modulesAvailable(), CustomerSwitches: customerSwitches}
 	steps := stepsFor(typ, hasPlans)
 	cur := indexOf(steps, step)
 	for i, s := range steps {
@@ -336,7 +348,9 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 			visible[k] = true
 		}
 		if typ == tenancy.Customer {
-			visible["admin_portal"] = true
+			for _, k := range customerExtra {
+				visible[k] = true
+			}
 		}
 	}
 	var fieldErrs map[string]string

@@ -114,7 +114,7 @@ func TestWizardValidation(t *testing.T) {
 
 		// Customer with the admin portal switched off: created, and its
 		// owner is kept out of the admin portal.
-		ok := wizardForm("customer", "plans", "create", "name", "Kiosk", "email", "kiosk@vigilo.test", "admin_portal", "0")
+		ok := wizardForm("customer", "plans", "create", "name", "Kiosk", "email", "kiosk@vigilo.test", "admin_portal", "0", "events", "0", "cloud_recording", "1")
 		if p = c.post("/accounts", "/accounts/new", ok); p.Status != http.StatusSeeOther {
 			t.Fatalf("create customer: %d %.500s", p.Status, p.Body)
 		}
@@ -125,9 +125,11 @@ func TestWizardValidation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		on, err := e.Main.App.ModuleEffective(context.Background(), "/1/"+itoa(acct.AccountID)+"/", "admin_portal")
-		if err != nil || on {
-			t.Fatalf("admin portal of the new customer: %v %v", on, err)
+		for mod, want := range map[string]bool{"admin_portal": false, "events": false, "cloud_recording": true, "live_view": true} {
+			on, err := e.Main.App.ModuleEffective(context.Background(), "/1/"+itoa(acct.AccountID)+"/", mod)
+			if err != nil || on != want {
+				t.Errorf("%s of the new customer: %v %v, want %v", mod, on, err, want)
+			}
 		}
 	})
 }

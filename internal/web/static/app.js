@@ -44,7 +44,7 @@
   });
 
   // Filters apply as soon as a select changes.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+  document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach(function (s) {
     s.addEventListener("change", function () { s.form.submit(); });
   });
 
