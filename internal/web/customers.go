@@ -86,7 +86,7 @@ func (p *Portal) customers(w http.ResponseWriter, r *http.Request, q *req) error
 		}
 	}
 	d := customersData{Parent: parent, Crumbs: crumbs, Items: items, Query: base, Type: typ, Status: status, Q: qs.Get("q"), All: all,
-		Own: parent.ID == q.Account.ID,
+		Own:   parent.ID == q.Account.ID,
 		Pager: newPager(total, pg.Page, pg.PerPage, base, "/accounts")}
 	for _, c := range []struct{ label, key string }{{"Name", "name"}, {"Type", "type"}, {"Status", "status"}, {"E-mail", "email"}, {"Created", "created"}} {
 		col := column{Label: c.label, Key: c.key}

@@ -21,8 +21,8 @@ import (
 const plansPerPage = 10
 
 var (
-	priceFields   = []string{"storage_price", "traffic_price"}
-	detailFields  = []string{"name", "contact_person", "email", "phone", "company", "address", "notes"}
+	priceFields  = []string{"storage_price", "traffic_price"}
+	detailFields = []string{"name", "contact_person", "email", "phone", "company", "address", "notes"}
 	// customerSwitches are the modules the wizard sets for a new customer:
 	// its default recording (cloud recording, event recording) and whether
 	// its admins may use the admin portal.
