@@ -162,8 +162,14 @@ func (r recEnv) assertStops(t *testing.T, what string, changed time.Time) {
 
 func (r recEnv) assertResumes(t *testing.T, what string, since time.Time) {
 	t.Helper()
+	base := r.diskBytes(t)
+	for r.diskBytes(t) == base && time.Since(since) < 10*time.Second {
+		time.Sleep(5 * time.Millisecond)
+	}
+	firstPart := time.Since(since)
 	r.waitSegments(t, 1, since, 10*time.Second)
-	t.Logf("%s: recording again after %s", what, time.Since(since).Round(time.Millisecond))
+	t.Logf("%s: first bytes on disk after %s, first segment indexed after %s", what,
+		firstPart.Round(time.Millisecond), time.Since(since).Round(time.Millisecond))
 }
 
 func TestRecordingEndToEnd(t *testing.T) {
