@@ -79,6 +79,7 @@ func benchRecord(ctx context.Context, args []string) error {
 	fs.StringVar(&o.ClipDir, "clip-dir", defaultClipDir(), "where the ffmpeg clip is cached")
 	inProcess := fs.Bool("inprocess", false, "run the camera simulator inside this process (its CPU then counts as the recorder's)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the recorder process to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile taken at the end of the window to this file")
 	clip := clipFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -122,7 +123,7 @@ func spawnSimcam(ctx context.Context, recordArgs []string) (string, int, func(),
 	fs.SetOutput(discard{})
 	clipFlags(fs)
 	fs.String("clip-dir", "", "")
-	for _, n := range []string{"n", "d", "warmup", "segment", "mediamtx", "dir", "cpuprofile"} {
+	for _, n := range []string{"n", "d", "warmup", "segment", "mediamtx", "dir", "cpuprofile", "memprofile"} {
 		fs.String(n, "", "")
 	}
 	fs.Bool("keep", false, "")

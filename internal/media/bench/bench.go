@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,6 +52,9 @@ type RecordOpts struct {
 	MediaMTX string
 	// NoVigilo measures MediaMTX alone (needs MediaMTX).
 	NoVigilo bool
+	// MemProfile, when set, receives a heap profile taken at the end of the
+	// window (while every camera is still recording).
+	MemProfile string
 }
 
 // Result holds one system's figures.
@@ -205,6 +209,12 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	vig.HeapBytes = int64(ms.HeapInuse)
+	if o.MemProfile != "" {
+		if f, err := os.Create(o.MemProfile); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	if mtx != nil {
 		c, _ := procCPU(mtx.Process.Pid)
 		mres.CPUSeconds = c - cpuM0
