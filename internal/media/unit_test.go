@@ -151,3 +151,33 @@ func TestInBandParameters(t *testing.T) {
 		decodeClean(t, s.Path)
 	}
 }
+
+// TestRecordBFrames: with B-frames, decode order differs from display order;
+// DTS must be derived and composition offsets written.
+func TestRecordBFrames(t *testing.T) {
+	o := testClip
+	o.Audio, o.BFrames = false, 2
+	cam := startSimcam(t, o)
+	sink := &collectSink{}
+	rec := media.New(media.Config{RecordingsDir: t.TempDir(), Sink: sink})
+	rec.Reconcile([]media.Target{{CameraID: 1, URL: cam.URL(1), SegmentLength: 2 * time.Second}})
+	waitFor(t, 5*time.Second, "recording", func() bool { return rec.Status(1).Recording })
+	time.Sleep(3 * time.Second)
+	st := rec.Status(1)
+	rec.Close()
+	if st.FramesLost != 0 {
+		t.Errorf("frames lost: %+v", st)
+	}
+	segs := sink.list()
+	if len(segs) < 2 {
+		t.Fatalf("segments %+v", segs)
+	}
+	for _, s := range segs {
+		p := ffprobe(t, s.Path)
+		if d := p.duration() - s.Duration(); d.Abs() > 200*time.Millisecond {
+			t.Errorf("%s: ffprobe %v, index %v", s.Path, p.duration(), s.Duration())
+		}
+		decodeClean(t, s.Path)
+	}
+	decodeClean(t, writePlayback(t, segs, segs[0].Start.Add(700*time.Millisecond), 2*time.Second))
+}

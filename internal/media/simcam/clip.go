@@ -36,6 +36,7 @@ type ClipOptions struct {
 	Seconds       int  // loop length
 	Audio         bool // add a mono AAC tone
 	H265          bool
+	BFrames       int // H.264 only: B-frames between references (most cameras: 0)
 }
 
 // DefaultClip is a typical surveillance stream: 720p25, 2 Mbit/s, keyframe
@@ -50,6 +51,9 @@ func (o ClipOptions) name() string {
 	a := ""
 	if o.Audio {
 		a = "-aac"
+	}
+	if o.BFrames > 0 {
+		a += fmt.Sprintf("-b%d", o.BFrames)
 	}
 	return fmt.Sprintf("clip-%s-%dx%d-%dfps-g%d-%dk-%ds%s.ts", codec, o.Width, o.Height, o.FPS, o.GOP, o.BitrateKbps, o.Seconds, a)
 }
@@ -90,9 +94,9 @@ func GenerateClip(ctx context.Context, dir string, o ClipOptions) (string, error
 		args = append(args, "-c:v", "libx265", "-preset", "veryfast",
 			"-x265-params", fmt.Sprintf("log-level=error:keyint=%d:min-keyint=%d:scenecut=0:bframes=0:repeat-headers=1", o.GOP, o.GOP))
 	} else {
-		// No B-frames, fixed GOP: what IP cameras send.
+		// Fixed GOP and, by default, no B-frames: what IP cameras send.
 		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
-			"-g", fmt.Sprint(o.GOP), "-keyint_min", fmt.Sprint(o.GOP), "-sc_threshold", "0", "-bf", "0")
+			"-g", fmt.Sprint(o.GOP), "-keyint_min", fmt.Sprint(o.GOP), "-sc_threshold", "0", "-bf", fmt.Sprint(o.BFrames))
 	}
 	if o.Audio {
 		args = append(args, "-c:a", "aac", "-b:a", "64k", "-ac", "1")
