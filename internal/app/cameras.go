@@ -287,20 +287,26 @@ func (a *App) ListCameras(ctx context.Context, actor tenancy.Actor, in CameraLis
 	if err != nil {
 		return nil, 0, p, err
 	}
+	out, err := a.CameraViews(ctx, r, list)
+	return out, total, p, err
+}
+
+// CameraViews adds status and storage to a page of cameras (one query).
+func (a *App) CameraViews(ctx context.Context, q store.Q, list []camera.Camera) ([]CameraView, error) {
 	ids := make([]int64, len(list))
 	for i, c := range list {
 		ids[i] = c.ID
 	}
-	storage, err := r.CamerasStorageUsed(ctx, ids)
+	storage, err := q.CamerasStorageUsed(ctx, ids)
 	if err != nil {
-		return nil, 0, p, err
+		return nil, err
 	}
 	out := make([]CameraView, len(list))
 	for i, c := range list {
 		st := storage[c.ID]
 		out[i] = CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st)}
 	}
-	return out, total, p, nil
+	return out, nil
 }
 
 // UpdateCamera renames, switches, assigns, moves or unassigns a camera.
