@@ -55,6 +55,7 @@ type camera struct {
 	rateFrom  time.Time
 	rateBytes int64
 	frames    uint64 // video frames written by finished sessions
+	played    bool   // a session reached PLAY before
 }
 
 func (c *camera) status() CameraStatus {
@@ -83,19 +84,20 @@ func (c *camera) run() {
 	}
 	log := c.r.log.With("camera", c.t.CameraID)
 	backoff := backoffMin
-	for first := true; ; first = false {
-		if !first {
-			c.mu.Lock()
-			c.st.Reconnects++
-			c.mu.Unlock()
-		}
+	for {
 		began := time.Now()
-		err := c.session()
+		wasOnline, err := c.session()
 		if c.ctx.Err() != nil {
 			return
 		}
 		c.setErr(err)
-		log.Debug("rtsp session ended", "err", err)
+		if wasOnline {
+			// Transitions are worth an operator's attention; the retries
+			// of a camera that stays down are not.
+			log.Info("camera offline", "err", describeErr(err))
+		} else {
+			log.Debug("camera unreachable", "err", err)
+		}
 		if time.Since(began) > backoffReset {
 			backoff = backoffMin
 		}
@@ -252,11 +254,12 @@ func h265Track(f *format.H265) (*videoTrack, [][]byte, error) {
 
 func bytesEq(a, b []byte) bool { return string(a) == string(b) }
 
-// session runs one RTSP session until it fails or the camera is stopped.
-func (c *camera) session() error {
+// session runs one RTSP session until it fails or the camera is stopped; it
+// reports whether the camera got as far as streaming.
+func (c *camera) session() (bool, error) {
 	u, err := base.ParseURL(c.t.URL)
 	if err != nil {
-		return fmt.Errorf("invalid URL: %w", err)
+		return false, fmt.Errorf("invalid URL: %w", err)
 	}
 	host := u.Host
 	if _, _, err := net.SplitHostPort(host); err != nil {
@@ -273,30 +276,30 @@ func (c *camera) session() error {
 
 	var mu sync.Mutex // serializes the callbacks (UDP delivers tracks on different goroutines)
 	client := &gortsplib.Client{
-		Scheme:       u.Scheme,
-		Host:         host,
-		Protocol:     &proto,
-		ReadTimeout:  rtspTimeout,
-		WriteTimeout: rtspTimeout,
-		// No UserAgent spoofing; gortsplib's default identifies us honestly.
+		Scheme:            u.Scheme,
+		Host:              host,
+		Protocol:          &proto,
+		ReadTimeout:       rtspTimeout,
+		WriteTimeout:      rtspTimeout,
 		OnPacketsLost:     c.addLost,
 		OnDecodeError:     func(error) { c.addLost(1) },
 		OnTransportSwitch: func(error) {},
 		DialContext:       dialBuffered,
 	}
 	if err := client.Start(); err != nil {
-		return err
+		return false, err
 	}
 	defer client.Close()
 
-	// Describe may block on a silent server; the client's own timeouts
-	// bound it, and Close() from the stop path below unblocks it.
+	// Stopping the camera closes the client, which unblocks whatever
+	// request is in flight (a silent server could otherwise hold Describe
+	// until the read timeout).
 	stop := context.AfterFunc(c.ctx, client.Close)
 	defer stop()
 
 	desc, _, err := client.Describe(u)
 	if err != nil {
-		return err
+		return false, err
 	}
 
 	var vt *videoTrack
@@ -312,10 +315,10 @@ func (c *camera) session() error {
 		vt, params, err = h265Track(f265)
 		vmedia, vformat = m, f265
 	} else {
-		return errors.New("camera offers no H.264 or H.265 video")
+		return false, errors.New("camera offers no H.264 or H.265 video")
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	var faac *format.MPEG4Audio
 	amedia := desc.FindFormat(&faac)
@@ -324,7 +327,7 @@ func (c *camera) session() error {
 	}
 
 	if _, err := client.Setup(desc.BaseURL, vmedia, 0, 0); err != nil {
-		return err
+		return false, err
 	}
 	if amedia != nil {
 		if _, err := client.Setup(desc.BaseURL, amedia, 0, 0); err != nil {
@@ -451,9 +454,13 @@ func (c *camera) session() error {
 	}
 
 	if _, err := client.Play(nil); err != nil {
-		return err
+		return false, err
 	}
 	c.mu.Lock()
+	if c.played {
+		c.st.Reconnects++
+	}
+	c.played = true
 	c.st.Online = true
 	c.st.LastError = ""
 	c.rateFrom = time.Now()
@@ -474,12 +481,12 @@ func (c *camera) session() error {
 	c.frames += w.frames
 	c.mu.Unlock()
 	if c.ctx.Err() != nil {
-		return ferr
+		return true, ferr
 	}
 	if err == nil {
 		err = ferr
 	}
-	return err
+	return true, err
 }
 
 func (c *camera) segmentLength() time.Duration {
