@@ -148,6 +148,14 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 		// by the caller, and children of an in-scope parent are in scope.
 		where = append(where, "parent_id = ?")
 		args = append(args, f.ParentID)
+	} else if ids := tenancy.PathIDs(f.Scope); len(ids) > 0 && ids[len(ids)-1] == f.ExcludeID {
+		// Strictly below the scope's own account: its path is the range's
+		// lower bound itself, so "path >" excludes it without reading each
+		// row's id (the count then stays inside the index).
+		lo, hi := tenancy.SubtreeRange(f.Scope)
+		where = append(where, "path > ? AND path < ?")
+		args = append(args, lo, hi)
+		f.ExcludeID = 0
 	} else {
 		lo, hi := tenancy.SubtreeRange(f.Scope)
 		where = append(where, "path >= ? AND path < ?")
@@ -176,12 +184,27 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "count accounts")
 	}
+	p := f.Page.Clamp()
+	if total == 0 || p.Offset() >= total {
+		return []tenancy.Account{}, total, nil
+	}
 	order, ok := accountSorts[f.Sort]
 	if !ok {
 		order = accountSorts["name"]
 	}
-	p := f.Page.Clamp()
-	rows, err := q.query(ctx, `SELECT `+accountCols+` FROM accounts WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+	from := "accounts"
+	if byName := order == accountSorts["name"] || order == accountSorts["-name"]; byName && f.ParentID == 0 {
+		if walk, err := q.nameWalkPays(ctx, total, p); err != nil {
+			return nil, 0, err
+		} else if walk {
+			index := "accounts_name"
+			if f.Type != "" {
+				index = "accounts_type_name"
+			}
+			from += q.d.indexedBy(index)
+		}
+	}
+	rows, err := q.query(ctx, `SELECT `+accountCols+` FROM `+from+` WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, p.PerPage, p.Offset())...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list accounts")
@@ -196,6 +219,24 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 		out = append(out, a)
 	}
 	return out, total, errs.Wrap(rows.Err(), "list accounts")
+}
+
+// nameWalkPays chooses how to fetch a page sorted by name. Sorting the
+// matching rows costs ~total; walking the name index in order and skipping
+// rows outside the subtree costs ~(offset+limit) × all/total, since matches
+// are spread evenly through the alphabet. Walking wins for big subtrees —
+// the operator's list of every customer reads ~50 rows instead of sorting
+// 90 000. PostgreSQL's planner makes this choice itself from its statistics;
+// SQLite's cannot see how wide a path range is, so it is told.
+func (q Q) nameWalkPays(ctx context.Context, total int, p Page) (bool, error) {
+	if q.d.indexedBy("x") == "" || total < 1000 {
+		return false, nil
+	}
+	var all int64
+	if err := q.row(ctx, `SELECT COALESCE(max(id), 0) FROM accounts`).Scan(&all); err != nil {
+		return false, errs.Wrap(err, "count accounts")
+	}
+	return int64(p.Offset()+p.PerPage)*all < int64(total)*int64(total), nil
 }
 
 // SubtreeIDs returns the ids of every account in the subtree rooted at path.

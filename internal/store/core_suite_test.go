@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -452,6 +453,85 @@ func TestStoreChainActive(t *testing.T) {
 		}
 		if ok, _ := st.R().ChainActive(ctx, root.Ancestors()); !ok {
 			t.Fatal("root is still active")
+		}
+	})
+}
+
+// TestStoreLargeSubtreeList covers what only big trees do: bulk insertion
+// (and new ids after it), and pages sorted by name that walk the name index
+// instead of sorting the subtree (SQLite) — the pages must be the same as a
+// sort of the whole subtree would give, for every filter and direction.
+func TestStoreLargeSubtreeList(t *testing.T) {
+	coreDBs(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		accts := []tenancy.Account{{ID: 1, Path: "/1/", Type: tenancy.Integrator, Name: "Operator", CreatedAt: now}}
+		mk := func(parent tenancy.Account, typ tenancy.Type, name string) tenancy.Account {
+			id := int64(len(accts) + 1)
+			a := tenancy.Account{ID: id, ParentID: parent.ID, Path: tenancy.ChildPath(parent.Path, id), Depth: parent.Depth + 1,
+				Type: typ, Name: name, CreatedAt: now}
+			accts = append(accts, a)
+			return a
+		}
+		big := mk(accts[0], tenancy.Integrator, "Big")
+		small := mk(accts[0], tenancy.Integrator, "Small")
+		sub := mk(big, tenancy.Integrator, "Big sub")
+		for i := 0; i < 1500; i++ {
+			parent := big
+			if i%3 == 0 {
+				parent = sub
+			}
+			mk(parent, tenancy.Customer, fmt.Sprintf("c-%04d", (i*7919)%1500)) // shuffled names, some shared below
+		}
+		for i := 0; i < 300; i++ {
+			mk(small, tenancy.Customer, fmt.Sprintf("c-%04d", i))
+		}
+		if err := st.InTx(ctx, func(q store.Q) error { return q.BulkInsertAccounts(ctx, accts) }); err != nil {
+			t.Fatal(err)
+		}
+		// The id generator continues after the bulk ids.
+		next := tree{t, st}.add(small, tenancy.Customer, "after bulk", nil)
+		if next.ID <= int64(len(accts)) {
+			t.Fatalf("id %d after bulk insert of %d", next.ID, len(accts))
+		}
+		accts = append(accts, next)
+
+		for _, c := range []struct {
+			scope tenancy.Account
+			typ   tenancy.Type
+			sort  string
+		}{
+			{accts[0], tenancy.Customer, "name"}, {accts[0], "", "-name"}, {big, tenancy.Customer, "name"},
+			{big, "", "name"}, {small, tenancy.Customer, "-name"}, {sub, tenancy.Customer, "name"},
+		} {
+			var want []tenancy.Account
+			for _, a := range accts {
+				if a.ID != c.scope.ID && tenancy.InSubtree(c.scope.Path, a.Path) && (c.typ == "" || a.Type == c.typ) {
+					want = append(want, a)
+				}
+			}
+			slices.SortFunc(want, func(x, y tenancy.Account) int {
+				if x.Name != y.Name {
+					return strings.Compare(x.Name, y.Name)
+				}
+				return int(x.ID - y.ID)
+			})
+			if c.sort == "-name" {
+				slices.Reverse(want)
+			}
+			for _, page := range []int{1, 2, (len(want) + 49) / 50} {
+				list, total, err := st.R().ListAccounts(ctx, store.AccountFilter{Scope: c.scope.Path, ExcludeID: c.scope.ID, Type: c.typ,
+					Sort: c.sort, Page: store.Page{Page: page, PerPage: 50}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				lo := (page - 1) * 50
+				exp := want[lo:min(lo+50, len(want))]
+				if total != len(want) || !slices.Equal(ids(list), ids(exp)) {
+					t.Fatalf("scope %s type %q sort %s page %d: total %d (want %d)\ngot  %v\nwant %v", c.scope.Name, c.typ, c.sort, page,
+						total, len(want), names(list), names(exp))
+				}
+			}
 		}
 	})
 }

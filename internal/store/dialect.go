@@ -88,3 +88,31 @@ func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// syncIdentity returns the statement that moves a table's id generator past
+// ids inserted explicitly; SQLite's INTEGER PRIMARY KEY needs none.
+func (d *dialect) syncIdentity(table string) string {
+	if d.name != "postgres" {
+		return ""
+	}
+	return "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), (SELECT COALESCE(max(id), 1) FROM " + table + "))"
+}
+
+// indexedBy names the index a query must use, where the engine takes such
+// a hint (SQLite's INDEXED BY); PostgreSQL plans from statistics instead.
+func (d *dialect) indexedBy(index string) string {
+	if d.name != "sqlite" {
+		return ""
+	}
+	return " INDEXED BY " + index
+}
+
+// analyze refreshes the planner's statistics of a table after a bulk load.
+// PostgreSQL plans from them (and autovacuum refreshes them only later);
+// SQLite's planner is steered explicitly instead (see indexedBy).
+func (d *dialect) analyze(table string) string {
+	if d.name != "postgres" {
+		return ""
+	}
+	return "ANALYZE " + table
+}

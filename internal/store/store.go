@@ -26,6 +26,9 @@ type Store struct {
 	d *dialect
 	w *sql.DB
 	r *sql.DB
+	// rx and wx run R() and W() queries: the pools themselves, or on
+	// SQLite the pools through cached prepared statements.
+	rx, wx execer
 }
 
 // Q runs queries on a pool or inside a transaction. Every repository method
@@ -72,7 +75,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 func openSQLite(path string) (*Store, error) {
 	// _txlock=immediate takes the write lock at BEGIN, so two transactions never
 	// deadlock upgrading read locks; busy_timeout covers other processes.
-	pragmas := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	pragmas := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-16000)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -92,7 +95,7 @@ func openSQLite(path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &Store{d: newDialect("sqlite"), w: w, r: r}, nil
+	return &Store{d: newDialect("sqlite"), w: w, r: r, wx: newPreparedPool(w), rx: newPreparedPool(r)}, nil
 }
 
 func openPostgres(dsn string) (*Store, error) {
@@ -108,7 +111,7 @@ func openPostgres(dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	return &Store{d: newDialect("postgres"), w: db, r: db}, nil
+	return &Store{d: newDialect("postgres"), w: db, r: db, wx: db, rx: db}, nil
 }
 
 // Dialect names the engine: "sqlite" or "postgres".
@@ -126,10 +129,10 @@ func (s *Store) Close() error {
 }
 
 // R is for reads outside a transaction.
-func (s *Store) R() Q { return Q{d: s.d, x: s.r} }
+func (s *Store) R() Q { return Q{d: s.d, x: s.rx} }
 
 // W is for single writes outside a transaction.
-func (s *Store) W() Q { return Q{d: s.d, x: s.w} }
+func (s *Store) W() Q { return Q{d: s.d, x: s.wx} }
 
 // InTx runs fn in one write transaction: all of it lands or none of it does,
 // which is how a refused request leaves nothing half-written.
