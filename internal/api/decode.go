@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,10 +21,19 @@ const maxBody = 1 << 20
 // decode reads a JSON body into v and turns every decoding failure into a 400
 // that names the field, never a 500.
 func decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, maxBody)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		if e, ok := decodeError(err).(*errs.Error); ok && e.Fields["body"] != "" && !structural(err) {
+			// A custom unmarshaler (money) failed without saying where.
+			if name := failingField(raw, v); name != "" {
+				return errs.Field(name, e.Fields["body"])
+			}
+		}
 		return decodeError(err)
 	}
 	if dec.More() {
@@ -63,6 +75,43 @@ func decodeError(err error) error {
 		return errs.Field(name, cleanMsg(msg))
 	}
 	return errs.Field("body", cleanMsg(msg))
+}
+
+// structural reports errors about the body as a whole, which no single
+// field can be blamed for.
+func structural(err error) bool {
+	var syn *json.SyntaxError
+	var maxErr *http.MaxBytesError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &syn) || errors.As(err, &maxErr)
+}
+
+// failingField finds the top-level member of a JSON object body that v's
+// type refuses, by decoding each member alone. It runs only on the error
+// path, so its cost does not matter.
+func failingField(raw []byte, v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return ""
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(one, reflect.New(t.Elem()).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
 }
 
 func cleanMsg(m string) string {
