@@ -466,6 +466,7 @@ func (c *camera) session() (bool, error) {
 	c.rateFrom = time.Now()
 	c.rateBytes = c.rxBytes.Load()
 	c.mu.Unlock()
+	c.r.log.Info("camera online", "camera", c.t.CameraID, "codec", vt.name, "audio", amedia != nil)
 
 	err = client.Wait()
 
