@@ -48,16 +48,25 @@ func TestPortalInBrowser(t *testing.T) {
 
 	// 1. Sign in as the operator.
 	b.do(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-email")))
-	b.do(chromedp.SetValue(chromedp.CSS("#f-email"), apitest.AdminEmail), chromedp.SetValue(chromedp.CSS("#f-password"), apitest.AdminPassword))
+	// By keyboard: type, Tab to the password, Enter submits.
+	b.do(chromedp.Focus(chromedp.CSS("#f-email")), chromedp.SendKeys(chromedp.CSS("#f-email"), apitest.AdminEmail+"\t"))
+	if f := b.eval(`document.activeElement.id`); f != "f-password" {
+		t.Fatalf("Tab from the e-mail goes to %q", f)
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS("#f-password"), apitest.AdminPassword))
 	snap("sign-in")
-	b.do(chromedp.Click(chromedp.CSS("form[action='/login'] button.primary")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#f-password"), "\r"))
 	b.waitPath("/")
 	snap("operator-dashboard")
 
 	// 2. Customers → Add → the popup → Integrator.
 	b.do(chromedp.Click(chromedp.CSS(".mainnav a[href='/accounts']")))
 	b.waitPath("/accounts")
+	// The popup opens and takes the focus, so the keyboard continues in it.
 	b.do(chromedp.Click(chromedp.CSS("#add-button")), chromedp.WaitVisible(chromedp.CSS("#add-dialog #choose-integrator")))
+	if f := b.eval(`document.activeElement.id`); f != "choose-integrator" {
+		t.Fatalf("focus in the Add popup is on %q", f)
+	}
 	snap("add-popup")
 	b.do(chromedp.Click(chromedp.CSS("#add-dialog #choose-integrator")))
 	b.waitStep("prices")

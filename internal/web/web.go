@@ -81,6 +81,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{uid}", p.admin(p.userUpdate))
 	mux.Handle("POST /users/{uid}/{action}", p.admin(p.userAction))
 	mux.Handle("GET /roles", p.admin(p.ownRoles))
+	mux.Handle("GET /cameras", p.admin(p.ownCameras))
 	mux.Handle("GET /roles/{rid}", p.admin(p.rolePage))
 	mux.Handle("POST /roles/{rid}", p.admin(p.roleUpdate))
 	mux.Handle("POST /roles/{rid}/delete", p.admin(p.roleDelete))

@@ -13,8 +13,12 @@
       if (d && typeof d.showModal === "function") {
         e.preventDefault();
         d.showModal();
-        var first = d.querySelector("input:not([type=hidden]), a.choice, button[type=submit]");
-        if (first) first.focus();
+        // showModal focuses [autofocus] (a safe choice: never the
+        // destructive button); otherwise the first field or choice.
+        if (!d.querySelector("[autofocus]")) {
+          var first = d.querySelector("input:not([type=hidden]), a.choice");
+          if (first) first.focus();
+        }
         return;
       }
     }
@@ -69,6 +73,20 @@
   };
   toggles.forEach(function (r) { r.addEventListener("change", apply); });
   apply();
+
+  // The name menu closes with Escape (focus back on it) and on a click elsewhere.
+  var menu = document.querySelector("details.usermenu");
+  if (menu) {
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) menu.open = false;
+    });
+  }
 
   // Focus the first field with an error so keyboard users land on it.
   var bad = document.querySelector("[aria-invalid=true]");
