@@ -196,3 +196,50 @@ func TestRecoverTruncatesTornPart(t *testing.T) {
 		t.Errorf("empty .part not removed")
 	}
 }
+
+func TestPlaybackRangeEdges(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	w, segs := newTestWriter(dir, start)
+	feed(t, w, testInfo(true), 0, 150, 25) // 6 s in three 2 s segments
+	w.finish(true)
+	if len(*segs) != 3 {
+		t.Fatalf("segments %+v", *segs)
+	}
+	all := *segs
+	play := func(from time.Time, dur time.Duration) FileStats {
+		t.Helper()
+		var buf bytes.Buffer
+		if _, err := WritePlayback(&buf, all, from, dur); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "p.mp4")
+		os.WriteFile(p, buf.Bytes(), 0o644)
+		st, err := InspectFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSyncFirst(t, p)
+		return st
+	}
+	cases := []struct {
+		name string
+		from time.Duration // relative to the first segment's start
+		dur  time.Duration
+		want time.Duration
+	}{
+		{"before the first segment", -time.Minute, time.Minute + time.Second, time.Second},
+		{"exactly one segment", 2 * time.Second, 2 * time.Second, 2 * time.Second},
+		{"past the end", 5 * time.Second, time.Hour, time.Second},                       // keyframes every 1 s
+		{"mid-GOP start", 3500 * time.Millisecond, 500 * time.Millisecond, time.Second}, // from the keyframe at 3 s
+	}
+	for _, c := range cases {
+		st := play(start.Add(c.from), c.dur)
+		if st.Duration != c.want || st.Frames != int(c.want/(40*time.Millisecond)) {
+			t.Errorf("%s: %d frames over %v, want %v", c.name, st.Frames, st.Duration, c.want)
+		}
+	}
+	if _, err := WritePlayback(io.Discard, all, start.Add(time.Hour), time.Minute); !errors.Is(err, ErrNoRecording) {
+		t.Errorf("after the end: %v", err)
+	}
+}
