@@ -1,7 +1,6 @@
 package media
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -418,8 +417,8 @@ func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, au [][]byte, key 
 	return nil
 }
 
-// writeAudio adds one audio sample to track index ti (1-based position in
-// info.codecs).
+// writeAudio adds one audio sample to track ti (an index into the tracks
+// of info.codecs; 0 is the video).
 func (w *segmentWriter) writeAudio(ti int, dts int64, payload []byte) {
 	if !w.open() || ti >= len(w.tracks) {
 		return
@@ -444,17 +443,4 @@ func durToClock(d time.Duration, clock uint32) int64 {
 	sec := int64(d / time.Second)
 	rem := int64(d % time.Second)
 	return sec*int64(clock) + rem*int64(clock)/int64(time.Second)
-}
-
-// bytesEqual2 compares parameter sets.
-func paramsEqual(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
