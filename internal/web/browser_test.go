@@ -164,7 +164,8 @@ func TestPortalInBrowser(t *testing.T) {
 	b.do(chromedp.Navigate(base + "/accounts/new?type=customer"))
 	b.waitStep("details")
 	b.do(chromedp.SetValue(chromedp.CSS("#f-name"), "Harbor Cafe"), chromedp.SetValue(chromedp.CSS("#f-email"), "owner@harbor.test"),
-		chromedp.SetValue(chromedp.CSS("#f-contact_person"), "Hugo Berg"))
+		chromedp.SetValue(chromedp.CSS("#f-contact_person"), "Hugo Berg"), chromedp.Click(chromedp.CSS("label.switch:has(#sw-events)")))
+	snap("customer-wizard-details")
 	b.do(chromedp.Click(chromedp.CSS("#wizard-next")))
 	b.waitStep("plans")
 	snap("customer-wizard-plans")
@@ -174,6 +175,11 @@ func TestPortalInBrowser(t *testing.T) {
 	b.do(chromedp.WaitVisible(chromedp.CSS(".tabs a[aria-current=page][href$='/statistics']")))
 	custPath := b.eval(`location.pathname`)
 	snap("customer-properties")
+	b.do(chromedp.Click(chromedp.CSS(".tabs a[href$='/modules']")), chromedp.WaitVisible(chromedp.CSS("#modules-form")))
+	if on := b.eval(`document.querySelector("#modules-form input[name=events][type=checkbox]").checked`); on != "false" {
+		t.Fatalf("events module of the new customer is %s", on)
+	}
+	snap("customer-modules")
 
 	// 9. A role for the video portal, then a Guard user with a password.
 	b.do(chromedp.Navigate(base + custPath + "/roles/new"))
