@@ -23,7 +23,7 @@ func planRoutes() []Route {
 		{Method: "GET", Path: "/plans/{id}", Tag: "plans", Summary: "One plan my account may use",
 			Response: PlanJSON{}, Handler: h((*Server).getMyPlan)},
 		{Method: "PATCH", Path: "/plans/{id}", Tag: "plans", Summary: "Change my name and end-user price for a plan (never my cost)",
-			Request: updateMyPlanRequest{}, Response: PlanJSON{}, Handler: h((*Server).updateMyPlan)},
+			Request: myPlanPatchDoc{}, Response: PlanJSON{}, Handler: h((*Server).updateMyPlan)},
 		{Method: "POST", Path: "/plans/{id}/copies", Tag: "plans", Summary: "Copy a fixed plan and offer the copy to direct sub-integrators",
 			Request: copyPlanRequest{}, Response: PlanJSON{}, Handler: h((*Server).copyPlan)},
 		{Method: "GET", Path: "/plans/{id}/margin", Tag: "plans", Summary: "What my account pays up, charges down and earns on a plan",
@@ -195,6 +195,13 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusCreated, planJSON(v))
 	return nil
+}
+
+// myPlanPatchDoc is the documented body of PATCH /plans/{id}; the decoder
+// also looks for "cost" to refuse it by name.
+type myPlanPatchDoc struct {
+	Name         *string       `json:"name"`
+	EndUserPrice *money.Amount `json:"end_user_price"`
 }
 
 type updateMyPlanRequest struct {

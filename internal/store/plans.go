@@ -142,27 +142,18 @@ func (q Q) ListUsable(ctx context.Context, f UsableFilter) ([]UsableRow, int, er
 
 func (q Q) listUsable(ctx context.Context, f UsableFilter, dead []int64) ([]UsableRow, int, error) {
 	cond, args := q.usableWhere(f, dead)
-	// chain counts, per plan, the offers along the account's path that are
-	// selected and visible. Offers only ever exist strictly below a plan's
-	// owner (a parent offers only what it may use itself), so the plan is
-	// usable exactly when that count equals the levels from owner to account.
 	// cand drives the query from the account's own shown offers and own
 	// plans, so the work follows what the account was offered, not the size
-	// of its ancestors' catalogues.
-	ids := tenancy.PathIDs(f.Account.Path)
+	// of its ancestors' catalogues. The chain rule is then one correlated
+	// count per candidate (see usableWhere): a fixed, index-served shape that
+	// does not depend on the planner's statistics being fresh.
 	from := ` FROM (SELECT plan_id AS id FROM offers WHERE account_id = ? AND selected AND visible
 			UNION SELECT id FROM plans WHERE owner_account_id = ?) cand
 		JOIN plans p ON p.id = cand.id
 		JOIN accounts ow ON ow.id = p.owner_account_id
-		LEFT JOIN (SELECT plan_id, count(*) AS n FROM offers WHERE account_id IN (` + placeholders(len(ids)) + `)
-			AND selected AND visible GROUP BY plan_id) chain ON chain.plan_id = p.id
 		LEFT JOIN offers o ON o.plan_id = p.id AND o.account_id = ?
 		LEFT JOIN offers c ON c.plan_id = p.id AND c.account_id = ? `
-	head := []any{f.Account.ID, f.Account.ID}
-	for _, id := range ids {
-		head = append(head, id)
-	}
-	head = append(head, f.Account.ID, f.ChildID)
+	head := []any{f.Account.ID, f.Account.ID, f.Account.ID, f.ChildID}
 	total, err := q.count(ctx, `SELECT count(*)`+from+`WHERE `+cond, append(head, args...)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "count plans")
@@ -208,7 +199,13 @@ func (q Q) usableWhere(f UsableFilter, exclude []int64) (string, []any) {
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	where := []string{"p.owner_account_id IN (" + in + ")", "COALESCE(chain.n, 0) = ? - ow.depth"}
+	// Offers only ever exist strictly below a plan's owner (a parent offers
+	// only what it may use itself), so the plan is usable exactly when the
+	// shown offers along the path number the levels from owner to account.
+	where := []string{"p.owner_account_id IN (" + in + ")",
+		`(SELECT count(*) FROM offers x WHERE x.plan_id = p.id AND x.account_id IN (` + in + `)
+		  AND x.selected AND x.visible) = ? - ow.depth`}
+	args = append(args, args...)
 	args = append(args, f.Account.Depth)
 	if f.PlanID != 0 {
 		where = append(where, "p.id = ?")
