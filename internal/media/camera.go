@@ -335,20 +335,28 @@ func (c *camera) session() (bool, error) {
 		}
 	}
 
+	// File I/O runs on its own goroutine so a slow disk does not hold
+	// back the RTSP reads; it is drained before the session returns.
+	fw := newFileWriter(true)
+	defer fw.close()
+	fw.onPart = func(end time.Time, n int) {
+		c.mu.Lock()
+		c.st.LastSegmentAt = end
+		c.refreshRateLocked(time.Now())
+		c.mu.Unlock()
+	}
+	fw.onSegment = c.r.deliver
+	fw.onError = func(err error) {
+		c.setErr(fmt.Errorf("writing the recording: %w", err))
+		c.r.log.Warn("segment write failed", "camera", c.t.CameraID, "err", err)
+	}
 	w := &segmentWriter{
 		dir:      c.r.cfg.RecordingsDir,
 		cameraID: c.t.CameraID,
 		partDur:  durToClock(c.r.cfg.PartDuration, videoClock),
 		segLen:   durToClock(c.segmentLength(), videoClock),
 		now:      c.r.cfg.Clock,
-		onPart: func(end time.Time, n int) {
-			c.mu.Lock()
-			c.st.LastSegmentAt = end
-			c.st.Recording = true
-			c.refreshRateLocked(time.Now())
-			c.mu.Unlock()
-		},
-		onSegment: c.r.deliver,
+		io:       fw,
 	}
 	var info *segmentInfo
 	var aacDec interface {
@@ -423,7 +431,7 @@ func (c *camera) session() (bool, error) {
 		}
 		if err := w.writeVideo(dts, int32(pts-dts), au, key, ki); err != nil {
 			c.setErr(err)
-			c.r.log.Warn("segment write failed", "camera", c.t.CameraID, "err", err)
+			c.r.log.Warn("cannot start a segment", "camera", c.t.CameraID, "err", err)
 		}
 		c.mu.Lock()
 		c.st.FramesWritten = c.frames + w.frames
@@ -472,8 +480,9 @@ func (c *camera) session() (bool, error) {
 
 	mu.Lock()
 	closed = true
-	ferr := w.finish(true)
+	w.finish(true)
 	mu.Unlock()
+	fw.close() // the segment is on disk and reported before we return
 	c.mu.Lock()
 	c.st.Online = false
 	c.st.Recording = false
@@ -482,10 +491,7 @@ func (c *camera) session() (bool, error) {
 	c.frames += w.frames
 	c.mu.Unlock()
 	if c.ctx.Err() != nil {
-		return true, ferr
-	}
-	if err == nil {
-		err = ferr
+		return true, nil
 	}
 	return true, err
 }

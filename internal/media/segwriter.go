@@ -2,10 +2,7 @@ package media
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -121,29 +118,24 @@ type segmentWriter struct {
 	segLen   int64 // in video clock units
 	now      func() time.Time
 
-	onPart    func(end time.Time, n int)
-	onSegment func(Segment)
+	// io performs the file operations (see fileWriter).
+	io *fileWriter
 
 	info   *segmentInfo
 	tracks []*wtrack
 
-	// open file state
-	f        *os.File
-	tmpPath  string
+	// state of the segment being written, as the ingest side sees it
+	isOpen   bool
+	gen      uint64 // generation of the open file, to match fileWriter failures
 	start    time.Time
 	zero     int64 // session video DTS that maps to start
-	bytes    int64
 	seq      uint32
 	buf      seekablebuffer.Buffer // init encoding
-	hdr      []byte                // moof + mdat header of the part being written
 	frames   uint64
 	lastStop time.Time // End of the last finished segment of this session
-	lastDir  string
-	goodEnd  int64 // video end (relative) of what is safely in the file
-	failed   bool  // a write failed: the file is closed at its last good part
 }
 
-func (w *segmentWriter) open() bool { return w.f != nil }
+func (w *segmentWriter) open() bool { return w.isOpen }
 
 // startSegment opens a new file whose first video sample has session DTS dts.
 func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
@@ -183,32 +175,16 @@ func (w *segmentWriter) startSegment(dts int64, info *segmentInfo) error {
 		return fmt.Errorf("encode init: %w", err)
 	}
 
-	final := SegmentPath(w.dir, w.cameraID, start)
-	if d := filepath.Dir(final); d != w.lastDir {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-		w.lastDir = d // one MkdirAll per camera per day, not per segment
-	}
-	tmp := final + partSuffix
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if errors.Is(err, fs.ErrNotExist) {
-		// Retention removed the day's directory under us: recreate it.
-		if err = os.MkdirAll(filepath.Dir(final), 0o755); err == nil {
-			f, err = os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	n, err := f.Write(w.buf.Bytes())
-	if err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	w.f, w.tmpPath, w.start, w.zero, w.bytes, w.seq = f, tmp, start, dts, int64(n), 0
-	w.goodEnd, w.failed = 0, false
+	w.gen++
+	w.isOpen, w.start, w.zero, w.seq = true, start, dts, 0
+	w.io.open(w.gen, Segment{
+		CameraID: w.cameraID,
+		Start:    start,
+		Path:     SegmentPath(w.dir, w.cameraID, start),
+		Codec:    info.codecName,
+		Width:    info.width,
+		Height:   info.height,
+	}, append([]byte(nil), w.buf.Bytes()...))
 	return nil
 }
 
@@ -262,111 +238,54 @@ func (w *segmentWriter) addSample(t *wtrack, dts int64, m smeta, fill func([]byt
 	t.pendingDTS = dts
 }
 
-// flushPart writes the finalized samples as one moof+mdat. Held-back
-// samples stay for the next part.
-func (w *segmentWriter) flushPart() error {
-	hdr := w.hdr[:0]
-	hdr, ok := appendMoof(hdr, w.seq, w.tracks)
+// flushPart hands the finalized samples to the file writer as one
+// moof+mdat. Held-back samples stay for the next part.
+func (w *segmentWriter) flushPart() {
+	hdr, ok := appendMoof(nil, w.seq, w.tracks)
 	if !ok {
-		return nil
-	}
-	w.hdr = hdr
-	// moof + mdat header, then each track's payload straight from its
-	// buffer: no copy into an intermediate part. A crash between these
-	// writes leaves a torn part, which Recover cuts off.
-	n, err := w.f.Write(hdr)
-	total := n
-	for _, t := range w.tracks {
-		if err != nil {
-			break
-		}
-		k, size := t.finalizedBytes()
-		if k == 0 {
-			continue
-		}
-		n, err = w.f.Write(t.data[:size])
-		total += n
-	}
-	if err != nil {
-		// Disk full or I/O error: cut the torn part off so the file stays
-		// valid up to its last complete part, and stop writing to it.
-		w.f.Truncate(w.bytes)
-		w.failed = true
-	} else {
-		w.bytes += int64(total)
-		w.goodEnd = w.tracks[0].end
+		return
 	}
 	w.seq++
+	payloads := make([][]byte, 0, len(w.tracks))
 	for _, t := range w.tracks {
 		k, size := t.finalizedBytes()
 		if k == 0 {
 			continue
 		}
-		// Carry a held-back sample (and its bytes) into the next part.
-		rest := copy(t.data, t.data[size:])
-		t.data = t.data[:rest]
+		// The buffer goes to the file writer as is; a held-back sample
+		// (and its bytes) moves to a fresh buffer for the next part.
+		payloads = append(payloads, t.data[:size])
+		next := append(getPartBuf(), t.data[size:]...)
+		t.data = next
 		t.metas = append(t.metas[:0], t.metas[k:]...)
 		t.partBase = t.end
 		t.partDur = 0
 	}
-	if err != nil {
-		return err
-	}
-	if w.onPart != nil {
-		w.onPart(w.start.Add(clockToDur(w.tracks[0].end, videoClock)), total)
-	}
-	return nil
+	w.io.writePart(hdr, payloads, w.tracks[0].end)
 }
 
-// finish writes what is left and renames the file to its final name. When
-// flushPending is set (session ended), held-back samples are written with
-// their previous duration; on a keyframe cut the caller already did that.
-func (w *segmentWriter) finish(flushPending bool) error {
-	if w.f == nil {
-		return nil
+// finish writes what is left and has the file renamed to its final name
+// (and reported). When flushPending is set (session ended), held-back
+// samples are written with their previous duration; on a keyframe cut the
+// caller already did that.
+func (w *segmentWriter) finish(flushPending bool) {
+	if !w.isOpen {
+		return
 	}
 	if flushPending {
 		for _, t := range w.tracks {
 			w.appendPending(t, int64(t.lastDur))
 		}
 	}
-	var err error
-	if !w.failed {
-		err = w.flushPart()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	w.f = nil
-	if w.goodEnd <= 0 {
-		// Nothing but an init: not worth indexing.
-		os.Remove(w.tmpPath)
-		return err
-	}
-	final := strings.TrimSuffix(w.tmpPath, partSuffix)
-	if rerr := os.Rename(w.tmpPath, final); rerr != nil && err == nil {
-		err = rerr
-	}
-	seg := Segment{
-		CameraID: w.cameraID,
-		Start:    w.start,
-		End:      w.start.Add(clockToDur(w.goodEnd, videoClock)),
-		Bytes:    w.bytes,
-		Path:     final,
-		Codec:    w.info.codecName,
-		Width:    w.info.width,
-		Height:   w.info.height,
-	}
-	w.lastStop = seg.End
+	w.flushPart()
+	w.io.finish()
+	w.isOpen = false
+	w.lastStop = w.start.Add(clockToDur(w.tracks[0].end, videoClock))
 	for _, t := range w.tracks {
 		t.end, t.partBase, t.partDur = 0, 0, 0
 		t.metas, t.data = t.metas[:0], t.data[:0]
 		t.hasPending = false
 	}
-	if w.onSegment != nil {
-		w.onSegment(seg)
-	}
-	return err
 }
 
 // writeVideo adds one access unit. key marks a random access point; info
@@ -382,15 +301,14 @@ func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, au [][]byte, key 
 	} else {
 		v := w.tracks[0]
 		w.appendPending(v, dts-v.pendingDTS)
-		if key && (dts-w.zero >= w.segLen || (info != nil && info != w.info)) {
-			// Cut at this keyframe: the audio held back belongs to the
-			// old segment too.
+		// Cut at a keyframe when the segment is long enough, the codec
+		// changed, or its file failed (disk full...): a new file may work.
+		if key && (dts-w.zero >= w.segLen || (info != nil && info != w.info) || w.io.failedGen.Load() == w.gen) {
+			// The audio held back belongs to the old segment too.
 			for _, t := range w.tracks[1:] {
 				w.appendPending(t, int64(t.lastDur))
 			}
-			if err := w.finish(false); err != nil {
-				return err
-			}
+			w.finish(false)
 			if info == nil {
 				info = w.info
 			}
@@ -398,12 +316,7 @@ func (w *segmentWriter) writeVideo(dts int64, ptsOffset int32, au [][]byte, key 
 				return err
 			}
 		} else if v.partDur >= w.partDur {
-			if err := w.flushPart(); err != nil {
-				// Close what was written; the next keyframe opens a
-				// new file (which may well succeed: disk freed, etc.).
-				w.finish(false)
-				return err
-			}
+			w.flushPart()
 		}
 	}
 	w.addSample(w.tracks[0], dts, smeta{ptsOff: ptsOffset, nonSync: !key}, func(b []byte) []byte {

@@ -57,14 +57,14 @@ func feed(t *testing.T, w *segmentWriter, info *segmentInfo, from, frames, gop i
 func newTestWriter(dir string, start time.Time) (*segmentWriter, *[]Segment) {
 	var segs []Segment
 	clock := start
+	fw := newFileWriter(false) // inline I/O: deterministic
+	fw.onSegment = func(s Segment) { segs = append(segs, s) }
 	w := &segmentWriter{
 		dir: dir, cameraID: 42,
 		partDur: durToClock(500*time.Millisecond, videoClock),
 		segLen:  durToClock(2*time.Second, videoClock),
 		now:     func() time.Time { return clock },
-		onSegment: func(s Segment) {
-			segs = append(segs, s)
-		},
+		io:      fw,
 	}
 	return w, &segs
 }
@@ -76,9 +76,7 @@ func TestSegmentWriterRoundTrip(t *testing.T) {
 	info := testInfo(true)
 	// Starts mid-GOP: frames before the first keyframe are dropped.
 	feed(t, w, info, 10, 140, 25) // keyframes at 25, 50, ... ; 125 frames recorded
-	if err := w.finish(true); err != nil {
-		t.Fatal(err)
-	}
+	w.finish(true)
 	if len(*segs) != 3 { // 2 s + 2 s + 1 s
 		t.Fatalf("segments: %+v", *segs)
 	}
@@ -160,8 +158,8 @@ func TestRecoverTruncatesTornPart(t *testing.T) {
 	// 40 frames: parts close once they hold ≥ 0.5 s, i.e. 13 frames, so
 	// three parts (39 frames, 1.56 s) are on disk and one frame in memory.
 	feed(t, w, info, 0, 40, 25)
-	tmp := w.tmpPath
-	w.f.Close() // the process dies: no finish, no rename
+	tmp := w.io.tmp
+	w.io.f.Close() // the process dies: no finish, no rename
 	if len(*segs) != 0 {
 		t.Fatal("nothing should be finished")
 	}
@@ -241,5 +239,32 @@ func TestPlaybackRangeEdges(t *testing.T) {
 	}
 	if _, err := WritePlayback(io.Discard, all, start.Add(time.Hour), time.Minute); !errors.Is(err, ErrNoRecording) {
 		t.Errorf("after the end: %v", err)
+	}
+}
+
+// TestWriteFailureRecovers: while the camera's directory cannot be created
+// nothing is written and errors are reported; once it can, the next
+// keyframe starts a good segment without waiting for the segment length.
+func TestWriteFailureRecovers(t *testing.T) {
+	dir := t.TempDir()
+	w, segs := newTestWriter(dir, time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC))
+	w.segLen = durToClock(time.Hour, videoClock)
+	var errs int
+	w.io.onError = func(error) { errs++ }
+	blocker := filepath.Join(dir, "42")
+	os.WriteFile(blocker, []byte("not a directory"), 0o644)
+	info := testInfo(false)
+	feed(t, w, info, 0, 50, 25)
+	if errs == 0 || len(*segs) != 0 {
+		t.Fatalf("errors %d, segments %+v", errs, *segs)
+	}
+	os.Remove(blocker)
+	feed(t, w, info, 50, 50, 25) // keyframes at 50 and 75
+	w.finish(true)
+	if len(*segs) != 1 || (*segs)[0].Duration() != 2*time.Second {
+		t.Fatalf("after the disk came back: %+v", *segs)
+	}
+	if _, err := ProbeSegment((*segs)[0].Path); err != nil {
+		t.Fatal(err)
 	}
 }
