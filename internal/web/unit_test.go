@@ -8,7 +8,6 @@ import (
 	"github.com/vigilo/vigilo/internal/errs"
 )
 
-
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "/", "/accounts?parent=3": "/accounts?parent=3", "//evil.example": "/", "/\\evil.example": "/",
@@ -74,4 +73,3 @@ func fieldsErr(m map[string]string) error {
 	}
 	return f.Err()
 }
-
