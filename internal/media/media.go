@@ -14,10 +14,12 @@
 // The file name is the wall-clock time of the segment's first (key)frame, so
 // a directory listing alone is enough to rebuild an index. A segment is
 // written as an fMP4 init (ftyp+moov) followed by one moof+mdat pair per part
-// (~1 s). Each part is written with a single write(2) as soon as it is
-// complete, so a process killed with SIGKILL loses at most the part in
-// progress; the ".part" suffix marks a file that was never finalized and is
-// what Recover looks for.
+// (~1 s). Each part is written as soon as it is complete, by the camera's
+// file goroutine (so a slow disk never stalls the RTSP reads), so a process
+// killed with SIGKILL loses the part in progress, plus whatever a stalled
+// disk still had queued; a part torn by the kill is cut off by Recover. The
+// ".part" suffix marks a file that was never finalized and is what Recover
+// looks for.
 package media
 
 import (
