@@ -140,12 +140,43 @@ func runPlanProperty(t *testing.T, e *apitest.Env, seed int64) {
 	}
 	anyPlan := func(billing.Plan) bool { return true }
 
+	// Grow: offer most of what each parent may use down the tree, so that
+	// long chains exist; the random operations below then switch levels off
+	// and on in the middle of them.
+	for _, id := range m.order[1:] {
+		c := m.accts[id]
+		for _, p := range planIDs() {
+			if !m.usable(c.parent, p) || rng.Intn(10) < 3 {
+				continue
+			}
+			o := billing.Offer{PlanID: p, AccountID: c.id, Selected: true, Visible: true,
+				Name: "G" + m.unique(), Cost: money.MustParse(m.unique()), EndUserPrice: money.MustParse(m.unique())}
+			e.Must(200, "PUT", fmt.Sprintf("/api/v1/accounts/%d/plans/%d", c.id, p), m.accts[c.parent].token, map[string]any{
+				"selected": true, "visible": true, "name": o.Name, "cost": o.Cost, "end_user_price": o.EndUserPrice})
+			m.offers[[2]int64{p, c.id}] = o
+			m.costs[c.id] = append(m.costs[c.id], o.Cost.String())
+			m.names[c.id] = append(m.names[c.id], o.Name, o.EndUserPrice.String(), o.Cost.String())
+		}
+	}
+	offered := func(acct int64) []int64 {
+		var ids []int64
+		for _, p := range planIDs() {
+			if _, ok := m.offers[[2]int64{p, acct}]; ok {
+				ids = append(ids, p)
+			}
+		}
+		return ids
+	}
+
 	for op := 0; op < 200; op++ {
 		r := rng.Float64()
 		switch {
 		case r < 0.6: // a parent (or not) sets a child's offer
 			c := m.accts[pick(m.order[1:])]
 			p := pickFor(c.parent, anyPlan)
+			if have := offered(c.id); len(have) > 0 && rng.Intn(2) == 0 {
+				p = pick(have) // switch an existing offer, perhaps in the middle of a chain
+			}
 			var actor *modelAcct
 			want := 0
 			switch x := rng.Intn(10); {
