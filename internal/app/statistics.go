@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Statistics is an account's statistics tab (R7): what lies in its subtree,
+// what its cameras use, and its money over a period.
+type Statistics struct {
+	Account tenancy.Account
+	Period  billing.Period
+	PortalCounts
+	Cameras CameraCounts // StorageBytes: what the subtree's recordings occupy now
+	// TrafficBytes is what playback served for the subtree's cameras over
+	// the period, whatever their plan.
+	TrafficBytes int64
+	Money        billing.Statement
+	// Daily series over the period, one entry per day (zeros included):
+	// bytes served, and the day's storage snapshot.
+	Traffic []store.DayBytes
+	Storage []store.DayBytes
+}
+
+// Statistics computes the statistics of an account the actor may see
+// (anything else is NotFound) over [from, to) (see billing.NewPeriod: zero
+// times give the current calendar month; bad ranges are field errors on
+// "to"). Only admins see it: it is mostly money.
+func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int64, from, to time.Time) (Statistics, error) {
+	var s Statistics
+	r := a.Store.R()
+	acct, err := a.loadVisible(ctx, r, actor, accountID, tenancy.Read)
+	if err != nil {
+		return s, err
+	}
+	if err := requireAdmin(actor); err != nil {
+		return s, err
+	}
+	if s.Period, err = billing.NewPeriod(from, to, a.Now()); err != nil {
+		return s, err
+	}
+	s.Account = acct
+	if s.PortalCounts, err = a.PortalCounts(ctx, actor, accountID); err != nil {
+		return s, err
+	}
+	if s.Cameras, err = a.PortalCameraCounts(ctx, actor, accountID); err != nil {
+		return s, err
+	}
+	fromDay, toDay := s.Period.FromDay(), s.Period.ToDay()
+	traffic, err := r.SubtreeDailyTraffic(ctx, acct.Path, fromDay, toDay)
+	if err != nil {
+		return s, err
+	}
+	storage, err := r.SubtreeDailyStorage(ctx, acct.Path, fromDay, toDay)
+	if err != nil {
+		return s, err
+	}
+	days := s.Period.DayList()
+	s.Traffic, s.Storage = fillDays(days, traffic), fillDays(days, storage)
+	for _, d := range traffic {
+		s.TrafficBytes += d.Bytes
+	}
+	s.Money, err = a.statement(ctx, r, acct, s.Period)
+	return s, err
+}
+
+// statement gathers what billing.ComputeStatement needs for acct.
+func (a *App) statement(ctx context.Context, q store.Q, acct tenancy.Account, p billing.Period) (billing.Statement, error) {
+	in := billing.StatementInput{Period: p, Account: billing.Payer{ID: acct.ID, Name: acct.Name, Path: acct.Path,
+		Root: acct.IsRoot(), StoragePrice: acct.StoragePrice, TrafficPrice: acct.TrafficPrice}}
+	var err error
+	if in.Children, err = q.ChildPayers(ctx, acct.ID); err != nil {
+		return billing.Statement{}, err
+	}
+	if in.Groups, err = q.SubtreeCameraGroups(ctx, acct.Path); err != nil {
+		return billing.Statement{}, err
+	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, g := range in.Groups {
+		if !seen[g.PlanID] {
+			seen[g.PlanID] = true
+			ids = append(ids, g.PlanID)
+		}
+	}
+	if in.Plans, err = q.PlanRefs(ctx, ids); err != nil {
+		return billing.Statement{}, err
+	}
+	if in.Costs, err = q.FamilyOfferCosts(ctx, acct.ID); err != nil {
+		return billing.Statement{}, err
+	}
+	if in.Usage, err = q.SubtreeUsage(ctx, acct.Path, p.FromDay(), p.ToDay()); err != nil {
+		return billing.Statement{}, err
+	}
+	return billing.ComputeStatement(in), nil
+}
+
+// fillDays lays a sparse series onto every day of the period.
+func fillDays(days []string, sparse []store.DayBytes) []store.DayBytes {
+	by := make(map[string]int64, len(sparse))
+	for _, d := range sparse {
+		by[d.Day] = d.Bytes
+	}
+	out := make([]store.DayBytes, len(days))
+	for i, d := range days {
+		out[i] = store.DayBytes{Day: d, Bytes: by[d]}
+	}
+	return out
+}
+
+// SnapshotStorage records today's stored bytes per camera for usage
+// billing; the recording service calls it at start and on a timer.
+func (a *App) SnapshotStorage(ctx context.Context) error {
+	_, err := a.Store.W().SnapshotStorage(ctx, a.Now().UTC().Format(time.DateOnly))
+	return err
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Usage for statistics and statements (R7). Cameras count for the account
+// whose subtree holds their customer, as assigned now (docs/BILLING.md).
+
+// SnapshotStorage writes, for every camera, what its recordings occupy now
+// as the figure of day ("YYYY-MM-DD", UTC), replacing an earlier snapshot of
+// the same day. Cameras without recordings get 0, so a camera emptied today
+// does not keep yesterday's figure. Returns the rows written.
+func (q Q) SnapshotStorage(ctx context.Context, day string) (int64, error) {
+	// WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause
+	// rather than a join constraint after INSERT … SELECT.
+	res, err := q.exec(ctx, `INSERT INTO storage_usage (camera_id, day, bytes)
+		SELECT c.id, CAST(? AS TEXT), CAST(COALESCE(sum(s.bytes), 0) AS BIGINT)
+		FROM cameras c LEFT JOIN segments s ON s.camera_id = c.id WHERE true GROUP BY c.id
+		ON CONFLICT (camera_id, day) DO UPDATE SET bytes = excluded.bytes`, day)
+	if err != nil {
+		return 0, errs.Wrap(err, "snapshot storage")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// SetStorageUsage writes one camera's stored bytes for one day (tests and
+// imports; the recorder uses SnapshotStorage).
+func (q Q) SetStorageUsage(ctx context.Context, cameraID int64, day time.Time, bytes int64) error {
+	_, err := q.exec(ctx, `INSERT INTO storage_usage (camera_id, day, bytes) VALUES (?, ?, ?)
+		ON CONFLICT (camera_id, day) DO UPDATE SET bytes = excluded.bytes`, cameraID, day.UTC().Format(time.DateOnly), bytes)
+	return errs.Wrap(err, "set storage usage")
+}
+
+// ChildPayers lists an account's direct children with their usage prices.
+func (q Q) ChildPayers(ctx context.Context, parentID int64) ([]billing.Payer, error) {
+	rows, err := q.query(ctx, `SELECT id, name, path, storage_price, traffic_price FROM accounts WHERE parent_id = ?`, parentID)
+	if err != nil {
+		return nil, errs.Wrap(err, "child payers")
+	}
+	defer rows.Close()
+	var out []billing.Payer
+	for rows.Next() {
+		var p billing.Payer
+		var sp, tp int64
+		if err := rows.Scan(&p.ID, &p.Name, &p.Path, &sp, &tp); err != nil {
+			return nil, errs.Wrap(err, "child payers")
+		}
+		p.StoragePrice, p.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
+		out = append(out, p)
+	}
+	return out, errs.Wrap(rows.Err(), "child payers")
+}
+
+// SubtreeCameraGroups counts the cameras assigned to customers in the
+// subtree at path, by customer and plan (cameras without a plan are not
+// billed and not listed).
+func (q Q) SubtreeCameraGroups(ctx context.Context, path string) ([]billing.CameraGroup, error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	rows, err := q.query(ctx, `SELECT ca.path, c.plan_id, count(*) FROM cameras c JOIN accounts ca ON ca.id = c.customer_id
+		WHERE ca.path >= ? AND ca.path < ? AND c.plan_id IS NOT NULL GROUP BY ca.path, c.plan_id`, lo, hi)
+	if err != nil {
+		return nil, errs.Wrap(err, "camera groups")
+	}
+	defer rows.Close()
+	var out []billing.CameraGroup
+	for rows.Next() {
+		var g billing.CameraGroup
+		if err := rows.Scan(&g.CustomerPath, &g.PlanID, &g.Cameras); err != nil {
+			return nil, errs.Wrap(err, "camera groups")
+		}
+		out = append(out, g)
+	}
+	return out, errs.Wrap(rows.Err(), "camera groups")
+}
+
+// PlanRefs loads the plans ids and, transitively, the plans they were
+// copied from, keyed by id.
+func (q Q) PlanRefs(ctx context.Context, ids []int64) (map[int64]billing.PlanRef, error) {
+	out := map[int64]billing.PlanRef{}
+	frontier := ids
+	for depth := 0; len(frontier) > 0 && depth <= tenancy.MaxDepth+1; depth++ {
+		args := make([]any, len(frontier))
+		for i, id := range frontier {
+			args[i] = id
+		}
+		rows, err := q.query(ctx, `SELECT p.id, p.kind, COALESCE(p.source_plan_id, 0), a.path FROM plans p
+			JOIN accounts a ON a.id = p.owner_account_id WHERE p.id IN (`+placeholders(len(frontier))+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "plan refs")
+		}
+		frontier = nil
+		for rows.Next() {
+			var p billing.PlanRef
+			if err := rows.Scan(&p.ID, &p.Kind, &p.SourcePlanID, &p.OwnerPath); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "plan refs")
+			}
+			out[p.ID] = p
+			if _, seen := out[p.SourcePlanID]; p.SourcePlanID != 0 && !seen {
+				frontier = append(frontier, p.SourcePlanID)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "plan refs")
+		}
+	}
+	return out, nil
+}
+
+// FamilyOfferCosts loads the offer costs of an account and of its direct
+// children: what each of them pays its parent per camera-month, by plan.
+func (q Q) FamilyOfferCosts(ctx context.Context, accountID int64) (map[billing.OfferKey]money.Amount, error) {
+	rows, err := q.query(ctx, `SELECT plan_id, account_id, cost FROM offers
+		WHERE account_id = ? OR account_id IN (SELECT id FROM accounts WHERE parent_id = ?)`, accountID, accountID)
+	if err != nil {
+		return nil, errs.Wrap(err, "offer costs")
+	}
+	defer rows.Close()
+	out := map[billing.OfferKey]money.Amount{}
+	for rows.Next() {
+		var k billing.OfferKey
+		var cost int64
+		if err := rows.Scan(&k.PlanID, &k.AccountID, &cost); err != nil {
+			return nil, errs.Wrap(err, "offer costs")
+		}
+		out[k] = money.FromUnits(cost)
+	}
+	return out, errs.Wrap(rows.Err(), "offer costs")
+}
+
+// SubtreeUsage sums, per customer in the subtree at path, the storage
+// byte-days and traffic bytes of its usage-plan cameras over the UTC days
+// [fromDay, toDay).
+func (q Q) SubtreeUsage(ctx context.Context, path, fromDay, toDay string) ([]billing.UsageRow, error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	byPath := map[string]*billing.UsageRow{}
+	var order []string
+	for _, t := range []struct{ table, what string }{{"storage_usage", "storage"}, {"traffic_usage", "traffic"}} {
+		rows, err := q.query(ctx, `SELECT ca.path, CAST(COALESCE(sum(u.bytes), 0) AS BIGINT) FROM `+t.table+` u
+			JOIN cameras c ON c.id = u.camera_id JOIN accounts ca ON ca.id = c.customer_id JOIN plans p ON p.id = c.plan_id
+			WHERE ca.path >= ? AND ca.path < ? AND p.kind = 'usage' AND u.day >= ? AND u.day < ? GROUP BY ca.path`,
+			lo, hi, fromDay, toDay)
+		if err != nil {
+			return nil, errs.Wrap(err, "usage "+t.what)
+		}
+		for rows.Next() {
+			var p string
+			var n int64
+			if err := rows.Scan(&p, &n); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "usage "+t.what)
+			}
+			r := byPath[p]
+			if r == nil {
+				r = &billing.UsageRow{CustomerPath: p}
+				byPath[p] = r
+				order = append(order, p)
+			}
+			if t.what == "storage" {
+				r.StorageByteDays += n
+			} else {
+				r.TrafficBytes += n
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "usage "+t.what)
+		}
+	}
+	out := make([]billing.UsageRow, 0, len(order))
+	for _, p := range order {
+		out = append(out, *byPath[p])
+	}
+	return out, nil
+}
+
+// DayBytes is one day of a series.
+type DayBytes struct {
+	Day   string // "YYYY-MM-DD", UTC
+	Bytes int64
+}
+
+// SubtreeDailyTraffic sums, per UTC day in [fromDay, toDay), the bytes
+// served for every camera of the subtree at path (registered or assigned
+// there, the camera visibility rule), whatever its plan. Days without
+// traffic are absent.
+func (q Q) SubtreeDailyTraffic(ctx context.Context, path, fromDay, toDay string) ([]DayBytes, error) {
+	return q.dailyBytes(ctx, "traffic_usage", path, fromDay, toDay)
+}
+
+// SubtreeDailyStorage is SubtreeDailyTraffic for the daily storage
+// snapshots.
+func (q Q) SubtreeDailyStorage(ctx context.Context, path, fromDay, toDay string) ([]DayBytes, error) {
+	return q.dailyBytes(ctx, "storage_usage", path, fromDay, toDay)
+}
+
+func (q Q) dailyBytes(ctx context.Context, table, path, fromDay, toDay string) ([]DayBytes, error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	rows, err := q.query(ctx, `SELECT u.day, CAST(sum(u.bytes) AS BIGINT) FROM `+table+` u JOIN cameras c ON c.id = u.camera_id
+		JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id
+		WHERE ((ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?)) AND u.day >= ? AND u.day < ?
+		GROUP BY u.day ORDER BY u.day`, lo, hi, lo, hi, fromDay, toDay)
+	if err != nil {
+		return nil, errs.Wrap(err, "daily "+table)
+	}
+	defer rows.Close()
+	var out []DayBytes
+	for rows.Next() {
+		var d DayBytes
+		if err := rows.Scan(&d.Day, &d.Bytes); err != nil {
+			return nil, errs.Wrap(err, "daily "+table)
+		}
+		out = append(out, d)
+	}
+	return out, errs.Wrap(rows.Err(), "daily "+table)
+}
