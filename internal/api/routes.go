@@ -14,6 +14,7 @@ func Routes() []Route {
 		planRoutes(),
 		cameraRoutes(),
 		tokenRoutes(),
+		statisticsRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -16,8 +16,8 @@ func statisticsRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/accounts/{id}/statistics", Tag: "accounts",
 			Summary: "An account's statistics: sub-accounts, users, cameras, storage, traffic and money over a period (R7)",
-			Query: []Param{{"from", "string", "first day, RFC 3339 time or YYYY-MM-DD (UTC); default: the first day of this month"},
-				{"to", "string", "end, exclusive, RFC 3339 time or YYYY-MM-DD; default: the first day of the month after from; at most 366 days after from"}},
+			Query: []Param{{"from", "string", "start, YYYY-MM-DD (UTC), RFC 3339 time or unix ms, rounded down to its day; default: the first day of this month"},
+				{"to", "string", "end, exclusive, same forms, rounded up to a whole day; default: the first day of the month after from; at most 366 days after from"}},
 			Response: StatisticsJSON{}, Handler: h((*Server).accountStatistics)},
 	}
 }
@@ -135,19 +135,16 @@ func (s *Server) accountStatistics(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// queryDay reads a YYYY-MM-DD day (UTC midnight) or an RFC 3339 time; an
-// absent value is the zero time (the default).
+// queryDay reads a YYYY-MM-DD day (UTC midnight), or whatever queryTime
+// reads; an absent value is the zero time (the default).
 func queryDay(r *http.Request, f errs.Fields, name string) time.Time {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
+	if t, err := time.Parse(time.DateOnly, strings.TrimSpace(r.URL.Query().Get(name))); err == nil {
 		return t
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		f.Add(name, "must be a day (2026-01-31) or an RFC 3339 time (2026-01-31T15:04:05Z)")
+	sub := errs.Fields{}
+	t := queryTime(r, sub, name)
+	if sub.Has(name) {
+		f.Add(name, "must be a day (2026-01-31), an RFC 3339 time (2026-01-31T15:04:05Z) or unix milliseconds")
 	}
 	return t
 }

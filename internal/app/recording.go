@@ -41,6 +41,9 @@ type RecordingConfig struct {
 	FreeBytes func(dir string) (free, total int64, err error)
 	// Transport is "tcp" (default) or "udp".
 	Transport string
+	// UsageEvery is how often today's stored bytes per camera are
+	// snapshotted for usage billing (app/statistics.go). Default one hour.
+	UsageEvery time.Duration
 }
 
 // Recording is the glue between the database and the recorder engine: it
@@ -84,6 +87,9 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 	if cfg.FreeBytes == nil {
 		cfg.FreeBytes = statfsFree
 	}
+	if cfg.UsageEvery <= 0 {
+		cfg.UsageEvery = time.Hour
+	}
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, err
 	}
@@ -114,6 +120,9 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 	if err := r.Reconcile(ctx); err != nil {
 		a.Log.Error("first reconcile", "err", err)
 	}
+	if err := a.SnapshotStorage(ctx); err != nil {
+		a.Log.Warn("storage snapshot", "err", err)
+	}
 	evs, unsub := a.Events.Subscribe(256)
 	loopCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -128,6 +137,8 @@ func (r *Recording) loop(ctx context.Context, evs <-chan events.Event, unsub fun
 	defer tick.Stop()
 	ret := time.NewTicker(r.cfg.RetentionEvery)
 	defer ret.Stop()
+	usage := time.NewTicker(r.cfg.UsageEvery)
+	defer usage.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -145,6 +156,11 @@ func (r *Recording) loop(ctx context.Context, evs <-chan events.Event, unsub fun
 		case <-ret.C:
 			if _, err := r.a.RunRetention(ctx, r.a.Now(), r.policy()); err != nil {
 				r.a.Log.Error("retention", "err", err)
+			}
+			continue
+		case <-usage.C:
+			if err := r.a.SnapshotStorage(ctx); err != nil && ctx.Err() == nil {
+				r.a.Log.Error("storage snapshot", "err", err)
 			}
 			continue
 		}
