@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,6 +193,19 @@ func testStatisticsMoney(t *testing.T, pg bool) {
 		t.Errorf("margins over the tree add up to %s, want 0", sum)
 	}
 
+	// Secrecy (R4): B's and C's statistics never show what A pays the root
+	// (A's cost 3, 9.3000 over the period) nor A's total.
+	for who, body := range map[string][]byte{
+		"B": e.Must(200, "GET", "/api/v1/accounts/"+itoa(b.ID)+"/statistics"+q, b.Token, nil).Body,
+		"C": e.Must(200, "GET", "/api/v1/accounts/"+itoa(c.ID)+"/statistics"+q, c.Token, nil).Body,
+	} {
+		for _, secret := range []string{"9.3000", "9.4100", "3.7067"} {
+			if strings.Contains(string(body), secret) {
+				t.Errorf("%s's statistics show %s: %s", who, secret, body)
+			}
+		}
+	}
+
 	// Counts, traffic and the daily series.
 	if obj(sa, "accounts")["integrators"] != 1.0 || obj(sa, "accounts")["customers"] != 1.0 || obj(sr, "accounts")["integrators"] != 3.0 {
 		t.Errorf("account counts: A %v root %v", sa["accounts"], sr["accounts"])
@@ -236,6 +250,17 @@ func TestStatisticsAccessAndRanges(t *testing.T) {
 				e.Must(404, "GET", path(x.id), x.token, nil)
 			}
 			e.Must(401, "GET", path(a.ID), "", nil)
+			// A viewer watches video; the money is not for it.
+			var viewer int64
+			for _, r := range e.Must(200, "GET", "/api/v1/accounts/"+itoa(c.ID)+"/roles", c.Token, nil).Items() {
+				if r["name"] == "Viewer" {
+					viewer = idOf(r)
+				}
+			}
+			e.Must(201, "POST", "/api/v1/accounts/"+itoa(c.ID)+"/users", c.Token, map[string]any{"email": "viewer-stats@vigilo.test",
+				"name": "V", "password": "password-123", "role_id": viewer, "send_confirmation": false})
+			e.ConfirmEmail("viewer-stats@vigilo.test")
+			e.Must(403, "GET", path(c.ID), e.Login("viewer-stats@vigilo.test", "password-123"), nil)
 			// Default: the current calendar month.
 			s := e.Must(200, "GET", path(c.ID), c.Token, nil).JSON
 			now := time.Now().UTC()
