@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
@@ -15,12 +17,12 @@ func actorFromSession(s app.Session) tenancy.Actor {
 }
 
 type planSelectionJSON struct {
-	PlanID       int64   `json:"plan_id"`
-	Selected     *bool   `json:"selected"`
-	Visible      *bool   `json:"visible"`
-	Name         string  `json:"name"`
-	EndUserPrice *string `json:"end_user_price"`
-	Cost         *string `json:"cost"`
+	PlanID       int64      `json:"plan_id"`
+	Selected     *bool      `json:"selected"`
+	Visible      *bool      `json:"visible"`
+	Name         string     `json:"name"`
+	EndUserPrice *priceText `json:"end_user_price"`
+	Cost         *priceText `json:"cost"`
 }
 
 type createAccountRequest struct {
@@ -76,7 +78,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, p := range in.Plans {
 		ci.Plans = append(ci.Plans, app.PlanSelection{PlanID: p.PlanID, Selected: boolOr(p.Selected, true),
-			Visible: boolOr(p.Visible, true), Name: p.Name, Cost: p.Cost, EndUserPrice: p.EndUserPrice})
+			Visible: boolOr(p.Visible, true), Name: p.Name, Cost: amountText(p.Cost), EndUserPrice: amountText(p.EndUserPrice)})
 	}
 	if err := f.Err(); err != nil {
 		// Report these together with the domain's own field errors.
@@ -94,6 +96,31 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusCreated, createAccountResponse{AccountJSON: accountJSON(acct, a), Owner: userJSON(owner)})
 	return nil
+}
+
+// priceText takes a price as a JSON string or a bare number and keeps its
+// text unvalidated, so that the wizard's row validation can name the exact
+// field ("plans[2].cost") instead of the decoder failing on the whole list.
+type priceText string
+
+func (p *priceText) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*p = priceText(s)
+		return nil
+	}
+	// A bare number's text is kept verbatim (never through float64);
+	// anything else is left for the row validation to reject by name.
+	*p = priceText(strings.TrimSpace(string(b)))
+	return nil
+}
+
+func amountText(p *priceText) *string {
+	if p == nil {
+		return nil
+	}
+	s := string(*p)
+	return &s
 }
 
 func boolOr(b *bool, def bool) bool {
