@@ -3,6 +3,7 @@ package billing
 import (
 	"math/big"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/errs"
@@ -156,11 +157,31 @@ type StatementInput struct {
 	Costs    map[OfferKey]money.Amount // offers of the account and its children
 }
 
-// ComputeStatement prices the account and each direct child.
+// ComputeStatement prices the account and each direct child. Groups and
+// usage rows are split by child once, so an account with many children
+// costs one pass over its subtree's rows, not one per child.
 func ComputeStatement(in StatementInput) Statement {
 	s := Statement{Period: in.Period, OwesAbove: Owes(in, in.Account)}
-	for _, c := range in.Children {
-		ch := ChildCharges{AccountID: c.ID, Name: c.Name, Charges: Owes(in, c)}
+	idx := make(map[string]int, len(in.Children))
+	for i, c := range in.Children {
+		idx[c.Path] = i
+	}
+	groups := make([][]CameraGroup, len(in.Children))
+	for _, g := range in.Groups {
+		if i, ok := idx[childPath(in.Account.Path, g.CustomerPath)]; ok {
+			groups[i] = append(groups[i], g)
+		}
+	}
+	usage := make([][]UsageRow, len(in.Children))
+	for _, u := range in.Usage {
+		if i, ok := idx[childPath(in.Account.Path, u.CustomerPath)]; ok {
+			usage[i] = append(usage[i], u)
+		}
+	}
+	for i, c := range in.Children {
+		part := in
+		part.Groups, part.Usage = groups[i], usage[i]
+		ch := ChildCharges{AccountID: c.ID, Name: c.Name, Charges: Owes(part, c)}
 		s.Children = append(s.Children, ch)
 		s.OwedBelow += ch.Total
 	}
@@ -173,6 +194,20 @@ func ComputeStatement(in StatementInput) Statement {
 	})
 	s.Margin = s.OwedBelow - s.OwesAbove.Total
 	return s
+}
+
+// childPath is the path of the direct child of the account at parent on
+// the way to path ("" when path is not strictly below parent).
+func childPath(parent, path string) string {
+	if len(path) <= len(parent) || !tenancy.InSubtree(parent, path) {
+		return ""
+	}
+	rest := path[len(parent):]
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		return ""
+	}
+	return path[:len(parent)+i+1]
 }
 
 // Owes is what payer (the account or one of its children) owes its parent
