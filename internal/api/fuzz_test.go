@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
 )
@@ -40,7 +41,8 @@ func fuzzServer(f *testing.F) (e *apitest.Env, post func(t *testing.T, method, p
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
-	client := &http.Client{}
+	// A hung request is as much a bug as a 5xx.
+	client := &http.Client{Timeout: 10 * time.Second}
 	return e, func(t *testing.T, method, path string, body []byte) int {
 		req, err := http.NewRequest(method, e.URL+path, bytes.NewReader(body))
 		if err != nil {
