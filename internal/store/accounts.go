@@ -15,15 +15,30 @@ const accountCols = `id, COALESCE(parent_id, 0), path, depth, type, name, status
 	contact_email, contact_person, phone, company, address, notes,
 	storage_price, traffic_price, created_at, updated_at`
 
+// accountColsA is accountCols for a query that joins accounts as "a".
+const accountColsA = `a.id, COALESCE(a.parent_id, 0), a.path, a.depth, a.type, a.name, a.status,
+	a.contact_email, a.contact_person, a.phone, a.company, a.address, a.notes,
+	a.storage_price, a.traffic_price, a.created_at, a.updated_at`
+
 func scanAccount(sc interface{ Scan(...any) error }) (tenancy.Account, error) {
 	var a tenancy.Account
-	var sp, tp, ca, ua int64
-	err := sc.Scan(&a.ID, &a.ParentID, &a.Path, &a.Depth, &a.Type, &a.Name, &a.Status,
-		&a.Contact.Email, &a.Contact.Person, &a.Contact.Phone, &a.Contact.Company, &a.Contact.Address, &a.Contact.Notes,
-		&sp, &tp, &ca, &ua)
-	a.StoragePrice, a.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
-	a.CreatedAt, a.UpdatedAt = fromMS(ca), fromMS(ua)
+	dest, finish := accountDest(&a)
+	err := sc.Scan(dest...)
+	finish()
 	return a, err
+}
+
+// accountDest lists the scan destinations of accountCols into a, and the
+// conversion to run after the scan; queries that join an account to other
+// tables scan it in the same row.
+func accountDest(a *tenancy.Account) ([]any, func()) {
+	var sp, tp, ca, ua int64
+	return []any{&a.ID, &a.ParentID, &a.Path, &a.Depth, &a.Type, &a.Name, &a.Status,
+			&a.Contact.Email, &a.Contact.Person, &a.Contact.Phone, &a.Contact.Company, &a.Contact.Address, &a.Contact.Notes,
+			&sp, &tp, &ca, &ua}, func() {
+			a.StoragePrice, a.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
+			a.CreatedAt, a.UpdatedAt = fromMS(ca), fromMS(ua)
+		}
 }
 
 // InsertAccount writes a new account and its materialized path. The id is

@@ -96,19 +96,21 @@ func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error)
 	var exp int64
 	var roleID sql.NullInt64
 	var portal, rights sql.NullString
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights
-		FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN roles r ON r.id = u.role_id
+	// One query, account included: it runs on every request.
+	acct, finish := accountDest(&p.Account)
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights, `+accountColsA+`
+		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
 		WHERE t.token_hash = ? AND t.purpose IN ('session','api')`, hash),
-		&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights)
+		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
+	finish()
 	p.User, p.ExpiresAt = u, fromMS(exp)
 	if roleID.Valid {
 		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
 	}
-	p.Account, err = q.Account(ctx, u.AccountID)
-	return p, err
+	return p, nil
 }
 
 func identityRole(id int64, portal, rights string) identity.Role {
