@@ -451,6 +451,32 @@ func TestStoreChainActive(t *testing.T) {
 		if ok, _ := st.R().ChainActive(ctx, leaf.Ancestors()); ok {
 			t.Fatal("a disabled ancestor must disable the leaf")
 		}
+		// The per-request principal folds the same chain in its own query.
+		principal := func(acct tenancy.Account) store.Principal {
+			u := identity.User{AccountID: acct.ID, Email: fmt.Sprintf("u%d@example.com", acct.ID), Status: identity.UserActive}
+			if err := st.W().InsertUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			_, hash := identity.NewToken()
+			if _, err := st.W().InsertToken(ctx, u.ID, identity.PurposeSession, hash, "", time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			p, err := st.R().PrincipalByToken(ctx, hash)
+			if err != nil || p.Account.ID != acct.ID || p.User.ID != u.ID {
+				t.Fatalf("principal of %d: %+v %v", acct.ID, p, err)
+			}
+			return p
+		}
+		if principal(leaf).ChainActive || principal(mid).ChainActive {
+			t.Fatal("principal below a disabled account reported active")
+		}
+		if !principal(root).ChainActive {
+			t.Fatal("root principal reported inactive")
+		}
+		sib := tree{t, st}.add(root, tenancy.Customer, "sibling", nil)
+		if !principal(sib).ChainActive {
+			t.Fatal("a disabled sibling must not disable its neighbour")
+		}
 		if ok, _ := st.R().ChainActive(ctx, root.Ancestors()); !ok {
 			t.Fatal("root is still active")
 		}

@@ -116,3 +116,12 @@ func (d *dialect) analyze(table string) string {
 	}
 	return "ANALYZE " + table
 }
+
+// pathIDs is a subquery listing the account ids in the materialized path
+// held by col ("/1/7/42/" → 1, 7, 42), for checks along the chain in SQL.
+func (d *dialect) pathIDs(col string) string {
+	if d.name == "postgres" {
+		return "SELECT unnest(string_to_array(trim(both '/' from " + col + "), '/'))::bigint"
+	}
+	return "SELECT value FROM json_each('[' || replace(trim(" + col + ", '/'), '/', ',') || ']')"
+}

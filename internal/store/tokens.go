@@ -88,6 +88,9 @@ type Principal struct {
 	User      identity.User
 	Account   tenancy.Account
 	Role      identity.Role // zero for owners without a role
+	// ChainActive tells whether every account from the root down to the
+	// user's own is active (see ChainActive), read in the same query.
+	ChainActive bool
 }
 
 // PrincipalByToken resolves a session or API token hash.
@@ -98,14 +101,17 @@ func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error)
 	var portal, rights sql.NullString
 	// One query, account included: it runs on every request.
 	acct, finish := accountDest(&p.Account)
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights, `+accountColsA+`
+	var inactive int
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights,
+		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)), `+accountColsA+`
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
 		WHERE t.token_hash = ? AND t.purpose IN ('session','api')`, hash),
-		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights}, acct...)...)
+		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights, &inactive}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
 	finish()
+	p.ChainActive = inactive == 0
 	p.User, p.ExpiresAt = u, fromMS(exp)
 	if roleID.Valid {
 		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
