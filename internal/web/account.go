@@ -105,8 +105,12 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 	}
 	switch tab {
 	case "statistics":
-		if d.Stats, err = p.stats(ctx, q, acct); err != nil {
+		var periodErr error
+		if d.Stats, periodErr, err = p.stats(r, q, acct, "/accounts/"+itoa64(acct.ID)+"/statistics"); err != nil {
 			return err
+		}
+		if ferr == nil {
+			ferr = periodErr
 		}
 	case "profile":
 		if len(form) == 0 {

@@ -1,9 +1,11 @@
 package web
 
 import (
-	"context"
 	"net/http"
 
+	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
@@ -13,7 +15,12 @@ type statsView struct {
 	Account tenancy.Account
 	Numbers []stat
 	Chart   barChart
-	Later   string // what is not measured yet
+	// The period's figures; nil when the period asked for was refused.
+	Period       periodForm
+	TrafficBytes int64
+	Money        *moneyView
+	TrafficChart seriesChart
+	StorageChart seriesChart
 }
 
 type stat struct {
@@ -28,22 +35,74 @@ type stat struct {
 // carries its number).
 type barChart struct {
 	Width, Height int
+	AxisY         int
 	Bars          []bar
 	Summary       string
 }
 
 type bar struct {
 	Label      string
+	Lines      []labelLine // the label, wrapped to fit its slot
 	Value      int
 	X, Y, W, H int
-	LabelY     int
 	ValueY     int
 	CenterX    int
 }
 
+type labelLine struct {
+	Text string
+	Y    int
+}
+
+// Label text is 12px; an average character of the system fonts is about
+// 6.5px wide; TestStatisticsInBrowser checks that every label fits.
+const labelCharPx10 = 65 // tenths of a pixel
+
+// wrapLabel breaks a label that does not fit width into two lines, after a
+// hyphen or at a space, and shortens with an ellipsis what still does not
+// fit: the first label used to be cut at the chart's left edge.
+func wrapLabel(s string, width int) []string {
+	max := width * 10 / labelCharPx10
+	if max < 3 {
+		max = 3
+	}
+	if len([]rune(s)) <= max {
+		return []string{s}
+	}
+	cut := -1
+	for i, r := range s {
+		if (r == '-' || r == ' ') && i > 0 {
+			if cut < 0 || absInt(len(s)/2-i) < absInt(len(s)/2-cut) {
+				cut = i
+			}
+		}
+	}
+	var lines []string
+	if cut < 0 {
+		lines = []string{s}
+	} else if s[cut] == '-' {
+		lines = []string{s[:cut+1], s[cut+1:]}
+	} else {
+		lines = []string{s[:cut], s[cut+1:]}
+	}
+	for i, l := range lines {
+		if r := []rune(l); len(r) > max {
+			lines[i] = string(r[:max-1]) + "…"
+		}
+	}
+	return lines
+}
+
+func absInt(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 func newBarChart(stats []stat) barChart {
-	const width, height, top, bottom = 480, 180, 22, 28
-	c := barChart{Width: width, Height: height}
+	const width, height, top, bottom = 480, 190, 22, 38
+	c := barChart{Width: width, Height: height, AxisY: height - bottom}
 	max := 1
 	var counts []stat
 	for _, s := range stats {
@@ -71,8 +130,11 @@ func newBarChart(stats []stat) barChart {
 		}
 		x := i*slot + (slot-bw)/2
 		y := top + plot - h
-		c.Bars = append(c.Bars, bar{Label: s.Label, Value: s.Value, X: x, Y: y, W: bw, H: h,
-			CenterX: x + bw/2, ValueY: y - 6, LabelY: height - 8})
+		b := bar{Label: s.Label, Value: s.Value, X: x, Y: y, W: bw, H: h, CenterX: x + bw/2, ValueY: y - 6}
+		for j, l := range wrapLabel(s.Label, slot-4) {
+			b.Lines = append(b.Lines, labelLine{Text: l, Y: height - bottom + 16 + 14*j})
+		}
+		c.Bars = append(c.Bars, b)
 		if c.Summary != "" {
 			c.Summary += ", "
 		}
@@ -103,12 +165,38 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-func (p *Portal) stats(ctx context.Context, q *req, acct tenancy.Account) (statsView, error) {
-	c, err := p.App.PortalCounts(ctx, q.Actor, acct.ID)
-	if err != nil {
-		return statsView{}, err
+// stats builds the statistics block of acct for the period asked in the
+// query. A malformed or refused period is returned as periodErr (field
+// errors shown next to the fields) with the counts still filled in.
+func (p *Portal) stats(r *http.Request, q *req, acct tenancy.Account, action string) (v statsView, periodErr error, err error) {
+	ctx := r.Context()
+	v = statsView{Account: acct}
+	var c app.PortalCounts
+	var cams cameraCounts
+	var period *billing.Period
+	from, to, periodErr := readPeriod(r.URL.Query())
+	if periodErr == nil {
+		s, err := p.App.Statistics(ctx, q.Actor, acct.ID, from, to)
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid && len(e.Fields) > 0 {
+			periodErr = err
+		} else if err != nil {
+			return v, nil, err
+		} else {
+			c, period = s.PortalCounts, &s.Period
+			cams = cameraCounts{Total: s.Cameras.Total, Online: s.Cameras.Online, Recording: s.Cameras.Recording, StorageBytes: s.Cameras.StorageBytes}
+			fillStats(&v, s)
+			v.TrafficBytes = s.TrafficBytes
+		}
 	}
-	v := statsView{Account: acct}
+	if periodErr != nil {
+		if c, err = p.App.PortalCounts(ctx, q.Actor, acct.ID); err != nil {
+			return v, nil, err
+		}
+		if cams, _, err = p.cameraCounts(ctx, q, acct); err != nil {
+			return v, nil, err
+		}
+	}
+	v.Period = newPeriodForm(action, r.URL.Query(), period, periodErr, p.App.Now())
 	if acct.Type == tenancy.Integrator {
 		base := "/accounts?parent=" + itoa64(acct.ID)
 		v.Numbers = append(v.Numbers,
@@ -116,20 +204,14 @@ func (p *Portal) stats(ctx context.Context, q *req, acct tenancy.Account) (stats
 			stat{Label: "Customers", Value: c.Customers, Link: base + "&type=customer"})
 	}
 	v.Numbers = append(v.Numbers, stat{Label: "Users", Value: c.Users, Link: "/accounts/" + itoa64(acct.ID) + "/users"})
-	cams, ok, err := p.cameraCounts(ctx, q, acct)
-	if err != nil {
-		return v, err
-	}
-	if ok {
-		camLink := "/accounts/" + itoa64(acct.ID) + "/cameras"
-		v.Numbers = append(v.Numbers, stat{Label: "Cameras", Value: cams.Total, Link: camLink}, stat{Label: "Online", Value: cams.Online},
-			stat{Label: "Recording", Value: cams.Recording}, stat{Label: "Storage used", Text: bytesText(cams.StorageBytes)})
-		v.Later = "Traffic and money (owed above, owed below, margin) join these figures with usage billing."
-	} else {
-		v.Later = "Cameras, storage and traffic statistics appear here once cameras are registered."
+	camLink := "/accounts/" + itoa64(acct.ID) + "/cameras"
+	v.Numbers = append(v.Numbers, stat{Label: "Cameras", Value: cams.Total, Link: camLink}, stat{Label: "Online", Value: cams.Online},
+		stat{Label: "Recording", Value: cams.Recording}, stat{Label: "Storage used", Text: bytesText(cams.StorageBytes)})
+	if period != nil {
+		v.Numbers = append(v.Numbers, stat{Label: "Traffic in period", Text: bytesText(v.TrafficBytes)})
 	}
 	v.Chart = newBarChart(v.Numbers)
-	return v, nil
+	return v, periodErr, nil
 }
 
 type cameraCounts struct {
@@ -138,10 +220,14 @@ type cameraCounts struct {
 }
 
 func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, q *req) error {
-	v, err := p.stats(r.Context(), q, q.Account)
+	v, periodErr, err := p.stats(r, q, q.Account, "/")
 	if err != nil {
 		return err
 	}
-	p.render(w, r, q, http.StatusOK, "dashboard", "Dashboard", "dashboard", v)
+	status := http.StatusOK
+	if periodErr != nil {
+		status = http.StatusBadRequest
+	}
+	p.render(w, r, q, status, "dashboard", "Dashboard", "dashboard", v)
 	return nil
 }

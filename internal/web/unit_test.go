@@ -25,7 +25,7 @@ func TestBarChart(t *testing.T) {
 		t.Fatalf("bars %d: sized stats must stay out of the chart", len(c.Bars))
 	}
 	a, b, cc := c.Bars[0], c.Bars[1], c.Bars[2]
-	if a.H != 0 || b.H != c.Height-22-28 || cc.H < 2 || cc.H >= b.H {
+	if a.H != 0 || b.H != c.AxisY-22 || cc.H < 2 || cc.H >= b.H {
 		t.Errorf("heights %d %d %d", a.H, b.H, cc.H)
 	}
 	if b.Y+b.H != a.Y+a.H || a.X >= b.X || b.X >= cc.X || cc.X+cc.W > c.Width {
