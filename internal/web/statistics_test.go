@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -226,6 +227,27 @@ func TestStatisticsTab(t *testing.T) {
 			if p := cb.get("/accounts/" + itoa(id) + "/statistics" + march); p.Status != http.StatusNotFound || strings.Contains(p.Body, "data-money") {
 				t.Errorf("B on account %d's statistics: %d", id, p.Status)
 			}
+		}
+
+		// Other Net sells a camera-month for 1 that costs it 3: its margin
+		// is negative and marked as a warning.
+		pid := ""
+		for _, it := range e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items() {
+			if it["name"] == "Cloud 7 days" {
+				pid = itoa(int64(it["id"].(float64)))
+			}
+		}
+		shop := e.CreateAccount(m.Other.Token, m.Other.ID, "customer", "Other Shop")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(m.Other.ID)+"/plans/"+pid, e.Root, map[string]any{"cost": "3", "end_user_price": "1"})
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(shop.ID)+"/plans/"+pid, m.Other.Token, map[string]any{"cost": "1"})
+		planID, _ := strconv.ParseInt(pid, 10, 64)
+		if _, err := e.Main.Store.W().SeedCameras(ctx, []store.SeedCamera{{IntegratorID: m.Other.ID, CustomerID: shop.ID, PlanID: planID, Name: "cheap"}}); err != nil {
+			t.Fatal(err)
+		}
+		p = root.get("/accounts/" + itoa(m.Other.ID) + "/statistics?from=2026-04-01&to=2026-04-30")
+		if got := moneyFigures(p.Body); got["owes-above"] != "3.0000" || got["owed-below"] != "1.0000" || got["margin"] != "-2.0000" ||
+			!strings.Contains(p.Body, `<div class="warn"><span class="num" data-money="margin">`) {
+			t.Errorf("Other Net's negative margin: %v", got)
 		}
 	})
 }
