@@ -74,26 +74,33 @@ func (a *App) PortalCameras(ctx context.Context, actor tenancy.Actor, accountID 
 	return out, total, p, nil
 }
 
-// PortalCameraCounts sums PortalCameras over every page.
+// PortalCameraCounts counts the cameras of an account's subtree (the same
+// set and statuses as PortalCameras) in one scan: walking the pages sorted
+// the subtree's cameras again for every page, minutes at 100 000 cameras.
 func (a *App) PortalCameraCounts(ctx context.Context, actor tenancy.Actor, accountID int64) (CameraCounts, error) {
-	var c CameraCounts
-	for n := 1; ; n++ {
-		list, total, p, err := a.PortalCameras(ctx, actor, accountID, store.Page{Page: n, PerPage: store.MaxPerPage})
-		if err != nil {
-			return c, err
+	r := a.Store.R()
+	acct, err := a.loadVisible(ctx, r, actor, accountID, tenancy.Read)
+	if err != nil {
+		return CameraCounts{}, err
+	}
+	if err := requireCameraAdmin(actor); err != nil {
+		return CameraCounts{}, err
+	}
+	list, err := r.SubtreeCameras(ctx, acct.Path)
+	if err != nil {
+		return CameraCounts{}, err
+	}
+	c := CameraCounts{Total: len(list)}
+	for _, cam := range list {
+		// Online and recording come from the recorder, not from storage.
+		st := a.cameraStatus(cam, store.CameraStorage{})
+		if st.Online {
+			c.Online++
 		}
-		c.Total = total
-		for _, v := range list {
-			if v.Status.Online {
-				c.Online++
-			}
-			if v.Status.Recording {
-				c.Recording++
-			}
-			c.StorageBytes += v.Storage.Bytes
-		}
-		if len(list) == 0 || n*p.PerPage >= total {
-			return c, nil
+		if st.Recording {
+			c.Recording++
 		}
 	}
+	c.StorageBytes, err = r.StorageUsedInSubtree(ctx, acct.Path)
+	return c, err
 }

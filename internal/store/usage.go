@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -222,4 +223,27 @@ func (q Q) dailyBytes(ctx context.Context, table, path, fromDay, toDay string) (
 		out = append(out, d)
 	}
 	return out, errs.Wrap(rows.Err(), "daily "+table)
+}
+
+// SubtreeCameras lists every camera registered in or assigned within the
+// subtree at path (the camera visibility rule), unsorted and unpaged, for
+// counting: one scan instead of a page walk that sorts the subtree's cameras
+// again for every page.
+func (q Q) SubtreeCameras(ctx context.Context, path string) ([]camera.Camera, error) {
+	lo, hi := tenancy.SubtreeRange(path)
+	rows, err := q.query(ctx, `SELECT `+cameraCols+cameraFrom+` WHERE (ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?)`,
+		lo, hi, lo, hi)
+	if err != nil {
+		return nil, errs.Wrap(err, "subtree cameras")
+	}
+	defer rows.Close()
+	var out []camera.Camera
+	for rows.Next() {
+		c, err := scanCamera(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "scan camera")
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrap(rows.Err(), "subtree cameras")
 }
