@@ -25,6 +25,9 @@ func (a *App) ListUsers(ctx context.Context, actor tenancy.Actor, accountID int6
 // the welcome mail and must confirm; without it the creator vouches for the
 // address and must give a password.
 func (a *App) CreateUser(ctx context.Context, actor tenancy.Actor, in identity.NewUser) (identity.User, error) {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return identity.User{}, err
+	}
 	f := errs.Fields{}
 	if err := in.Validate(); err != nil {
 		e, _ := errs.As(err)
@@ -93,6 +96,9 @@ func (a *App) ListRoles(ctx context.Context, actor tenancy.Actor, accountID int6
 
 // CreateRole adds a role to an account.
 func (a *App) CreateRole(ctx context.Context, actor tenancy.Actor, role identity.Role) (identity.Role, error) {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return identity.Role{}, err
+	}
 	if err := role.Validate(); err != nil {
 		return role, err
 	}
@@ -119,4 +125,12 @@ func (a *App) Me(ctx context.Context, actor tenancy.Actor) (identity.User, tenan
 	}
 	acct, err := r.Account(ctx, actor.AccountID)
 	return u, acct, err
+}
+
+// requireUsersRoles applies the users_roles module to every change of users
+// and roles. It is checked on the actor's own account: a parent that
+// switched it off for a child can still manage that child's users for it,
+// while nobody inside the child's subtree can (R5).
+func (a *App) requireUsersRoles(ctx context.Context, actor tenancy.Actor) error {
+	return a.RequireModule(ctx, actor, tenancy.ModUsersRoles)
 }

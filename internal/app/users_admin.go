@@ -59,6 +59,9 @@ type UserPatch struct {
 // UpdateUser edits a user's name and role. An owner has every right and
 // no role, so a role given to an owner is refused.
 func (a *App) UpdateUser(ctx context.Context, actor tenancy.Actor, userID int64, p UserPatch) (identity.User, error) {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return identity.User{}, err
+	}
 	f := errs.Fields{}
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
@@ -106,6 +109,9 @@ func (a *App) UpdateUser(ctx context.Context, actor tenancy.Actor, userID int64,
 // hand ownership over; the new owner must have confirmed the e-mail and be
 // active, so that an account never ends up owned by nobody usable.
 func (a *App) SetOwner(ctx context.Context, actor tenancy.Actor, userID int64) (identity.User, error) {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return identity.User{}, err
+	}
 	var u identity.User
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
 		var acct tenancy.Account
@@ -148,6 +154,9 @@ func (a *App) SetOwner(ctx context.Context, actor tenancy.Actor, userID int64) (
 // DeleteUser removes a user. The owner cannot be deleted (hand ownership
 // over first), nor can one delete oneself.
 func (a *App) DeleteUser(ctx context.Context, actor tenancy.Actor, userID int64) error {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return err
+	}
 	return a.tx(ctx, func(q store.Q, out *outbox) error {
 		u, acct, err := a.loadUser(ctx, q, actor, userID, tenancy.EditProfile)
 		if err != nil {
@@ -172,6 +181,9 @@ func (a *App) DeleteUser(ctx context.Context, actor tenancy.Actor, userID int64)
 // the user's sessions end, and with mustChange the user picks a new
 // password at the next sign-in.
 func (a *App) AdminSetPassword(ctx context.Context, actor tenancy.Actor, userID int64, password string, mustChange bool) error {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return err
+	}
 	f := errs.Fields{}
 	identity.CheckPassword(f, "password", password)
 	if err := f.Err(); err != nil {
@@ -207,6 +219,9 @@ func (a *App) AdminSetPassword(ctx context.Context, actor tenancy.Actor, userID 
 // SendReset mails a user a password-reset link on an administrator's
 // request (the user chooses the new password).
 func (a *App) SendReset(ctx context.Context, actor tenancy.Actor, userID int64) error {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return err
+	}
 	return a.tx(ctx, func(q store.Q, out *outbox) error {
 		u, acct, err := a.loadUser(ctx, q, actor, userID, tenancy.EditProfile)
 		if err != nil {
@@ -222,6 +237,9 @@ func (a *App) SendReset(ctx context.Context, actor tenancy.Actor, userID int64) 
 // ResendWelcome sends a new confirmation link to a user who has not
 // confirmed yet.
 func (a *App) ResendWelcome(ctx context.Context, actor tenancy.Actor, userID int64) error {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return err
+	}
 	return a.tx(ctx, func(q store.Q, out *outbox) error {
 		u, acct, err := a.loadUser(ctx, q, actor, userID, tenancy.EditProfile)
 		if err != nil {
@@ -256,6 +274,9 @@ func (a *App) loadRole(ctx context.Context, q store.Q, actor tenancy.Actor, role
 
 // UpdateRole changes a role's name, description, portal and rights.
 func (a *App) UpdateRole(ctx context.Context, actor tenancy.Actor, role identity.Role) (identity.Role, error) {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return identity.Role{}, err
+	}
 	if err := role.Validate(); err != nil {
 		return role, err
 	}
@@ -278,6 +299,9 @@ func (a *App) UpdateRole(ctx context.Context, actor tenancy.Actor, role identity
 // DeleteRole removes a custom role; its users keep no role (and so no
 // rights) until given another. Built-in roles stay.
 func (a *App) DeleteRole(ctx context.Context, actor tenancy.Actor, roleID int64) error {
+	if err := a.requireUsersRoles(ctx, actor); err != nil {
+		return err
+	}
 	return a.tx(ctx, func(q store.Q, out *outbox) error {
 		r, acct, err := a.loadRole(ctx, q, actor, roleID, tenancy.EditProfile)
 		if err != nil {
