@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -71,18 +73,10 @@ func confirmLink(t *testing.T, e *apitest.Env, mp *testenv.MailpitServer, addr s
 	}
 }
 
-// follow opens the link as a browser would (GET) and returns its token.
-// There may be no page behind it yet; if there is one, it must answer 200.
+// follow opens the link as a browser would (GET) and returns its token. The
+// page behind it must answer 200 with the form that spends this very token.
 func follow(t *testing.T, e *apitest.Env, link string) string {
 	t.Helper()
-	resp, err := http.Get(link)
-	if err != nil {
-		t.Fatalf("GET %s: %v", link, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", link, resp.Status)
-	}
 	u, err := url.Parse(link)
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +84,20 @@ func follow(t *testing.T, e *apitest.Env, link string) string {
 	tok := u.Query().Get("token")
 	if tok == "" {
 		t.Fatalf("no token in %s", link)
+	}
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatalf("GET %s: %v", link, err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s (%v)", link, resp.Status, err)
+	}
+	page := string(body)
+	if !strings.Contains(page, `<form method="post" action="/confirm"`) ||
+		!strings.Contains(page, `name="token" value="`+html.EscapeString(tok)+`"`) {
+		t.Fatalf("GET %s: no confirmation form carrying the token:\n%s", link, page)
 	}
 	return tok
 }
