@@ -239,6 +239,16 @@ func TestRecordingEndToEnd(t *testing.T) {
 		if n, err := e.Main.Store.R().CameraTraffic(context.Background(), r.cam, today, today); err != nil || n != int64(len(body)) {
 			t.Fatalf("traffic metered %d, served %d (%v)", n, len(body), err)
 		}
+		// The same work shows in Prometheus.
+		if got := metricValue(t, e, "vigilo_playback_bytes_total"); got != float64(len(body)) {
+			t.Fatalf("vigilo_playback_bytes_total = %v, served %d", got, len(body))
+		}
+		if got := metricValue(t, e, "vigilo_recording_bytes_total"); got <= 0 {
+			t.Fatalf("vigilo_recording_bytes_total = %v after segments were indexed", got)
+		}
+		if got := metricValue(t, e, "vigilo_recorder_cameras_running"); got != 1 {
+			t.Fatalf("vigilo_recorder_cameras_running = %v, want 1", got)
+		}
 
 		// Disabling the customer's parent integrator stops recording; enabling resumes it.
 		at := time.Now()

@@ -32,14 +32,30 @@ type App struct {
 	Now func() time.Time
 	// Cameras holds the camera feature's keys and recorder (app/cameras.go).
 	Cameras CameraDeps
+	// Observe receives operational measurements (Prometheus in production).
+	Observe Observer
 }
+
+// Observer is told about work done, for metrics. The app layer reports; it
+// does not know which metrics system listens.
+type Observer interface {
+	SegmentIndexed(bytes int64)
+	PlaybackServed(bytes int64)
+	CamerasRecording(n int)
+}
+
+type noObserver struct{}
+
+func (noObserver) SegmentIndexed(int64) {}
+func (noObserver) PlaybackServed(int64) {}
+func (noObserver) CamerasRecording(int) {}
 
 // New builds an App.
 func New(s *store.Store, bus *events.Bus, log *slog.Logger, cfg Config) *App {
 	if cfg.Product == "" {
 		cfg.Product = "Vigilo"
 	}
-	return &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now}
+	return &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now, Observe: noObserver{}}
 }
 
 // tx runs fn in one transaction and, after it commits, publishes the events

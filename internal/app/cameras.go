@@ -503,6 +503,7 @@ func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start
 	}
 	n, err := media.WritePlayback(w, files, start, dur)
 	if n > 0 {
+		a.Observe.PlaybackServed(n)
 		// Meter what left the server even when the client went away.
 		if terr := a.Store.W().AddTraffic(context.WithoutCancel(ctx), id, a.Now(), n); terr != nil {
 			a.Log.Error("meter playback traffic", "camera", id, "bytes", n, "err", terr)

@@ -265,6 +265,7 @@ func (r *Recording) Reconcile(ctx context.Context) error {
 	r.desired = desired
 	r.mu.Unlock()
 	r.rec.Reconcile(targets)
+	r.a.Observe.CamerasRecording(len(targets))
 	return nil
 }
 
@@ -308,7 +309,10 @@ func (r *Recording) index(ctx context.Context, s media.Segment) error {
 		return removeFile(s.Path)
 	}
 	seg := fromMedia(s)
-	_, err := r.a.Store.W().InsertSegment(ctx, &seg)
+	inserted, err := r.a.Store.W().InsertSegment(ctx, &seg)
+	if inserted {
+		r.a.Observe.SegmentIndexed(s.Bytes)
+	}
 	if errs.KindOf(err) == errs.NotFound {
 		r.a.Log.Info("segment of a deleted camera removed", "camera", s.CameraID, "path", s.Path)
 		return removeFile(s.Path)
