@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/httpx"
 	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -90,8 +91,22 @@ func (s *Server) setModules(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in map[string]bool
-	if err := decode(r, &in); err != nil {
+	// Pointers tell a JSON null from false: null is refused rather than
+	// silently switching a module off.
+	var raw map[string]*bool
+	if err := decode(r, &raw); err != nil {
+		return err
+	}
+	in := make(map[string]bool, len(raw))
+	f := errs.Fields{}
+	for k, v := range raw {
+		if v == nil {
+			f.Add(k, "must be true or false")
+			continue
+		}
+		in[k] = *v
+	}
+	if err := f.Err(); err != nil {
 		return err
 	}
 	views, err := s.App.SetModules(r.Context(), actor(r), id, in)

@@ -40,3 +40,19 @@ func TestUsersRolesModule(t *testing.T) {
 		})
 	}
 }
+
+// A JSON null is not "off": it is refused by name and changes nothing.
+func TestModulesNullRefused(t *testing.T) {
+	e := apitest.Boot(t, apitest.Options{})
+	a := e.CreateAccount(e.Root, 1, "integrator", "Null A")
+	path := "/api/v1/accounts/" + itoa(a.ID) + "/modules"
+	r := e.Must(400, "PUT", path, e.Root, `{"live_view":null,"playback":false}`)
+	if r.Fields()["live_view"] == nil {
+		t.Fatalf("no field error for live_view: %s", r.Body)
+	}
+	for _, m := range e.Must(200, "GET", path, e.Root, nil).Items() {
+		if (m["key"] == "live_view" || m["key"] == "playback") && m["enabled"] != true {
+			t.Fatalf("a refused request changed %v: %v", m["key"], m)
+		}
+	}
+}

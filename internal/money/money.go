@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -111,17 +112,15 @@ func (a Amount) Units() int64 { return int64(a) }
 func FromUnits(u int64) Amount { return Amount(u) }
 
 // MulRatio multiplies by num/den rounding half away from zero; used to price
-// usage (bytes / bytes-per-GB) without floats.
+// usage (bytes / bytes-per-GB) without floats. Products that overflow int64
+// are computed with math/big, so the result stays exact wherever it fits.
 func (a Amount) MulRatio(num, den int64) Amount {
 	if den == 0 {
 		return 0
 	}
-	// 128-bit would be exact; int64 suffices for realistic values and we
-	// guard the overflow explicitly rather than wrap silently.
 	p := int64(a) * num
-	if num != 0 && p/num != int64(a) {
-		f := float64(a) * float64(num) / float64(den)
-		return Amount(math.Round(f))
+	if num != 0 && (p/num != int64(a) || (p == math.MinInt64 && num == -1)) {
+		return mulRatioBig(a, num, den)
 	}
 	q, r := p/den, p%den
 	if 2*abs(r) >= abs(den) {
@@ -132,6 +131,28 @@ func (a Amount) MulRatio(num, den int64) Amount {
 		}
 	}
 	return Amount(q)
+}
+
+func mulRatioBig(a Amount, num, den int64) Amount {
+	p := new(big.Int).Mul(big.NewInt(int64(a)), big.NewInt(num))
+	d := big.NewInt(den)
+	q, r := new(big.Int).QuoRem(p, d, new(big.Int))
+	// Round half away from zero: |2r| >= |den| moves q one step outwards.
+	r2 := new(big.Int).Abs(new(big.Int).Lsh(r, 1))
+	if r2.Cmp(new(big.Int).Abs(d)) >= 0 {
+		if p.Sign()*d.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if !q.IsInt64() {
+		if q.Sign() < 0 {
+			return Amount(math.MinInt64)
+		}
+		return Amount(math.MaxInt64)
+	}
+	return Amount(q.Int64())
 }
 
 func abs(v int64) int64 {

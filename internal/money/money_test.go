@@ -72,3 +72,20 @@ func TestMulRatio(t *testing.T) {
 		t.Fatalf("neg half: %d", got)
 	}
 }
+
+// Where the product overflows int64 the result is still exact: 1e12 units ×
+// 5e9 / 1e10 = 5e11 units.
+func TestMulRatioOverflowIsExact(t *testing.T) {
+	a := Amount(1_000_000_000_000)
+	if got := a.MulRatio(5_000_000_000, 10_000_000_000); got != 500_000_000_000 {
+		t.Fatalf("got %d", got)
+	}
+	// 3 × (2^62) / 2 overflows the product; half-away rounding of an odd result.
+	b := Amount(1 << 62)
+	if got := b.MulRatio(3, 4); got != Amount(3<<60) {
+		t.Fatalf("got %d", got)
+	}
+	if got := Amount(-(1 << 62)).MulRatio(3, 8); got != Amount(-(3 << 59)) {
+		t.Fatalf("negative: %d", got)
+	}
+}

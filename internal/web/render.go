@@ -117,7 +117,7 @@ const flashCookie = "vigilo_flash"
 
 func (p *Portal) flash(w http.ResponseWriter, msg string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode})
+		Secure: httpx.SecureCookies(p.App.Config.BaseURL), SameSite: http.SameSiteLaxMode})
 }
 
 func takeFlash(w http.ResponseWriter, r *http.Request) string {
