@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -269,6 +271,7 @@ func TestPlanMoneyExact(t *testing.T) {
 		b := e.CreateAccount(e.Root, 1, "customer", "Some")
 		rng := rand.New(rand.NewSource(7))
 		var wantA, wantB money.Amount
+		costB := map[int64]money.Amount{} // by plan, for the portal page
 		const n, m = 10000, 2000
 		err := e.Main.Store.InTx(ctx, func(q store.Q) error {
 			for k := 0; k < n; k++ {
@@ -285,6 +288,7 @@ func TestPlanMoneyExact(t *testing.T) {
 				if k < m {
 					cost = money.FromUnits(1 + rng.Int63n(9)) // 0.0001 … 0.0009
 					wantB += cost
+					costB[p.ID] = cost
 					if err := q.PutOffer(ctx, &billing.Offer{PlanID: p.ID, AccountID: b.ID, Selected: true, Visible: true, Cost: cost, EndUserPrice: cost}); err != nil {
 						return err
 					}
@@ -323,8 +327,46 @@ func TestPlanMoneyExact(t *testing.T) {
 		if seen != m || got != wantB {
 			t.Fatalf("API: %d plans summing to %s, want %d summing to %s", seen, got, m, wantB)
 		}
-		t.Logf("%d offers sum to %s and %d to %s, exactly", n, wantA, m, wantB)
+		// And on to the page: the admin portal's plans page shows b's cost
+		// and end-user price of each plan as the exact decimal string.
+		shown := checkPlansPageMoney(t, e, b.Token, costB, []int{1, 2, m / 25})
+		t.Logf("%d offers sum to %s and %d to %s, exactly; %d rows of the portal's plans page checked", n, wantA, m, wantB, shown)
 	})
+}
+
+var planRowRE = regexp.MustCompile(`(?s)<tr data-plan="(\d+)">.*?<td class="num plan-cost">([^<]*)</td>.*?name="end_user_price"[^>]*? value="([^"]*)"`)
+
+// checkPlansPageMoney opens the given pages of /plans with session and
+// checks that every row shows want[plan] as both cost and end-user price,
+// character for character. It returns how many rows it checked.
+func checkPlansPageMoney(t *testing.T, e *apitest.Env, session string, want map[int64]money.Amount, pages []int) int {
+	t.Helper()
+	rows, seen := 0, map[int64]bool{}
+	for _, page := range pages {
+		status, _, body := portalGet(t, e, fmt.Sprintf("/plans?page=%d", page), session)
+		if status != 200 {
+			t.Fatalf("GET /plans?page=%d: %d", page, status)
+		}
+		found := planRowRE.FindAllStringSubmatch(body, -1)
+		if len(found) != 25 || strings.Count(body, "<tr data-plan=") != 25 {
+			t.Fatalf("page %d of /plans: %d rows parsed, %d shown, want 25:\n%s", page, len(found), strings.Count(body, "<tr data-plan="), body)
+		}
+		for _, f := range found {
+			id, _ := strconv.ParseInt(f[1], 10, 64)
+			w, ok := want[id]
+			if !ok || seen[id] {
+				t.Fatalf("page %d of /plans shows plan %d (known %v, shown before %v)", page, id, ok, seen[id])
+			}
+			seen[id] = true
+			// 0.0001 … 0.0009: the smallest units, which a float or a
+			// rounding to cents would turn into 0.00 or 1e-04.
+			if f[2] != w.String() || f[3] != w.String() || !strings.HasPrefix(f[2], "0.000") {
+				t.Fatalf("plan %d on /plans: cost %q, end-user price %q, want %q", id, f[2], f[3], w.String())
+			}
+			rows++
+		}
+	}
+	return rows
 }
 
 // TestPlanMarginWithCameras checks the margin totals over real cameras: each
