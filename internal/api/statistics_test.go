@@ -327,6 +327,17 @@ func TestStorageSnapshot(t *testing.T) {
 			if len(daily) != 1 || daily[0].(map[string]any)["storage_bytes"] != 1734.0 || s["storage_bytes"] != 1734.0 {
 				t.Errorf("snapshot: %v, storage now %v", daily, s["storage_bytes"])
 			}
+			// Camera two's recordings go: its row of today goes with them.
+			if _, err := w.DeleteCameraSegmentsBefore(ctx, ids[1], now); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Main.App.SnapshotStorage(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s = e.Must(200, "GET", "/api/v1/accounts/"+itoa(a.ID)+"/statistics?from="+today, a.Token, nil).JSON
+			if daily, _ := s["daily"].([]any); daily[0].(map[string]any)["storage_bytes"] != 1500.0 {
+				t.Errorf("after deleting: %v", daily[0])
+			}
 		})
 	}
 }

@@ -115,6 +115,8 @@ func fillDays(days []string, sparse []store.DayBytes) []store.DayBytes {
 // SnapshotStorage records today's stored bytes per camera for usage
 // billing; the recording service calls it at start and on a timer.
 func (a *App) SnapshotStorage(ctx context.Context) error {
-	_, err := a.Store.W().SnapshotStorage(ctx, a.Now().UTC().Format(time.DateOnly))
-	return err
+	return a.Store.InTx(ctx, func(q store.Q) error {
+		_, err := q.SnapshotStorage(ctx, a.Now().UTC().Format(time.DateOnly))
+		return err
+	})
 }

@@ -14,22 +14,24 @@ import (
 // Usage for statistics and statements (R7). Cameras count for the account
 // whose subtree holds their customer, as assigned now (docs/BILLING.md).
 
-// SnapshotStorage writes, for every camera, what its recordings occupy now
-// as the figure of day ("YYYY-MM-DD", UTC), replacing an earlier snapshot of
-// the same day. Cameras without recordings get 0, so a camera emptied today
-// does not keep yesterday's figure. Returns the rows written.
+// SnapshotStorage writes, for every camera with recordings, what they
+// occupy now as the figure of day ("YYYY-MM-DD", UTC), replacing an earlier
+// snapshot of the same day, and drops the day's rows of cameras left with
+// none (a missing row counts as 0): cameras that do not record add no rows.
+// Run it in a transaction so readers see one snapshot or the other.
 func (q Q) SnapshotStorage(ctx context.Context, day string) (int64, error) {
 	// WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause
 	// rather than a join constraint after INSERT … SELECT.
 	res, err := q.exec(ctx, `INSERT INTO storage_usage (camera_id, day, bytes)
-		SELECT c.id, CAST(? AS TEXT), CAST(COALESCE(sum(s.bytes), 0) AS BIGINT)
-		FROM cameras c LEFT JOIN segments s ON s.camera_id = c.id WHERE true GROUP BY c.id
+		SELECT camera_id, CAST(? AS TEXT), CAST(sum(bytes) AS BIGINT) FROM segments WHERE true GROUP BY camera_id
 		ON CONFLICT (camera_id, day) DO UPDATE SET bytes = excluded.bytes`, day)
 	if err != nil {
 		return 0, errs.Wrap(err, "snapshot storage")
 	}
 	n, _ := res.RowsAffected()
-	return n, nil
+	_, err = q.exec(ctx, `DELETE FROM storage_usage WHERE day = ?
+		AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.camera_id = storage_usage.camera_id)`, day)
+	return n, errs.Wrap(err, "snapshot storage")
 }
 
 // SetStorageUsage writes one camera's stored bytes for one day (tests and
