@@ -81,7 +81,12 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{uid}", p.admin(p.userUpdate))
 	mux.Handle("POST /users/{uid}/{action}", p.admin(p.userAction))
 	mux.Handle("GET /roles", p.admin(p.ownRoles))
-	mux.Handle("GET /cameras", p.admin(p.ownCameras))
+	// Cameras (camera_pages.go).
+	mux.Handle("GET /cameras", p.admin(p.camerasPage))
+	mux.Handle("GET /cameras/new", p.admin(p.cameraNewPage))
+	mux.Handle("POST /cameras/new", p.admin(p.cameraNewSubmit))
+	mux.Handle("GET /cameras/{cid}", p.admin(p.cameraPage))
+	mux.Handle("POST /cameras/{cid}/{action}", p.admin(p.cameraAction))
 	mux.Handle("GET /roles/{rid}", p.admin(p.rolePage))
 	mux.Handle("POST /roles/{rid}", p.admin(p.roleUpdate))
 	mux.Handle("POST /roles/{rid}/delete", p.admin(p.roleDelete))

@@ -65,6 +65,12 @@
   // Radio buttons that show or hide a box (the password of a new user).
   var toggles = document.querySelectorAll("input[data-toggle-on], input[data-toggle-off]");
   var apply = function () {
+    // A group may show one box per choice (a camera's type): hide the boxes
+    // of the unchecked choices first, then apply the checked one.
+    toggles.forEach(function (r) {
+      var box = document.getElementById(r.getAttribute("data-toggle-on"));
+      if (box && !r.checked) box.hidden = true;
+    });
     toggles.forEach(function (r) {
       var id = r.getAttribute("data-toggle-on") || r.getAttribute("data-toggle-off");
       var box = document.getElementById(id);
