@@ -66,10 +66,6 @@ func (p *Portal) ownRoles(w http.ResponseWriter, r *http.Request, q *req) error 
 	return p.showAccount(w, r, q, q.Account.ID, "roles", "roles", url.Values{}, nil)
 }
 
-func (p *Portal) ownCameras(w http.ResponseWriter, r *http.Request, q *req) error {
-	return p.showAccount(w, r, q, q.Account.ID, "cameras", "cameras", url.Values{}, nil)
-}
-
 func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id int64, tab, nav string, form url.Values, ferr error) error {
 	ctx := r.Context()
 	acct, err := p.App.Account(ctx, q.Actor, id)

@@ -95,9 +95,13 @@ func TestPortalInBrowser(t *testing.T) {
 
 	// 5. Plans, page 1: switch "Events 14 days" off.
 	off := b.planRowByName("Events 14 days")
+	before := b.text("#plans-on")
 	b.do(chromedp.Click(chromedp.CSS("tr[data-plan='" + off + "'] label.switch")))
 	if on := b.eval(`document.getElementById("plan_` + off + `_on").checked`); on != "false" {
 		t.Fatalf("switch of plan %s still on", off)
+	}
+	if n, m := b.text("#plans-on"), before; atoiOr(n, -1) != atoiOr(m, -1)-1 {
+		t.Fatalf("the selected count went from %q to %q after switching one plan off", m, n)
 	}
 	snap("wizard-plans-page-1")
 	// Page 2: rename and reprice its first plan, for this account only.
@@ -326,4 +330,12 @@ func (b *browser) signOut() {
 	b.t.Helper()
 	b.do(chromedp.Click(chromedp.CSS(".usermenu summary")), chromedp.Click(chromedp.CSS(".usermenu form[action='/logout'] button")))
 	b.waitPath("/login")
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return def
+	}
+	return n
 }

@@ -59,6 +59,14 @@
       if (st) st.textContent = c.checked ? "ON" : "OFF";
       var tr = c.closest("tr");
       if (tr) tr.classList.toggle("off", !c.checked);
+      // The "N of M selected" count covers every page (the server counted
+      // them); a switch on this page moves it by one.
+      var on = document.getElementById("plans-on");
+      if (on && tr && tr.hasAttribute("data-plan")) {
+        var n = parseInt(on.getAttribute("data-on"), 10) + (c.checked ? 1 : -1);
+        on.setAttribute("data-on", String(n));
+        on.textContent = String(n);
+      }
     });
   });
 
