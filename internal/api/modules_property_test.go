@@ -7,7 +7,9 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,7 +178,7 @@ func TestModulesAndDisableProperty(t *testing.T) {
 		t.Logf("built %d accounts, %d cameras in %v", len(m.ids), len(m.cams), time.Since(t0))
 		defer func(t0 time.Time) { t.Logf("steps took %v", time.Since(t0)) }(time.Now())
 
-		hot := []string{"live_view", "cloud_recording", "api_access", "pnp_cameras", "sub_integrators", "playback"}
+		hot := []string{"live_view", "cloud_recording", "api_access", "pnp_cameras", "sub_integrators", "playback", "users_roles"}
 		prev := checkAllModules(t, ctx, a, root, m)
 		checkDesired(t, ctx, st, m)
 		pick := func() int64 { return m.ids[1+rng.IntN(len(m.ids)-1)] }
@@ -267,7 +269,10 @@ func TestModulesAndDisableProperty(t *testing.T) {
 			sample = append(sample, propUsersWhere(m, rng, 4, func(*propUser) bool { return true })...)
 			checkUsersHTTP(t, e, m, sample, true)
 		}
+		tAll := time.Now()
 		checkUsersHTTP(t, e, m, m.users, true)
+		t.Logf("all users checked in %v; so far %d user creations refused by users_roles, %d portal sessions refused",
+			time.Since(tAll), propCounts.rolesOff.Load(), propCounts.portalRefused.Load())
 	})
 }
 
@@ -443,7 +448,9 @@ func checkDesired(t *testing.T, ctx context.Context, st *store.Store, m *propMod
 }
 
 // checkUsersHTTP asks the API, as each user, for the routes a user uses
-// (just /me when brief) and compares with the model.
+// (just /me when brief) and compares with the model. In full it also
+// changes the user's own account (an unsafe route), adds a user to it (the
+// users_roles module) and opens portal pages with the session as a cookie.
 func checkUsersHTTP(t *testing.T, e *apitest.Env, m *propModel, users []*propUser, full bool) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -453,8 +460,8 @@ func checkUsersHTTP(t *testing.T, e *apitest.Env, m *propModel, users []*propUse
 			continue
 		}
 		paths := []string{"/api/v1/me"}
+		acct := "/api/v1/accounts/" + itoa(u.account)
 		if full {
-			acct := "/api/v1/accounts/" + itoa(u.account)
 			paths = append(paths, acct, acct+"/modules", acct+"/users")
 		}
 		wantStatus, wantCode := m.expect(u)
@@ -467,10 +474,74 @@ func checkUsersHTTP(t *testing.T, e *apitest.Env, m *propModel, users []*propUse
 					t.Errorf("user %d of account %d, GET %s: %d %s, want %d %s", u.id, u.account, p, r.Status, r.Code(), wantStatus, wantCode)
 				}
 			}
+			if !full {
+				return
+			}
+			r := e.Do("PATCH", acct, u.token, map[string]any{"name": fmt.Sprintf("acct of user %d", u.id)})
+			if r.Status != wantStatus || r.Code() != wantCode {
+				t.Errorf("user %d of account %d, PATCH %s: %d %s, want %d %s", u.id, u.account, acct, r.Status, r.Code(), wantStatus, wantCode)
+			}
+			checkUserCreate(t, e, m, u, wantStatus, wantCode)
+			checkPortal(t, e, m, u)
 		})
 	}
 	wg.Wait()
 	if t.Failed() {
 		t.FailNow()
+	}
+}
+
+var propNewUsers atomic.Int64
+
+// propCounts shows in the log that the refusals were exercised.
+var propCounts struct{ rolesOff, portalRefused atomic.Int64 }
+
+// checkUserCreate adds a user to u's own account through the API: refused
+// with module_disabled when users_roles is off for that account (switched
+// off at it or above), created otherwise.
+func checkUserCreate(t *testing.T, e *apitest.Env, m *propModel, u *propUser, wantStatus int, wantCode string) {
+	if wantStatus == 200 {
+		wantStatus = 201
+		if on, _ := m.effective(u.account, "users_roles"); !on {
+			wantStatus, wantCode = 403, "module_disabled"
+			propCounts.rolesOff.Add(1)
+		}
+	}
+	n := propNewUsers.Add(1)
+	r := e.Do("POST", "/api/v1/accounts/"+itoa(u.account)+"/users", u.token, map[string]any{
+		"email": fmt.Sprintf("added%d@prop.test", n), "name": fmt.Sprintf("Added %d", n), "password": "password-123", "send_confirmation": false})
+	if r.Status != wantStatus || r.Code() != wantCode {
+		t.Errorf("user %d of account %d, POST users: %d %s, want %d %s: %s", u.id, u.account, r.Status, r.Code(), wantStatus, wantCode, r.Body)
+	}
+}
+
+// checkPortal opens admin portal pages with u's session as the browser's
+// cookie. A disabled user, or one under a disabled account, is sent to the
+// sign-in page with the reason (and gets none of the page); everyone else
+// gets the page.
+func checkPortal(t *testing.T, e *apitest.Env, m *propModel, u *propUser) {
+	why := ""
+	switch {
+	case u.disabled:
+		why = "user_disabled"
+	case !m.active(u.account):
+		why = "account_disabled"
+	}
+	pages := []string{"/", "/accounts/" + itoa(u.account)}
+	if m.accts[u.account].typ == tenancy.Integrator {
+		pages = append(pages, "/accounts") // its customers; a customer has none
+	}
+	for _, p := range pages {
+		status, loc, body := portalGet(t, e, p, u.token)
+		if why == "" {
+			if status != 200 {
+				t.Errorf("user %d of account %d, portal %s: %d (to %q), want 200", u.id, u.account, p, status, loc)
+			}
+			continue
+		}
+		propCounts.portalRefused.Add(1)
+		if status != 303 || !strings.HasPrefix(loc, "/login?") || !strings.Contains(loc, "why="+why) || strings.Contains(body, "acct ") {
+			t.Errorf("user %d of account %d, portal %s: %d to %q, want 303 to /login?…why=%s", u.id, u.account, p, status, loc, why)
+		}
 	}
 }
