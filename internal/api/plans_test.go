@@ -330,7 +330,23 @@ func TestPlanMoneyExact(t *testing.T) {
 		// And on to the page: the admin portal's plans page shows b's cost
 		// and end-user price of each plan as the exact decimal string.
 		shown := checkPlansPageMoney(t, e, b.Token, costB, []int{1, 2, m / 25})
-		t.Logf("%d offers sum to %s and %d to %s, exactly; %d rows of the portal's plans page checked", n, wantA, m, wantB, shown)
+		// And a sum on a page: one camera on each of b's plans makes what b
+		// owes its provider over a 30-day period the exact sum of the
+		// 2000 costs (no pro-rating, no usage).
+		var cams []store.SeedCamera
+		for pid := range costB {
+			cams = append(cams, store.SeedCamera{IntegratorID: 1, CustomerID: b.ID, PlanID: pid, Name: fmt.Sprintf("cam %d", pid),
+				RTSPURL: fmt.Sprintf("rtsp://10.0.0.1/%d", pid), Enabled: true})
+		}
+		if _, err := e.Main.Store.W().SeedCameras(ctx, cams); err != nil {
+			t.Fatal(err)
+		}
+		status, _, body := portalGet(t, e, "/?from=2026-11-01&to=2026-11-30", b.Token)
+		owes := regexp.MustCompile(`data-money="owes-above">([^<]*)<`).FindStringSubmatch(body)
+		if status != 200 || owes == nil || owes[1] != wantB.String() {
+			t.Fatalf("dashboard of b: %d, owes above %q, want %s", status, owes, wantB)
+		}
+		t.Logf("%d offers sum to %s and %d to %s, exactly; %d rows of the portal's plans page and the dashboard's sum checked", n, wantA, m, wantB, shown)
 	})
 }
 
