@@ -179,9 +179,23 @@ func TestPortalInBrowser(t *testing.T) {
 	b.do(chromedp.WaitVisible(chromedp.CSS(".tabs a[aria-current=page][href$='/statistics']")))
 	custPath := b.eval(`location.pathname`)
 	snap("customer-properties")
+	// The operator switches Clips off for the whole integrator: on the
+	// customer's Modules tab it is locked and shown as restricted from above
+	// (the integrator is not told more about its provider than that).
+	nw := e.Must(200, "GET", "/api/v1/accounts?type=integrator&q=Northwind", e.Root, nil).Items()
+	if len(nw) != 1 {
+		t.Fatalf("Northwind Security not found: %v", nw)
+	}
+	e.Must(200, "PUT", fmt.Sprintf("/api/v1/accounts/%v/modules", nw[0]["id"]), e.Root, map[string]any{"clips": false})
 	b.do(chromedp.Click(chromedp.CSS(".tabs a[href$='/modules']")), chromedp.WaitVisible(chromedp.CSS("#modules-form")))
 	if on := b.eval(`document.querySelector("#modules-form input[name=events][type=checkbox]").checked`); on != "false" {
 		t.Fatalf("events module of the new customer is %s", on)
+	}
+	if locked := b.eval(`document.querySelector("#modules-form input[name=clips][type=checkbox]").disabled`); locked != "true" {
+		t.Fatalf("clips switch of the customer is not locked after the operator switched it off above")
+	}
+	if badge := b.eval(`document.querySelector("#modules-form input[name=clips][type=checkbox]").closest("li").querySelector(".badge").textContent`); badge != "Restricted by your provider" {
+		t.Fatalf("clips row says %q", badge)
 	}
 	snap("customer-modules")
 
@@ -237,7 +251,26 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	snap("disabled-user-refused")
 
-	// 13. The Customers table at phone width.
+	// 13. Enable, after its confirmation: the guard gets back in (to the
+	// "video portal only" page, as before the disable).
+	b.signIn(owner, "northwind-pass-1")
+	b.do(chromedp.Navigate(base + custPath))
+	b.do(chromedp.Click(chromedp.CSS("#enable-button")), chromedp.WaitVisible(chromedp.CSS("#enable-dialog #confirm-enable")))
+	snap("enable-confirmation")
+	b.do(chromedp.Click(chromedp.CSS("#enable-dialog #confirm-enable")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#disable-button")))
+	if got := b.text("h1 .badge"); got != "Active" {
+		t.Fatalf("status badge after enable = %q", got)
+	}
+	b.signOut()
+	b.signIn("guard@harbor.test", "guard-pass-123")
+	if got := b.text(".error-page h1"); got != "Not allowed" {
+		t.Fatalf("guard after enable sees %q", b.text("main"))
+	}
+	b.do(chromedp.Click(chromedp.CSS(".error-page button[type=submit]")))
+	b.waitPath("/login")
+
+	// 14. The Customers table at phone width.
 	b.signIn(owner, "northwind-pass-1")
 	b.do(chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(chromedp.CSS("#accounts")))
 	snap("customers-phone")

@@ -274,5 +274,5 @@ func TestStatisticsInBrowser(t *testing.T) {
 	if out != "" {
 		t.Errorf("labels outside their chart: %s", out)
 	}
-	testenv.Screenshot(t, ctx, "23-statistics-money")
+	testenv.Screenshot(t, ctx, "24-statistics-money")
 }
