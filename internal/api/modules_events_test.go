@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -22,19 +21,8 @@ import (
 // matters publishes an event, and only after it is visible.
 func TestRecordingEventsAgreeWithShouldRecord(t *testing.T) {
 	modDBs(t, func(t *testing.T, pg bool) {
-		seed := propSeed(t)
-		t.Logf("seed %d (set VIGILO_PROP_SEED to replay)", seed)
-		rng := rand.New(rand.NewPCG(seed, 11))
-		e := apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true})
-		ctx := context.Background()
-		a, st := e.Main.App, e.Main.Store
-		root, err := a.Authenticate(ctx, e.Root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := &propModel{accts: map[int64]*propAcct{root.AccountID: {id: root.AccountID, typ: tenancy.Integrator, sw: map[string]bool{}}},
-			ids: []int64{root.AccountID}}
-		buildPropTree(t, ctx, a, st, root, m, rng, 60)
+		w := newPropWorld(t, pg, 11, 60)
+		e, ctx, a, st, root, m, rng := w.e, w.ctx, w.a, w.st, w.root, w.m, w.rng
 
 		type seen struct {
 			ev  events.Event

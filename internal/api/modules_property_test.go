@@ -153,6 +153,39 @@ func propSeed(t *testing.T) uint64 {
 	return uint64(time.Now().UnixNano())
 }
 
+// propWorld is a booted server holding a random tree of n accounts (with
+// users and cameras) and the test's own model of it; the property tests of
+// this file start from it.
+type propWorld struct {
+	e    *apitest.Env
+	ctx  context.Context
+	a    *app.App
+	st   *store.Store
+	root tenancy.Actor
+	m    *propModel
+	rng  *rand.Rand
+}
+
+// newPropWorld builds the world from a logged, replayable seed; stream keeps
+// the random sequences of different tests apart.
+func newPropWorld(t *testing.T, pg bool, stream uint64, n int) *propWorld {
+	t.Helper()
+	seed := propSeed(t)
+	t.Logf("seed %d (set VIGILO_PROP_SEED to replay)", seed)
+	w := &propWorld{rng: rand.New(rand.NewPCG(seed, stream)), ctx: context.Background()}
+	w.e = apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true})
+	w.a, w.st = w.e.Main.App, w.e.Main.Store
+	root, err := w.a.Authenticate(w.ctx, w.e.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.root = root
+	w.m = &propModel{accts: map[int64]*propAcct{root.AccountID: {id: root.AccountID, typ: tenancy.Integrator, sw: map[string]bool{}}},
+		ids: []int64{root.AccountID}}
+	buildPropTree(t, w.ctx, w.a, w.st, root, w.m, w.rng, n)
+	return w
+}
+
 // TestModulesAndDisableProperty builds a random tree of 520 accounts with
 // users and cameras, then runs random module switches, account and user
 // disables/enables and camera switches. After every step it checks, against
@@ -161,20 +194,9 @@ func propSeed(t *testing.T) uint64 {
 // the API for a sample of users (all users at the end).
 func TestModulesAndDisableProperty(t *testing.T) {
 	modDBs(t, func(t *testing.T, pg bool) {
-		seed := propSeed(t)
-		t.Logf("seed %d (set VIGILO_PROP_SEED to replay)", seed)
-		rng := rand.New(rand.NewPCG(seed, 7))
-		e := apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true})
-		ctx := context.Background()
-		a, st := e.Main.App, e.Main.Store
-		root, err := a.Authenticate(ctx, e.Root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := &propModel{accts: map[int64]*propAcct{root.AccountID: {id: root.AccountID, typ: tenancy.Integrator, sw: map[string]bool{}}},
-			ids: []int64{root.AccountID}}
 		t0 := time.Now()
-		buildPropTree(t, ctx, a, st, root, m, rng, 520)
+		w := newPropWorld(t, pg, 7, 520)
+		e, ctx, a, st, root, m, rng := w.e, w.ctx, w.a, w.st, w.root, w.m, w.rng
 		t.Logf("built %d accounts, %d cameras in %v", len(m.ids), len(m.cams), time.Since(t0))
 		defer func(t0 time.Time) { t.Logf("steps took %v", time.Since(t0)) }(time.Now())
 

@@ -22,25 +22,10 @@ import (
 //	VIGILO_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
 //	  go test ./internal/app -run '^$' -bench BenchmarkDisable -benchtime 5x
 func BenchmarkDisable(b *testing.B) {
-	for _, pg := range []bool{false, true} {
-		name := "sqlite"
-		if pg {
-			name = "postgres"
-			if os.Getenv(testenv.PostgresEnv) == "" {
-				continue
-			}
-		}
-		e := apitest.Boot(b, apitest.Options{Postgres: pg, Quiet: true})
+	forBigTree(b, func(name string, e *apitest.Env, root tenancy.Actor, big tenancy.Account, outside int) {
 		ctx := context.Background()
 		a, st := e.Main.App, e.Main.Store
-		root, err := a.Authenticate(ctx, e.Root)
-		if err != nil {
-			b.Fatal(err)
-		}
 		t0 := time.Now()
-		big, outside := seedBigTree(b, ctx, a, st, root)
-		b.Logf("%s: seeded 10 000 accounts and 101 000 cameras in %v", name, time.Since(t0))
-		t0 = time.Now()
 		full, err := st.R().DesiredRecordings(ctx)
 		if err != nil || len(full) != 100_000+outside {
 			b.Fatalf("desired before: %d cameras, %v", len(full), err)
@@ -78,12 +63,36 @@ func BenchmarkDisable(b *testing.B) {
 			b.ReportMetric(float64(commit.Microseconds())/1000/float64(b.N), "commit-ms/op")
 			b.ReportMetric(float64(reflect.Microseconds())/1000/float64(b.N), "desired-ms/op")
 		})
-	}
+	})
 }
 
 // seedBigTree makes root → Big (integrator) → 100 integrators → 99
 // customers each (10 000 accounts below Big) with 100 000 cameras on a
 // recording plan, and root → Other → one customer with 1 000 cameras.
+// forBigTree boots Vigilo on each database (PostgreSQL when configured),
+// seeds the big tree of seedBigTree and hands it to fn.
+func forBigTree(b *testing.B, fn func(name string, e *apitest.Env, root tenancy.Actor, big tenancy.Account, outside int)) {
+	for _, pg := range []bool{false, true} {
+		name := "sqlite"
+		if pg {
+			name = "postgres"
+			if os.Getenv(testenv.PostgresEnv) == "" {
+				continue
+			}
+		}
+		e := apitest.Boot(b, apitest.Options{Postgres: pg, Quiet: true})
+		ctx := context.Background()
+		root, err := e.Main.App.Authenticate(ctx, e.Root)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		big, outside := seedBigTree(b, ctx, e.Main.App, e.Main.Store, root)
+		b.Logf("%s: seeded 10 000 accounts and %d cameras in %v", name, 100_000+outside, time.Since(t0))
+		fn(name, e, root, big, outside)
+	}
+}
+
 func seedBigTree(b *testing.B, ctx context.Context, a *app.App, st *store.Store, root tenancy.Actor) (tenancy.Account, int) {
 	mk := func(q store.Q, parent tenancy.Account, typ tenancy.Type, name string) tenancy.Account {
 		acct := tenancy.Account{ParentID: parent.ID, Depth: parent.Depth + 1, Type: typ, Name: name, Status: tenancy.Active}

@@ -2,12 +2,11 @@ package app_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
-	"github.com/vigilo/vigilo/internal/testenv"
+	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
 // BenchmarkStatistics computes the statistics tab of an integrator with
@@ -17,22 +16,9 @@ import (
 //	VIGILO_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
 //	  go test ./internal/app -run '^$' -bench BenchmarkStatistics -benchtime 3x
 func BenchmarkStatistics(b *testing.B) {
-	for _, pg := range []bool{false, true} {
-		name := "sqlite"
-		if pg {
-			name = "postgres"
-			if os.Getenv(testenv.PostgresEnv) == "" {
-				continue
-			}
-		}
-		e := apitest.Boot(b, apitest.Options{Postgres: pg, Quiet: true})
+	forBigTree(b, func(name string, e *apitest.Env, root tenancy.Actor, big tenancy.Account, _ int) {
 		ctx := context.Background()
 		a := e.Main.App
-		root, err := a.Authenticate(ctx, e.Root)
-		if err != nil {
-			b.Fatal(err)
-		}
-		big, _ := seedBigTree(b, ctx, a, e.Main.Store, root)
 		t0 := time.Now()
 		if err := a.SnapshotStorage(ctx); err != nil {
 			b.Fatal(err)
@@ -51,5 +37,5 @@ func BenchmarkStatistics(b *testing.B) {
 				}
 			})
 		}
-	}
+	})
 }
