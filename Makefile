@@ -19,9 +19,13 @@ POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 .PHONY: run build test test-postgres bench tools screenshots clean
 
-## run: start Vigilo on SQLite in $VIGILO_DATA_DIR (default ./data)
+## run: build bin/vigilo (saying so: the first build downloads modules and
+## takes a minute or two) and start it on SQLite in $VIGILO_DATA_DIR (default ./data)
 run:
-	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" $(GO) run ./cmd/vigilo serve
+	@echo "building vigilo ($(VERSION)) into bin/vigilo: the first build downloads Go modules and takes a minute or two..."
+	@$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo ./cmd/vigilo
+	@echo "built; starting vigilo serve"
+	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" ./bin/vigilo serve
 
 ## build: build bin/vigilo with the version from git describe
 build:
