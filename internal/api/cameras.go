@@ -171,10 +171,14 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Status: CameraStatusJSON{State: v.Status.State, Online: v.Status.Online, Recording: v.Status.Recording,
 			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError}}
-	if c.ManagedBy(actor) {
-		// The registering integrator is above a customer: not shown to it (R10).
-		j.IntegratorID = c.IntegratorID
+	if !actor.Admin || !c.ManagedBy(actor) {
+		// The registering integrator is above a customer: not shown to it
+		// (R10), nor how the integrator reaches the camera (address,
+		// credentials, device): the customer's admins, and Guards and
+		// Viewers anywhere, watch the camera; the integrator's admins run it.
+		return j
 	}
+	j.IntegratorID = c.IntegratorID
 	switch c.Type {
 	case camera.Generic:
 		j.RTSPURL, j.Username, j.HasPassword = c.RTSPURL, c.Username, c.HasPassword()

@@ -143,6 +143,7 @@ func actorOf(u identity.User, acct tenancy.Account, role identity.Role) tenancy.
 	return tenancy.Actor{
 		UserID: u.ID, Email: u.Email, AccountID: acct.ID, AccountPath: acct.Path, AccountType: acct.Type,
 		Owner: u.Owner, Admin: u.Owner || role.Portal == identity.AdminPortal,
+		Rights: role.Rights, AllCameras: role.AllCameras, CameraIDs: role.CameraIDs,
 	}
 }
 

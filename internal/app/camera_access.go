@@ -2,37 +2,101 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/identity"
+	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
-// rightModule is the module each camera right needs on the camera's side of
-// the tree.
-var rightModule = map[string]string{
-	identity.RightViewLive: tenancy.ModLiveView,
-	identity.RightPlayback: tenancy.ModPlayback,
-	identity.RightSaveClip: tenancy.ModClips,
-	identity.RightShare:    tenancy.ModSharing,
-	identity.RightPTZ:      tenancy.ModLiveView,
+// CameraForRight is the one decision for every video request (live,
+// playback, recordings list, clips, shares, PTZ): it returns the camera when
+// actor may exercise right on it, and the refusal otherwise. Callers never
+// combine their own checks around it, so the rule lives in one place: the
+// pure camera.DecideRight, fed here with two indexed queries (the camera
+// with its paths; the accounts of its customer's path with their statuses
+// and the right's module switches). Nothing is cached, so a disable, a
+// module switched off or a role changed applies on the very next call.
+func (a *App) CameraForRight(ctx context.Context, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
+	return cameraForRight(ctx, a.Store.R(), actor, id, right)
 }
 
-// CameraForRight is the one decision for every video request (live,
-// playback, clips, shares, PTZ): it returns the camera when actor may
-// exercise right on it, and the refusal otherwise. Callers never combine
-// their own checks around it, so the rule lives here only.
-//
-// Provisional body: admins of the camera's subtree with the module on for
-// the actor. The camera-rights work replaces it with the role-based decision.
-func (a *App) CameraForRight(ctx context.Context, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
-	if err := requireCameraAdmin(actor); err != nil {
+func cameraForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
+	if actor.AccountPath == "" {
+		return camera.Camera{}, errs.Unauthorizedf("unauthenticated", "sign in first")
+	}
+	// Not visible: answered before anything else is loaded (R10).
+	c, err := loadCamera(ctx, q, actor, id)
+	if err != nil {
 		return camera.Camera{}, err
 	}
-	if mod, ok := rightModule[right]; ok {
-		if err := a.RequireModule(ctx, actor, mod); err != nil {
-			return camera.Camera{}, err
+	mod, ok := camera.RightModule[right]
+	if !ok {
+		return camera.Camera{}, errs.New(errs.Internal, "internal", "unknown camera right "+right)
+	}
+	path, err := q.PathModuleLevels(ctx, c.ServicePath(), mod)
+	if err != nil {
+		return camera.Camera{}, err
+	}
+	if err := camera.DecideRight(camera.RightInputs{Actor: actor, Camera: c, Right: right, Path: path}); err != nil {
+		return camera.Camera{}, err
+	}
+	return c, nil
+}
+
+// coveredCamera loads a camera the actor's role reaches for some right
+// (GET /cameras/{id}); a camera of the subtree that the role does not cover
+// does not exist for a Guard or Viewer, as in their list.
+func coveredCamera(ctx context.Context, q store.Q, actor tenancy.Actor, id int64) (camera.Camera, error) {
+	c, err := loadCamera(ctx, q, actor, id)
+	if err != nil {
+		return c, err
+	}
+	if !camera.Covers(actor, c) {
+		return camera.Camera{}, errs.NotFoundf("camera %d not found", id)
+	}
+	return c, nil
+}
+
+// cameraScope narrows a camera list to what the actor's role covers: all
+// cameras of the subtree for admins and all_cameras roles, the role's own
+// cameras otherwise, none for a role without rights.
+func cameraScope(actor tenancy.Actor, f *store.CameraFilter) {
+	if actor.Admin {
+		return
+	}
+	f.OnlyIDs = len(actor.Rights) == 0 || !actor.AllCameras
+	if len(actor.Rights) > 0 && !actor.AllCameras {
+		f.IDs = actor.CameraIDs
+	}
+}
+
+// MaxRoleCameras bounds camera_ids of one role; larger sets are what
+// all_cameras is for.
+const MaxRoleCameras = 1000
+
+// checkRoleCameras validates a role's camera_ids against its account: each
+// id must be a camera that account sees (for a customer, one assigned to
+// it). Unknown ids and other tenants' ids get the same field error, so the
+// answer confirms nothing about cameras elsewhere (R10).
+func checkRoleCameras(ctx context.Context, q store.Q, acct tenancy.Account, role *identity.Role) error {
+	if len(role.CameraIDs) > MaxRoleCameras {
+		return errs.Field("camera_ids", fmt.Sprintf("at most %d cameras; use all_cameras for more", MaxRoleCameras))
+	}
+	slices.Sort(role.CameraIDs)
+	role.CameraIDs = slices.Compact(role.CameraIDs)
+	owner := tenancy.Actor{AccountID: acct.ID, AccountPath: acct.Path}
+	for _, id := range role.CameraIDs {
+		c, err := q.Camera(ctx, id)
+		if errs.KindOf(err) == errs.NotFound || (err == nil && !c.VisibleTo(owner)) {
+			return errs.Field("camera_ids", fmt.Sprintf("camera %d is not a camera of %s", id, acct.Name))
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return loadCamera(ctx, a.Store.R(), actor, id)
+	return nil
 }

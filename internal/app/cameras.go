@@ -9,6 +9,7 @@ import (
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -58,8 +59,8 @@ type RegisterCameraInput struct {
 
 func requireCameraAdmin(actor tenancy.Actor) error {
 	if !actor.Admin {
-		// Guards and viewers get cameras through their roles' camera
-		// rights with the video portal; until then only admins.
+		// Guards and Viewers watch the cameras their roles cover
+		// (CameraForRight); managing cameras is for admins.
 		return errs.Forbiddenf("forbidden", "your role cannot manage cameras")
 	}
 	return nil
@@ -194,12 +195,10 @@ func loadCamera(ctx context.Context, q store.Q, actor tenancy.Actor, id int64) (
 }
 
 // Camera returns one camera with its status.
+// Guards and Viewers read the cameras their role covers (coveredCamera).
 func (a *App) Camera(ctx context.Context, actor tenancy.Actor, id int64) (CameraView, error) {
-	if err := requireCameraAdmin(actor); err != nil {
-		return CameraView{}, err
-	}
 	r := a.Store.R()
-	c, err := loadCamera(ctx, r, actor, id)
+	c, err := coveredCamera(ctx, r, actor, id)
 	if err != nil {
 		return CameraView{}, err
 	}
@@ -270,11 +269,8 @@ type CameraListInput struct {
 }
 
 // ListCameras lists the cameras registered in or assigned within the
-// actor's subtree.
+// actor's subtree; for Guards and Viewers exactly those their role covers.
 func (a *App) ListCameras(ctx context.Context, actor tenancy.Actor, in CameraListInput) ([]CameraView, int, store.Page, error) {
-	if err := requireCameraAdmin(actor); err != nil {
-		return nil, 0, store.Page{}, err
-	}
 	r := a.Store.R()
 	if in.CustomerID != 0 {
 		if _, err := a.loadVisible(ctx, r, actor, in.CustomerID, tenancy.Read); err != nil {
@@ -282,8 +278,9 @@ func (a *App) ListCameras(ctx context.Context, actor tenancy.Actor, in CameraLis
 		}
 	}
 	p := in.Page.Clamp()
-	list, total, err := r.ListCameras(ctx, store.CameraFilter{Scope: actor.AccountPath, CustomerID: in.CustomerID,
-		Unassigned: in.Unassigned, Q: in.Q, Page: p})
+	f := store.CameraFilter{Scope: actor.AccountPath, CustomerID: in.CustomerID, Unassigned: in.Unassigned, Q: in.Q, Page: p}
+	cameraScope(actor, &f)
+	list, total, err := r.ListCameras(ctx, f)
 	if err != nil {
 		return nil, 0, p, err
 	}
@@ -451,19 +448,14 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 }
 
 // CameraRecordings lists the recorded spans of a camera in [from, to).
+// It needs the playback right (CameraForRight).
 func (a *App) CameraRecordings(ctx context.Context, actor tenancy.Actor, id int64, from, to time.Time) ([]camera.Span, error) {
-	if err := requireCameraAdmin(actor); err != nil {
-		return nil, err
-	}
-	if err := a.RequireModule(ctx, actor, tenancy.ModPlayback); err != nil {
+	r := a.Store.R()
+	if _, err := cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
 		return nil, err
 	}
 	if !to.After(from) {
 		return nil, errs.Field("to", "must be after from")
-	}
-	r := a.Store.R()
-	if _, err := loadCamera(ctx, r, actor, id); err != nil {
-		return nil, err
 	}
 	return r.RecordedSpans(ctx, id, from, to, camera.SpanGap)
 }
@@ -473,10 +465,8 @@ func (a *App) CameraRecordings(ctx context.Context, actor tenancy.Actor, id int6
 // served as the camera's traffic. Nothing is written when it fails before
 // the first byte (so the caller can still answer with an error).
 func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start time.Time, dur time.Duration, w io.Writer) (int64, error) {
-	if err := requireCameraAdmin(actor); err != nil {
-		return 0, err
-	}
-	if err := a.RequireModule(ctx, actor, tenancy.ModPlayback); err != nil {
+	r := a.Store.R()
+	if _, err := cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
 		return 0, err
 	}
 	f := errs.Fields{}
@@ -487,10 +477,6 @@ func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start
 		f.Add("duration", "must be between 1 second and 1 hour")
 	}
 	if err := f.Err(); err != nil {
-		return 0, err
-	}
-	r := a.Store.R()
-	if _, err := loadCamera(ctx, r, actor, id); err != nil {
 		return 0, err
 	}
 	segs, err := r.SegmentsInRange(ctx, id, start, start.Add(dur))

@@ -108,6 +108,9 @@ func (a *App) CreateRole(ctx context.Context, actor tenancy.Actor, role identity
 			return err
 		}
 		role.BuiltIn = false
+		if err := checkRoleCameras(ctx, q, acct, &role); err != nil {
+			return err
+		}
 		if err := q.InsertRole(ctx, &role); err != nil {
 			return err
 		}

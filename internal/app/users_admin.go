@@ -286,6 +286,9 @@ func (a *App) UpdateRole(ctx context.Context, actor tenancy.Actor, role identity
 			return err
 		}
 		role.AccountID, role.BuiltIn = cur.AccountID, cur.BuiltIn
+		if err := checkRoleCameras(ctx, q, acct, &role); err != nil {
+			return err
+		}
 		if err := q.UpdateRole(ctx, &role); err != nil {
 			return err
 		}

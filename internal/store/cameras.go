@@ -89,8 +89,12 @@ type CameraFilter struct {
 	Scope      string
 	CustomerID int64 // only cameras assigned to this account
 	Unassigned bool  // only cameras without a customer
-	Q          string
-	Page       Page
+	// OnlyIDs restricts the list to IDs (a video role's cameras; none when
+	// IDs is empty).
+	OnlyIDs bool
+	IDs     []int64
+	Q       string
+	Page    Page
 }
 
 // ListCameras returns one page of cameras and the total.
@@ -107,6 +111,15 @@ func (q Q) ListCameras(ctx context.Context, f CameraFilter) ([]camera.Camera, in
 	}
 	if f.Unassigned {
 		where = append(where, "c.customer_id IS NULL")
+	}
+	if f.OnlyIDs {
+		if len(f.IDs) == 0 {
+			return []camera.Camera{}, 0, nil
+		}
+		where = append(where, "c.id IN ("+placeholders(len(f.IDs))+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		pat := "%" + likeEscape(s) + "%"

@@ -16,12 +16,18 @@ func scanRole(sc interface{ Scan(...any) error }) (identity.Role, error) {
 	var rights, cams string
 	err := sc.Scan(&r.ID, &r.AccountID, &r.Name, &r.Description, &r.Portal, &rights, &r.AllCameras, &cams, &r.BuiltIn)
 	r.Rights = splitList(rights)
-	for _, c := range splitList(cams) {
+	r.CameraIDs = parseIDs(cams)
+	return r, err
+}
+
+func parseIDs(s string) []int64 {
+	var ids []int64
+	for _, c := range splitList(s) {
 		if id, e := strconv.ParseInt(c, 10, 64); e == nil {
-			r.CameraIDs = append(r.CameraIDs, id)
+			ids = append(ids, id)
 		}
 	}
-	return r, err
+	return ids
 }
 
 // Lists are stored comma-separated: they are small, read whole, and the same

@@ -98,15 +98,16 @@ func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error)
 	var p Principal
 	var exp int64
 	var roleID sql.NullInt64
-	var portal, rights sql.NullString
+	var portal, rights, cams sql.NullString
+	var allCams sql.NullBool
 	// One query, account included: it runs on every request.
 	acct, finish := accountDest(&p.Account)
 	var inactive int
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights,
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
 		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)), `+accountColsA+`
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
 		WHERE t.token_hash = ? AND t.purpose IN ('session','api')`, hash),
-		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights, &inactive}, acct...)...)
+		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
@@ -115,6 +116,7 @@ func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error)
 	p.User, p.ExpiresAt = u, fromMS(exp)
 	if roleID.Valid {
 		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
+		p.Role.AllCameras, p.Role.CameraIDs = allCams.Bool, parseIDs(cams.String)
 	}
 	return p, nil
 }

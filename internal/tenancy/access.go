@@ -14,6 +14,13 @@ type Actor struct {
 	// watch video.
 	Admin bool
 	Owner bool
+	// The camera rights of the user's role (identity.Right*) and the cameras
+	// they cover: every camera the account sees (AllCameras) or those named.
+	// Admins have every right on every camera of their subtree whatever
+	// these say (camera.HasRight). Loaded with the session, no extra query.
+	Rights     []string
+	AllCameras bool
+	CameraIDs  []int64
 }
 
 // IsOperator reports whether the actor belongs to the root account, which is

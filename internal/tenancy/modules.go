@@ -85,7 +85,10 @@ type ModuleLevel struct {
 	AccountID int64
 	Name      string
 	Type      Type
-	Switches  map[string]bool
+	// Status is the account's own status, read in the same query, so one
+	// load serves both the module fold and the R6 chain check.
+	Status   Status
+	Switches map[string]bool
 }
 
 // Switch is the switch of key at this level: as set by the parent, or the
