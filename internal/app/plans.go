@@ -251,6 +251,12 @@ func (a *App) UpdateMyOffer(ctx context.Context, actor tenancy.Actor, planID int
 	if err := p.Validate(); err != nil {
 		return billing.OfferView{}, err
 	}
+	if actor.AccountType == tenancy.Customer {
+		// Customers are leaves: nobody buys from them, so they have no
+		// end-user price to set, and the name is their provider's choice.
+		return billing.OfferView{}, errs.Forbiddenf("customer_plans_fixed",
+			"a customer's plans are named and priced by its provider")
+	}
 	var v billing.OfferView
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
 		acct, err := q.Account(ctx, actor.AccountID)

@@ -369,15 +369,40 @@ func (p *Portal) showCamera(w http.ResponseWriter, r *http.Request, q *req, form
 // planName names the camera's plan as its customer's offer calls it.
 func (p *Portal) planName(ctx context.Context, q *req, customerID, planID int64, fd cameraFormData) string {
 	plans := fd.Plans
+	if customerID == q.Account.ID {
+		// A customer's own admins name it from their own plans: they may
+		// not read the offers their provider made them.
+		return p.ownPlanName(ctx, q, planID)
+	}
 	if fd.Customer.ID != customerID {
-		plans, _ = p.customerPlans(ctx, q, customerID) // a customer's own admins may not list them: the id is shown
+		plans, _ = p.customerPlans(ctx, q, customerID)
 	}
 	for _, pl := range plans {
 		if pl.ID == planID {
 			return pl.Name
 		}
 	}
-	return "plan #" + itoa64(planID)
+	return p.ownPlanName(ctx, q, planID)
+}
+
+// ownPlanName is a plan's name among the plans the actor's account may use,
+// or "a plan" when it is not one of them (never a bare id).
+func (p *Portal) ownPlanName(ctx context.Context, q *req, planID int64) string {
+	for page := 1; page <= 50; page++ {
+		items, total, pg, err := p.App.MyPlans(ctx, q.Actor, app.PlanListInput{Page: store.Page{Page: page, PerPage: store.MaxPerPage}})
+		if err != nil {
+			break
+		}
+		for _, it := range items {
+			if it.ID == planID {
+				return it.Name
+			}
+		}
+		if page*pg.PerPage >= total {
+			break
+		}
+	}
+	return "a plan"
 }
 
 // cameraRecordings fills the Recordings section: the spans of the last 24

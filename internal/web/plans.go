@@ -83,7 +83,10 @@ type myPlansData struct {
 	Items   []billing.OfferView
 	Pager   pager
 	Root    bool
-	ErrPlan int64 // the plan whose form was refused
+	// Customer: a leaf sees its plans by name only, with nothing of the
+	// reselling above it and nothing to edit.
+	Customer bool
+	ErrPlan  int64 // the plan whose form was refused
 	ErrName string
 }
 
@@ -97,13 +100,18 @@ func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, err
 	if err != nil {
 		return err
 	}
-	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans"), ErrPlan: errPlan}
+	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Customer: q.Account.Type == tenancy.Customer,
+		Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans"), ErrPlan: errPlan}
 	for _, it := range items {
 		if it.ID == errPlan {
 			d.ErrName = it.Name
 		}
 	}
-	p.renderForm(w, r, q, "plans", "Customer subscription plans", "plans", d, url.Values{}, ferr)
+	title := "Customer subscription plans"
+	if d.Customer {
+		title = "Plans"
+	}
+	p.renderForm(w, r, q, "plans", title, "plans", d, url.Values{}, ferr)
 	return nil
 }
 

@@ -96,6 +96,11 @@ func (p *Portal) authed(h handler) http.Handler {
 func (p *Portal) admin(h handler) http.Handler {
 	return p.authed(func(w http.ResponseWriter, r *http.Request, q *req) error {
 		if !q.Actor.Admin {
+			// Guards and Viewers land in the video portal.
+			if r.Method == http.MethodGet && r.URL.Path == "/" {
+				http.Redirect(w, r, "/video", http.StatusSeeOther)
+				return nil
+			}
 			return errVideoOnly
 		}
 		if err := p.adminPortalAllowed(r, q); err != nil {

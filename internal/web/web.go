@@ -25,6 +25,8 @@ type Portal struct {
 	App *app.App
 	Log *slog.Logger
 	tpl *templates
+	// features tells the video portal which video routes exist (video.go).
+	features featureProbe
 }
 
 // New builds the portal; templates are parsed once here, so a broken
@@ -39,6 +41,7 @@ func New(a *app.App, log *slog.Logger) *Portal {
 // Register adds the portal's routes to mux. The API owns /api/v1/; the
 // portal takes the rest, including the catch-all not-found page.
 func (p *Portal) Register(mux *http.ServeMux) {
+	p.features.mux = mux
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 
@@ -90,6 +93,9 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /roles/{rid}", p.admin(p.rolePage))
 	mux.Handle("POST /roles/{rid}", p.admin(p.roleUpdate))
 	mux.Handle("POST /roles/{rid}/delete", p.admin(p.roleDelete))
+	// The video portal (video.go), for every signed-in user.
+	mux.Handle("GET /video", p.authed(p.videoGrid))
+	mux.Handle("GET /video/cameras/{cid}", p.authed(p.videoCamera))
 	mux.Handle("GET /plans", p.admin(p.myPlansPage))
 	mux.Handle("POST /plans/{plan}", p.admin(p.myPlanSubmit))
 

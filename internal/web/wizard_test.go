@@ -152,7 +152,13 @@ func TestPortalRoles(t *testing.T) {
 		"password": "guard-pass-1", "role_id": guardRole, "send_confirmation": false})
 	g := newClient(t, e)
 	g.signIn("guard@shop.test", "guard-pass-1")
-	for _, path := range []string{"/", "/accounts", "/users", "/accounts/" + itoa(cust.ID)} {
+	if p := g.get("/"); p.Status != http.StatusSeeOther || p.Location != "/video" {
+		t.Errorf("guard on /: %d to %q, want the video portal", p.Status, p.Location)
+	}
+	if p := g.get("/video"); p.Status != http.StatusOK {
+		t.Errorf("guard on /video: %d", p.Status)
+	}
+	for _, path := range []string{"/accounts", "/users", "/accounts/" + itoa(cust.ID)} {
 		if p := g.get(path); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "video portal") {
 			t.Errorf("guard on %s: %d", path, p.Status)
 		}

@@ -1,0 +1,105 @@
+package web_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/testenv"
+)
+
+// TestVideoPortalInBrowser: the customer's admin opens the video portal
+// from the admin portal's menu, sees both cameras in the grid, opens one and
+// plays back from one minute ago by keyboard on the timeline (the video's
+// time advances), changes the speed, and the pages work at phone width.
+func TestVideoPortalInBrowser(t *testing.T) {
+	ctx := testenv.Browser(t)
+	w := newVideoWorld(t, apitest.Options{})
+	base := w.e.Main.Config.BaseURL
+	b := &browser{t: t, ctx: ctx, base: base}
+	recordingSince := time.Now()
+
+	// The customer's owner: "Video" is one click away.
+	b.signIn(w.C.Email, w.C.Password)
+	b.do(chromedp.Click(chromedp.CSS(".mainnav a[href='/video']")))
+	b.waitPath("/video")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#video-grid")))
+	if n := b.eval(`document.querySelectorAll("#video-grid .vtile").length`); n != "2" {
+		t.Fatalf("grid shows %s tiles: %s", n, b.text("main"))
+	}
+	for _, name := range []string{"Front gate", "Loading dock"} {
+		if !strings.Contains(b.text("#video-grid"), name) {
+			t.Fatalf("grid misses %q: %s", name, b.text("#video-grid"))
+		}
+	}
+	// Tiles are reachable by keyboard: the first Tab stop in the grid is a tile.
+	b.do(chromedp.Focus(chromedp.CSS("#layout-16")), chromedp.KeyEvent("\t"))
+	if got := b.eval(`document.activeElement.className + " " + document.activeElement.getAttribute("href")`); !strings.Contains(got, "vtile-link") {
+		t.Fatalf("Tab from the layout buttons reaches %q", got)
+	}
+	testenv.Screenshot(t, ctx, "video-grid")
+
+	// The camera page with its timeline, once a minute is recorded.
+	w.waitRecorded(t, w.cam1, 65*time.Second, 100*time.Second-time.Since(recordingSince))
+	b.do(chromedp.Navigate(base + "/video/cameras/" + itoa(w.cam1)))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#timeline .tl-spans span")))
+	// Keyboard: End puts the mark at now, ← one minute back, Enter plays.
+	b.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Enter))
+	asked := time.Now().Add(-time.Minute)
+	t0 := b.waitVideoPlays("#playback-video", 15*time.Second)
+	at, _ := strconv.ParseInt(b.eval(`document.getElementById("playback-video").getAttribute("data-at")`), 10, 64)
+	if d := time.UnixMilli(at).Sub(asked); d < -5*time.Second || d > 10*time.Second {
+		t.Fatalf("playing %s, asked for about %s (video time %.1f)", time.UnixMilli(at).Format(time.TimeOnly), asked.Format(time.TimeOnly), t0)
+	}
+	// The 10-minute view shows the recorded stretch and where it plays.
+	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")))
+	if w := b.eval(`parseFloat(document.querySelector("#timeline .tl-spans span").style.width) > 10`); w != "true" {
+		t.Fatalf("the 10-minute view does not widen the recorded span: %s", b.eval(`document.querySelector("#timeline .tl-spans span").style.width`))
+	}
+	testenv.Screenshot(t, ctx, "video-playback")
+
+	// 4× speed applies to the video.
+	b.do(chromedp.Click(chromedp.CSS(".speeds button[data-speed='4']")))
+	if r := b.eval(`document.getElementById("playback-video").playbackRate`); r != "4" {
+		t.Fatalf("playback rate after 4×: %s", r)
+	}
+
+	// Phone width: the grid and the camera page fit without sideways scrolling.
+	b.do(chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/video"), chromedp.WaitVisible(chromedp.CSS("#video-grid")))
+	if sw := b.eval(`document.documentElement.scrollWidth <= window.innerWidth`); sw != "true" {
+		t.Fatalf("the grid scrolls sideways at 390 px: %s > %s", b.eval(`document.documentElement.scrollWidth`), b.eval(`window.innerWidth`))
+	}
+	testenv.Screenshot(t, ctx, "video-grid-phone")
+	b.do(chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline .tl-spans span")))
+	if sw := b.eval(`document.documentElement.scrollWidth <= window.innerWidth`); sw != "true" {
+		t.Fatalf("the camera page scrolls sideways at 390 px")
+	}
+	testenv.Screenshot(t, ctx, "video-camera-phone")
+}
+
+// waitVideoPlays waits until the video's currentTime has grown by at least
+// a second since it started moving, and returns where it stood first.
+func (b *browser) waitVideoPlays(sel string, within time.Duration) float64 {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	js := `(function(){var v=document.querySelector(` + strconv.Quote(sel) + `);return v?v.currentTime:-1})()`
+	first := -1.0
+	for time.Now().Before(deadline) {
+		ct, _ := strconv.ParseFloat(b.eval(js), 64)
+		if ct > 0 && first < 0 {
+			first = ct
+		}
+		if first >= 0 && ct >= first+1 {
+			return first
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.t.Fatalf("%s did not play within %s (currentTime %s, error %s)", sel, within, b.eval(js),
+		b.eval(`(function(){var v=document.querySelector(`+strconv.Quote(sel)+`);return v&&v.error?v.error.message:"none"})()`))
+	return 0
+}
