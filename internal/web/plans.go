@@ -80,14 +80,14 @@ func planErrors(err error, plans []planRow) error {
 // myPlansData is "Customer subscription plans": the plans my account may
 // use, with my names and end-user prices, which I may change.
 type myPlansData struct {
-	Items   []billing.OfferView
-	Pager   pager
-	Root    bool
+	Items []billing.OfferView
+	Pager pager
+	Root  bool
 	// Customer: a leaf sees its plans by name only, with nothing of the
 	// reselling above it and nothing to edit.
 	Customer bool
 	ErrPlan  int64 // the plan whose form was refused
-	ErrName string
+	ErrName  string
 }
 
 func (p *Portal) myPlansPage(w http.ResponseWriter, r *http.Request, q *req) error {
