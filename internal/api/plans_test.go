@@ -268,7 +268,9 @@ func TestPlanMoneyExact(t *testing.T) {
 	bothEngines(t, func(t *testing.T, e *apitest.Env) {
 		ctx := context.Background()
 		a := e.CreateAccount(e.Root, 1, "customer", "Many")
-		b := e.CreateAccount(e.Root, 1, "customer", "Some")
+		// b resells (an integrator): its plans page shows its cost and its
+		// end-user price, which a customer's never does.
+		b := e.CreateAccount(e.Root, 1, "integrator", "Some")
 		rng := rand.New(rand.NewSource(7))
 		var wantA, wantB money.Amount
 		costB := map[int64]money.Amount{} // by plan, for the portal page

@@ -251,12 +251,6 @@ func (a *App) UpdateMyOffer(ctx context.Context, actor tenancy.Actor, planID int
 	if err := p.Validate(); err != nil {
 		return billing.OfferView{}, err
 	}
-	if actor.AccountType == tenancy.Customer {
-		// Customers are leaves: nobody buys from them, so they have no
-		// end-user price to set, and the name is their provider's choice.
-		return billing.OfferView{}, errs.Forbiddenf("customer_plans_fixed",
-			"a customer's plans are named and priced by its provider")
-	}
 	var v billing.OfferView
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
 		acct, err := q.Account(ctx, actor.AccountID)
@@ -266,6 +260,12 @@ func (a *App) UpdateMyOffer(ctx context.Context, actor tenancy.Actor, planID int
 		r, err := q.UsablePlan(ctx, acct, planID, 0)
 		if err != nil {
 			return err
+		}
+		if acct.Type == tenancy.Customer {
+			// Customers are leaves: nobody buys from them, so they have no
+			// end-user price to set, and the name is their provider's
+			// choice. (A plan it may not use was 404 above.)
+			return errs.Forbiddenf("customer_plans_fixed", "a customer's plans are named and priced by its provider")
 		}
 		if r.Own == nil {
 			before := r.Plan
