@@ -34,6 +34,11 @@ type App struct {
 	Cameras CameraDeps
 	// Observe receives operational measurements (Prometheus in production).
 	Observe Observer
+	// Throttles limit failed sign-ins and mails (throttles.go).
+	Throttles Throttles
+	// MailFloor is the least time a forgot/resend request takes, so known
+	// and unknown addresses answer alike (mail_limits.go).
+	MailFloor time.Duration
 }
 
 // Observer is told about work done, for metrics. The app layer reports; it
@@ -55,7 +60,10 @@ func New(s *store.Store, bus *events.Bus, log *slog.Logger, cfg Config) *App {
 	if cfg.Product == "" {
 		cfg.Product = "Vigilo"
 	}
-	return &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now, Observe: noObserver{}}
+	a := &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now, Observe: noObserver{},
+		MailFloor: DefaultMailFloor}
+	a.SetThrottles(DefaultThrottles)
+	return a
 }
 
 // tx runs fn in one transaction and, after it commits, publishes the events

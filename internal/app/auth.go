@@ -36,25 +36,11 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 	if err := f.Err(); err != nil {
 		return Session{}, err
 	}
-	r := a.Store.R()
-	u, err := r.UserByEmail(ctx, email)
-	if errs.KindOf(err) == errs.NotFound || (err == nil && u.PasswordHash == "") {
-		identity.BurnPasswordTime(password)
-		if err == nil && !u.Confirmed() {
-			return Session{}, errUnconfirmed
-		}
-		return Session{}, errBadCredentials
-	}
+	u, err := a.verifyPassword(ctx, email, password) // signin.go: throttled, bounded, audited
 	if err != nil {
 		return Session{}, err
 	}
-	ok, err := identity.CheckPasswordHash(u.PasswordHash, password)
-	if err != nil {
-		return Session{}, errs.Wrap(err, "check password")
-	}
-	if !ok {
-		return Session{}, errBadCredentials
-	}
+	r := a.Store.R()
 	acct, err := r.Account(ctx, u.AccountID)
 	if err != nil {
 		return Session{}, err
@@ -72,8 +58,14 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 		}
 		now := a.Now()
 		u.LastLoginAt = &now
-		return q.UpdateUser(ctx, &u)
+		if err := q.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		return a.audit(ctx, q, tenancy.Actor{UserID: u.ID, Email: u.Email, AccountID: acct.ID}, acct, "user.login", map[string]any{"user_id": u.ID})
 	})
+	if err == nil {
+		a.Log.Info("sign-in", "user_id", u.ID, "email", u.Email, "remote", remoteOf(ctx))
+	}
 	s.User = u
 	return s, err
 }
@@ -156,6 +148,20 @@ func (a *App) Logout(ctx context.Context, token string) error {
 // without a password, one must be given now.
 func (a *App) Confirm(ctx context.Context, token, password string) (identity.User, error) {
 	var u identity.User
+	// Hash before the transaction: a hash waits for a slot (identity's
+	// gate), and nothing may wait while holding the writer.
+	var hash string
+	if password != "" {
+		f := errs.Fields{}
+		identity.CheckPassword(f, "password", password)
+		if err := f.Err(); err != nil {
+			return u, err
+		}
+		var err error
+		if hash, err = identity.HashPassword(password); err != nil {
+			return u, errs.Wrap(err, "hash password")
+		}
+	}
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
 		t, err := a.spendToken(ctx, q, identity.PurposeConfirm, token)
 		if err != nil {
@@ -165,19 +171,11 @@ func (a *App) Confirm(ctx context.Context, token, password string) (identity.Use
 		if err != nil {
 			return err
 		}
-		if u.PasswordHash == "" || password != "" {
-			f := errs.Fields{}
-			if password == "" {
-				f.Add("password", "is required: choose a password for your first sign-in")
-			} else {
-				identity.CheckPassword(f, "password", password)
-			}
-			if err := f.Err(); err != nil {
-				return err
-			}
-			if u.PasswordHash, err = identity.HashPassword(password); err != nil {
-				return errs.Wrap(err, "hash password")
-			}
+		if u.PasswordHash == "" && hash == "" {
+			return errs.Field("password", "is required: choose a password for your first sign-in")
+		}
+		if hash != "" {
+			u.PasswordHash = hash
 		}
 		now := a.Now().UTC()
 		u.EmailConfirmedAt = &now
@@ -232,19 +230,21 @@ func (a *App) ResendConfirmation(ctx context.Context, email string) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return a.tx(ctx, func(q store.Q, out *outbox) error {
-		u, err := q.UserByEmail(ctx, email)
-		if errs.KindOf(err) == errs.NotFound {
-			return nil
-		}
-		if err != nil || u.Confirmed() {
-			return err
-		}
-		acct, err := q.Account(ctx, u.AccountID)
-		if err != nil {
-			return err
-		}
-		return a.sendWelcome(ctx, q, out, u, acct, a.Config.Product)
+	return a.limitMail(ctx, email, func() error {
+		return a.tx(ctx, func(q store.Q, out *outbox) error {
+			u, err := q.UserByEmail(ctx, email)
+			if errs.KindOf(err) == errs.NotFound {
+				return nil
+			}
+			if err != nil || u.Confirmed() {
+				return err
+			}
+			acct, err := q.Account(ctx, u.AccountID)
+			if err != nil {
+				return err
+			}
+			return a.sendWelcome(ctx, q, out, u, acct, a.Config.Product)
+		})
 	})
 }
 
@@ -274,15 +274,17 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return a.tx(ctx, func(q store.Q, out *outbox) error {
-		u, err := q.UserByEmail(ctx, email)
-		if errs.KindOf(err) == errs.NotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return a.sendReset(ctx, q, out, u)
+	return a.limitMail(ctx, email, func() error {
+		return a.tx(ctx, func(q store.Q, out *outbox) error {
+			u, err := q.UserByEmail(ctx, email)
+			if errs.KindOf(err) == errs.NotFound {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return a.sendReset(ctx, q, out, u)
+		})
 	})
 }
 
@@ -311,6 +313,10 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	hash, err := identity.HashPassword(password) // before the transaction, as in Confirm
+	if err != nil {
+		return errs.Wrap(err, "hash password")
+	}
 	return a.tx(ctx, func(q store.Q, _ *outbox) error {
 		t, err := a.spendToken(ctx, q, identity.PurposeReset, token)
 		if err != nil {
@@ -320,9 +326,7 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 		if err != nil {
 			return err
 		}
-		if u.PasswordHash, err = identity.HashPassword(password); err != nil {
-			return errs.Wrap(err, "hash password")
-		}
+		u.PasswordHash = hash
 		u.MustChangePassword = false
 		if u.EmailConfirmedAt == nil {
 			now := a.Now().UTC()
@@ -342,17 +346,32 @@ func (a *App) ChangePassword(ctx context.Context, actor tenancy.Actor, current, 
 	if err := f.Err(); err != nil {
 		return err
 	}
+	// Both hashes run before the transaction, as in Confirm; the stored
+	// hash is compared again inside it, so a concurrent change is not lost.
+	before, err := a.Store.R().User(ctx, actor.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := identity.CheckPasswordHash(before.PasswordHash, current)
+	if err != nil && errs.KindOf(err) != errs.Internal {
+		return err // busy: try again later
+	}
+	if !ok {
+		return errs.Field("current_password", "is not your current password")
+	}
+	hash, err := identity.HashPassword(next)
+	if err != nil {
+		return errs.Wrap(err, "hash password")
+	}
 	return a.tx(ctx, func(q store.Q, _ *outbox) error {
 		u, err := q.User(ctx, actor.UserID)
 		if err != nil {
 			return err
 		}
-		if ok, _ := identity.CheckPasswordHash(u.PasswordHash, current); !ok {
+		if u.PasswordHash != before.PasswordHash {
 			return errs.Field("current_password", "is not your current password")
 		}
-		if u.PasswordHash, err = identity.HashPassword(next); err != nil {
-			return errs.Wrap(err, "hash password")
-		}
+		u.PasswordHash = hash
 		u.MustChangePassword = false
 		return q.UpdateUser(ctx, &u)
 	})

@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -32,6 +33,9 @@ type Config struct {
 	// Recorder settings.
 	SegmentLength time.Duration
 	Record        bool
+	// Security (security.go).
+	TrustedProxies  []netip.Prefix // peers whose X-Forwarded-For is believed
+	HashConcurrency int            // concurrent argon2id hashes; 0 = derived from cores and memory
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -79,7 +83,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.DurationVar(&c.SegmentLength, "segment-length", sl, "recording segment length (VIGILO_SEGMENT_LENGTH)")
 	rec, _ := strconv.ParseBool(env("VIGILO_RECORD", "true"))
 	fs.BoolVar(&c.Record, "record", rec, "run the recorder in this process (VIGILO_RECORD)")
+	tp := fs.String("trusted-proxies", env("VIGILO_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For names the client (VIGILO_TRUSTED_PROXIES)")
+	hc, err := strconv.Atoi(env("VIGILO_HASH_CONCURRENCY", "0"))
+	if err != nil || hc < 0 {
+		return c, fmt.Errorf("VIGILO_HASH_CONCURRENCY: want a number of concurrent password hashes, 0 for automatic")
+	}
+	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "concurrent password hashes, 19 MiB each; 0 = from cores and GOMEMLIMIT (VIGILO_HASH_CONCURRENCY)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.TrustedProxies, err = ParseCIDRs("VIGILO_TRUSTED_PROXIES", *tp); err != nil {
 		return c, err
 	}
 	if c.BaseURL == "" {

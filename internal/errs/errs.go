@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error for callers that must choose a response.
@@ -20,6 +21,8 @@ const (
 	Forbidden                // signed in but not allowed (disabled, unconfirmed, module off)
 	NotFound                 // absent or not visible to the actor (R10)
 	Conflict                 // valid input that clashes with stored state
+	TooMany                  // too many attempts for now; RetryAfter says when to try again
+	Unavailable              // overloaded for now; RetryAfter says when to try again
 )
 
 func (k Kind) String() string {
@@ -34,6 +37,10 @@ func (k Kind) String() string {
 		return "not_found"
 	case Conflict:
 		return "conflict"
+	case TooMany:
+		return "too_many"
+	case Unavailable:
+		return "unavailable"
 	}
 	return "internal"
 }
@@ -45,6 +52,8 @@ type Error struct {
 	Message string            // for people
 	Fields  map[string]string // field name → what is wrong with it
 	Err     error             // wrapped cause, never shown to clients
+	// RetryAfter is when a TooMany or Unavailable request may be tried again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -114,6 +123,20 @@ func Conflictf(code, format string, a ...any) *Error {
 
 func Unauthorizedf(code, format string, a ...any) *Error {
 	return &Error{Kind: Unauthorized, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// Later refuses a request for now: kind is TooMany or Unavailable, and the
+// client may try again after retry.
+func Later(kind Kind, code string, retry time.Duration, format string, a ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, a...), RetryAfter: retry}
+}
+
+// RetryAfterOf is the RetryAfter of err (0 when it has none).
+func RetryAfterOf(err error) time.Duration {
+	if e, ok := As(err); ok {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Wrap marks err as internal while keeping the cause for logs.

@@ -5,9 +5,9 @@ package httpx
 import (
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +27,10 @@ func StatusOf(err error) int {
 		return http.StatusNotFound
 	case errs.Conflict:
 		return http.StatusConflict
+	case errs.TooMany:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -51,10 +55,20 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if e, ok := errs.As(err); ok && status != http.StatusInternalServerError {
 		body.Error = ErrorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
 	}
+	SetRetryAfter(w, errs.RetryAfterOf(err))
 	if status == http.StatusInternalServerError {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	WriteJSON(w, status, body)
+}
+
+// SetRetryAfter sets the Retry-After header in whole seconds, rounded up (a
+// client that waits exactly that long is let in). Nothing for d <= 0.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
 }
 
 // WriteJSON writes v as JSON with the given status.
@@ -111,14 +125,4 @@ func Token(r *http.Request) (token string, fromCookie bool) {
 		return c.Value, true
 	}
 	return "", false
-}
-
-// ClientIP is the remote address without port (proxies are not trusted by
-// default; a deployment behind one sets the header it trusts there).
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

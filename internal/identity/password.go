@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -22,14 +23,19 @@ type Argon2Params struct {
 // DefaultArgon2 is used by HashPassword; tests may lower it.
 var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
-// HashPassword returns a PHC-format argon2id hash with a random salt.
+// HashPassword returns a PHC-format argon2id hash with a random salt. It
+// waits for a hashing slot (hashgate.go) and fails with a 503-kind error when
+// none frees up in time.
 func HashPassword(pw string) (string, error) {
 	p := DefaultArgon2
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32)
+	var key []byte
+	if err := withSlot(func() { key = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32) }); err != nil {
+		return "", err
+	}
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -55,13 +61,38 @@ func CheckPasswordHash(hash, pw string) (bool, error) {
 	if err1 != nil || err2 != nil {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, th, uint32(len(want)))
+	var got []byte
+	if err := withSlot(func() { got = argon2.IDKey([]byte(pw), salt, t, m, th, uint32(len(want))) }); err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummyHash lets sign-in spend the same time for unknown e-mails as for
-// wrong passwords, so response times do not reveal which addresses exist.
-var dummyHash, _ = HashPassword("not-a-real-password")
+// dummy lets sign-in spend the same time for unknown e-mails as for wrong
+// passwords, so response times do not reveal which addresses exist. It is
+// made on first use with the parameters then in force (tests lower them), and
+// again whenever they change.
+type dummy struct {
+	params Argon2Params
+	hash   string
+}
 
-// BurnPasswordTime performs a hash comparison whose result is discarded.
-func BurnPasswordTime(pw string) { _, _ = CheckPasswordHash(dummyHash, pw) }
+var dummyHash atomic.Pointer[dummy]
+
+// BurnPasswordTime performs a hash comparison whose result is discarded; its
+// only error is a busy hashing gate, which the caller reports exactly as it
+// would for a real comparison.
+func BurnPasswordTime(pw string) error {
+	d := dummyHash.Load()
+	if d == nil || d.params != DefaultArgon2 {
+		p := DefaultArgon2
+		h, err := HashPassword("not-a-real-password")
+		if err != nil {
+			return err
+		}
+		d = &dummy{params: p, hash: h}
+		dummyHash.Store(d)
+	}
+	_, err := CheckPasswordHash(d.hash, pw)
+	return err
+}

@@ -22,6 +22,8 @@ import (
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/config"
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/httpx"
+	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/mail"
 	"github.com/vigilo/vigilo/internal/metrics"
 	"github.com/vigilo/vigilo/internal/store"
@@ -60,6 +62,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	// Every argon2id hash in the process shares this bound (19 MiB each).
+	identity.SetHashConcurrency(cfg.HashConcurrency, 0)
+	// Make the dummy hash now, so the first sign-in for an unknown address
+	// costs what every other does.
+	_ = identity.BurnPasswordTime("")
 	m.Metrics = metrics.New()
 	bus := events.NewBus()
 	m.App = app.New(st, bus, m.Log, app.Config{BaseURL: cfg.BaseURL, Product: cfg.Product})
@@ -160,7 +167,7 @@ func (m *Main) Handler() http.Handler {
 	// Sec-Fetch-Site/Origin, which is CSRF protection without tokens for
 	// every form and API call. Bearer-token clients send neither header.
 	cop := http.NewCrossOriginProtection()
-	return m.observe(cop.Handler(securityHeaders(mux)))
+	return m.observe(httpx.TrustProxies(m.Config.TrustedProxies, cop.Handler(securityHeaders(mux))))
 }
 
 func securityHeaders(next http.Handler) http.Handler {

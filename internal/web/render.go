@@ -73,6 +73,7 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, q *req, name
 				v.Errors["_"] = e.Message
 			}
 			status = httpx.StatusOf(err)
+			httpx.SetRetryAfter(w, e.RetryAfter) // a throttled form says when to try again
 		} else {
 			p.fail(w, r, q, err)
 			return
