@@ -167,7 +167,9 @@ func (m *Main) Handler() http.Handler {
 	// Sec-Fetch-Site/Origin, which is CSRF protection without tokens for
 	// every form and API call. Bearer-token clients send neither header.
 	cop := http.NewCrossOriginProtection()
-	return m.observe(httpx.TrustProxies(m.Config.TrustedProxies, cop.Handler(securityHeaders(mux))))
+	// TrustProxies is outermost: it replaces the request, and observe must see
+	// the one the mux stamps with its route pattern.
+	return httpx.TrustProxies(m.Config.TrustedProxies, m.observe(cop.Handler(securityHeaders(mux))))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -261,6 +263,9 @@ func (m *Main) banner() {
 		fmt.Fprintf(m.Out, "  (or restart with VIGILO_ADMIN_EMAIL and VIGILO_ADMIN_PASSWORD set)\n")
 	case c.AdminEmail != "":
 		fmt.Fprintf(m.Out, "  Administrator: %s (password from VIGILO_ADMIN_PASSWORD)\n", c.AdminEmail)
+	}
+	if len(c.CameraAllow) > 0 {
+		fmt.Fprintf(m.Out, "  Camera addresses: also allowed in %s (VIGILO_CAMERA_ALLOW) — leave it empty in production\n", joinPrefixes(c.CameraAllow))
 	}
 	if c.SMTPHost == "" {
 		fmt.Fprintf(m.Out, "  No SMTP server configured: e-mails (with their links) are written to this log.\n")
