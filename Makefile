@@ -20,12 +20,16 @@ POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 .PHONY: run build test test-postgres bench tools screenshots clean
 
 ## run: build bin/vigilo (saying so: the first build downloads modules and
-## takes a minute or two) and start it on SQLite in $VIGILO_DATA_DIR (default ./data)
+## takes a minute or two) and start it on SQLite in $VIGILO_DATA_DIR (default ./data).
+## A local trial: cameras may use loopback and private addresses
+## (VIGILO_CAMERA_ALLOW; set it, even empty, to choose otherwise). `vigilo serve`
+## alone is strict.
+TRIAL_CAMERA_ALLOW := 127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7
 run:
 	@echo "building vigilo ($(VERSION)) into bin/vigilo: the first build downloads Go modules and takes a minute or two..."
 	@$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo ./cmd/vigilo
 	@echo "built; starting vigilo serve"
-	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" ./bin/vigilo serve
+	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" VIGILO_CAMERA_ALLOW="$${VIGILO_CAMERA_ALLOW-$(TRIAL_CAMERA_ALLOW)}" ./bin/vigilo serve
 
 ## build: build bin/vigilo with the version from git describe
 build:

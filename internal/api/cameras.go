@@ -148,6 +148,7 @@ type CameraStatusJSON struct {
 	LastSegmentAt *time.Time `json:"last_segment_at"`
 	BitrateKbps   int        `json:"bitrate_kbps"`
 	LastError     string     `json:"last_error"`
+	Reason        string     `json:"reason,omitempty"` // a named cause: address_refused, unreachable, timeout, unauthorized…
 }
 
 // SpanJSON is one stretch of continuous recording.
@@ -170,7 +171,8 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		PlanID: optInt(c.PlanID), StorageBytes: v.Storage.Bytes, Segments: v.Storage.Segments,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Status: CameraStatusJSON{State: v.Status.State, Online: v.Status.Online, Recording: v.Status.Recording,
-			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError}}
+			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError,
+			Reason: v.Status.Reason}}
 	if !actor.Admin || !c.ManagedBy(actor) {
 		// The registering integrator is above a customer: not shown to it
 		// (R10), nor how the integrator reaches the camera (address,

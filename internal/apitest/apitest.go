@@ -34,6 +34,9 @@ func init() {
 	identity.DefaultArgon2 = identity.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 }
 
+// TestCameraAllow is the camera-address allow-list tests run with.
+const TestCameraAllow = "127.0.0.0/8,::1/128,10.0.0.0/8,192.168.0.0/16,fe80::/10"
+
 // Options choose the environment.
 type Options struct {
 	Postgres bool              // use a fresh PostgreSQL database (skips if VIGILO_TEST_POSTGRES is unset)
@@ -62,6 +65,10 @@ func Boot(t testing.TB, o Options) *Env {
 		"VIGILO_ADMIN_PASSWORD": AdminPassword,
 		"VIGILO_MAIL_INTERVAL":  "200ms",
 		"VIGILO_RECORD":         "false",
+		// Test cameras (simcam) run on loopback and fixtures use private
+		// addresses; the camera-address policy's own tests boot with
+		// Env{"VIGILO_CAMERA_ALLOW": ""} to get the strict default.
+		"VIGILO_CAMERA_ALLOW": TestCameraAllow,
 	}
 	if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/netpolicy"
 	"github.com/vigilo/vigilo/internal/store"
 )
 
@@ -63,6 +64,7 @@ func New(s *store.Store, bus *events.Bus, log *slog.Logger, cfg Config) *App {
 	a := &App{Store: s, Events: bus, Log: log, Config: cfg, MailKick: func() {}, Now: time.Now, Observe: noObserver{},
 		MailFloor: DefaultMailFloor}
 	a.SetThrottles(DefaultThrottles)
+	a.Cameras.Addresses = netpolicy.New(nil)
 	return a
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/media"
+	"github.com/vigilo/vigilo/internal/netpolicy"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
@@ -26,6 +27,10 @@ type CameraDeps struct {
 	// RecordingsDir is where segment files live, for deleting a camera's
 	// files ("" when this process has no recordings).
 	RecordingsDir string
+	// Addresses is the camera-address policy: registration checks every
+	// address the server will dial for a camera, and the recorder dials
+	// through it (camera_addresses.go). New sets the strict default.
+	Addresses *netpolicy.Policy
 }
 
 // MaxPlayback bounds one playback request; players ask again for more.
@@ -39,6 +44,7 @@ type CameraStatus struct {
 	LastSegmentAt *time.Time
 	BitrateKbps   int
 	LastError     string
+	Reason        string // media.Reason* when LastError is a connection problem
 }
 
 // CameraView is a camera with its status and storage, as shown to people.
@@ -73,6 +79,9 @@ func (a *App) RegisterCamera(ctx context.Context, actor tenancy.Actor, in Regist
 	}
 	v, err := in.Validate()
 	if err != nil {
+		return CameraView{}, err
+	}
+	if err := a.checkCameraAddress(ctx, v.Camera); err != nil {
 		return CameraView{}, err
 	}
 	if in.Type == camera.PnP {
@@ -245,6 +254,7 @@ func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage) CameraStatus
 		return s
 	}
 	s.Online, s.Recording, s.BitrateKbps, s.LastError = ms.Online, ms.Recording, ms.BitrateKbps, ms.LastError
+	s.Reason = ms.Reason
 	if !ms.LastSegmentAt.IsZero() && (s.LastSegmentAt == nil || ms.LastSegmentAt.After(*s.LastSegmentAt)) {
 		t := ms.LastSegmentAt.UTC()
 		s.LastSegmentAt = &t
@@ -315,6 +325,11 @@ func (a *App) UpdateCamera(ctx context.Context, actor tenancy.Actor, id int64, p
 	}
 	if err := p.Validate(); err != nil {
 		return CameraView{}, err
+	}
+	if p.RTSPURL != nil { // checked before the transaction: resolving a name may take a while
+		if err := a.checkCameraAddress(ctx, camera.Camera{Type: camera.Generic, RTSPURL: *p.RTSPURL}); err != nil {
+			return CameraView{}, err
+		}
 	}
 	var sealed *string
 	if p.Password != nil {

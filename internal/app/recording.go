@@ -100,6 +100,7 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 		Logger:               a.Log.With("part", "recorder"),
 		DefaultSegmentLength: cfg.SegmentLength,
 		Transport:            cfg.Transport,
+		Dial:                 a.Cameras.Addresses.DialContext, // checked at every dial
 	})
 	// Recovery must finish before any camera writes: files being written
 	// carry the same ".part" suffix as files left by a crash.

@@ -36,6 +36,7 @@ type Config struct {
 	// Security (security.go).
 	TrustedProxies  []netip.Prefix // peers whose X-Forwarded-For is believed
 	HashConcurrency int            // concurrent argon2id hashes; 0 = derived from cores and memory
+	CameraAllow     []netip.Prefix // ranges camera addresses may use beyond the strict default (internal/netpolicy)
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -84,6 +85,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	rec, _ := strconv.ParseBool(env("VIGILO_RECORD", "true"))
 	fs.BoolVar(&c.Record, "record", rec, "run the recorder in this process (VIGILO_RECORD)")
 	tp := fs.String("trusted-proxies", env("VIGILO_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For names the client (VIGILO_TRUSTED_PROXIES)")
+	ca := fs.String("camera-allow", env("VIGILO_CAMERA_ALLOW", ""), "CIDRs camera addresses may use although the default refuses them: loopback, private, link-local… (VIGILO_CAMERA_ALLOW)")
 	hc, err := strconv.Atoi(env("VIGILO_HASH_CONCURRENCY", "0"))
 	if err != nil || hc < 0 {
 		return c, fmt.Errorf("VIGILO_HASH_CONCURRENCY: want a number of concurrent password hashes, 0 for automatic")
@@ -93,6 +95,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.TrustedProxies, err = ParseCIDRs("VIGILO_TRUSTED_PROXIES", *tp); err != nil {
+		return c, err
+	}
+	if c.CameraAllow, err = ParseCIDRs("VIGILO_CAMERA_ALLOW", *ca); err != nil {
 		return c, err
 	}
 	if c.BaseURL == "" {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,11 +66,7 @@ func (c *camera) status() CameraStatus {
 
 func (c *camera) setErr(err error) {
 	c.mu.Lock()
-	if err == nil {
-		c.st.LastError = ""
-	} else {
-		c.st.LastError = describeErr(err)
-	}
+	c.st.LastError, c.st.Reason = describeErr(err), ReasonOf(err)
 	c.mu.Unlock()
 }
 
@@ -94,7 +89,7 @@ func (c *camera) run() {
 		if wasOnline {
 			// Transitions are worth an operator's attention; the retries
 			// of a camera that stays down are not.
-			log.Info("camera offline", "err", describeErr(err))
+			log.Info("camera offline", "reason", ReasonOf(err), "err", err)
 		} else {
 			log.Debug("camera unreachable", "err", err)
 		}
@@ -284,7 +279,7 @@ func (c *camera) session() (bool, error) {
 		OnPacketsLost:     c.addLost,
 		OnDecodeError:     func(error) { c.addLost(1) },
 		OnTransportSwitch: func(error) {},
-		DialContext:       dialBuffered,
+		DialContext:       bufferedDialer(c.r.cfg.Dial),
 	}
 	if err := client.Start(); err != nil {
 		return false, err
@@ -315,7 +310,7 @@ func (c *camera) session() (bool, error) {
 		vt, params, err = h265Track(f265)
 		vmedia, vformat = m, f265
 	} else {
-		return false, errors.New("camera offers no H.264 or H.265 video")
+		return false, errNoVideo
 	}
 	if err != nil {
 		return false, err
@@ -347,7 +342,7 @@ func (c *camera) session() (bool, error) {
 	}
 	fw.onSegment = c.r.deliver
 	fw.onError = func(err error) {
-		c.setErr(fmt.Errorf("writing the recording: %w", err))
+		c.setErr(fmt.Errorf("%w: %w", errWrite, err))
 		c.r.log.Warn("segment write failed", "camera", c.t.CameraID, "err", err)
 	}
 	w := &segmentWriter{
@@ -470,7 +465,7 @@ func (c *camera) session() (bool, error) {
 	}
 	c.played = true
 	c.st.Online = true
-	c.st.LastError = ""
+	c.st.LastError, c.st.Reason = "", ""
 	c.rateFrom = time.Now()
 	c.rateBytes = c.rxBytes.Load()
 	c.mu.Unlock()
@@ -547,35 +542,16 @@ type bufferedConn struct {
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
-func dialBuffered(ctx context.Context, network, addr string) (net.Conn, error) {
-	conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
+// bufferedDialer wraps dial (nil: a plain net.Dialer) with a read buffer.
+func bufferedDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
 	}
-	return &bufferedConn{Conn: conn, r: bufio.NewReaderSize(conn, readBufferSize)}, nil
-}
-
-// describeErr turns transport errors into a sentence an operator can act on.
-func describeErr(err error) string {
-	if err == nil {
-		return ""
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &bufferedConn{Conn: conn, r: bufio.NewReaderSize(conn, readBufferSize)}, nil
 	}
-	var ne net.Error
-	var oe *net.OpError
-	switch {
-	case errors.As(err, &oe) && oe.Op == "dial":
-		return "cannot connect to the camera: " + oe.Err.Error()
-	case errors.As(err, &ne) && ne.Timeout():
-		return "the camera stopped sending video (timeout)"
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "401"):
-		return "the camera refused the user name or password (401)"
-	case strings.Contains(msg, "404"):
-		return "the camera has no stream at this address (404)"
-	case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"):
-		return "the camera closed the connection"
-	}
-	return msg
 }

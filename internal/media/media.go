@@ -87,6 +87,9 @@ type CameraStatus struct {
 	OverBitrate bool
 	// LastError is the most recent problem, in words, or "" when healthy.
 	LastError string
+	// Reason names LastError's cause when it is a connection problem
+	// (reasons.go), "" otherwise.
+	Reason string
 	// FramesLost counts RTP packets reported lost plus frames that could not
 	// be decoded since the camera was started.
 	FramesLost uint64

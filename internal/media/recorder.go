@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type Config struct {
 	Transport string
 	// SinkTimeout bounds one Sink call. Default 30s.
 	SinkTimeout time.Duration
+	// Dial connects to cameras; nil dials anything. The server passes its
+	// camera-address policy's DialContext (internal/netpolicy).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Recorder records a changing set of cameras. All methods are safe for

@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path/filepath"
+	"strings"
 
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/netpolicy"
 )
 
 // startCameras loads the camera credentials key (created at first start)
@@ -18,6 +21,8 @@ func (m *Main) startCameras(ctx context.Context) error {
 		return fmt.Errorf("camera credentials key: %w", err)
 	}
 	m.App.Cameras.Secrets = secrets
+	// The camera-address policy (SSRF): strict unless VIGILO_CAMERA_ALLOW.
+	m.App.Cameras.Addresses = netpolicy.New(m.Config.CameraAllow)
 	if !m.Config.Record {
 		return nil
 	}
@@ -34,4 +39,12 @@ func (m *Main) startCameras(ctx context.Context) error {
 		}
 	})
 	return nil
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ", ")
 }
