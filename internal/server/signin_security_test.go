@@ -18,13 +18,13 @@ import (
 
 // login posts a sign-in, optionally as if forwarded for client by the
 // trusted proxy on 127.0.0.1, and returns status, error code and Retry-After.
-func login(t *testing.T, e *apitest.Env, client, email, password string) (int, string, string) {
+func login(t testing.TB, e *apitest.Env, client, email, password string) (int, string, string) {
 	t.Helper()
 	r, h := postAs(t, e, client, "/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
 	return r.Status, r.Code(), h.Get("Retry-After")
 }
 
-func postAs(t *testing.T, e *apitest.Env, client, path, body string) (apitest.Response, http.Header) {
+func postAs(t testing.TB, e *apitest.Env, client, path, body string) (apitest.Response, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest("POST", e.URL+path, strings.NewReader(body))
 	if err != nil {

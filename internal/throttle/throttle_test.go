@@ -64,9 +64,8 @@ func TestFreeThenDoublingLockUpToMax(t *testing.T) {
 }
 
 func TestHugeCountsStayAtMax(t *testing.T) {
-	l := New(cfg(), newClock().now)
 	c := newClock()
-	l = New(cfg(), c.now)
+	l := New(cfg(), c.now)
 	for range 200 {
 		hit(t, l, "a")
 		c.move(8 * time.Second)
