@@ -174,6 +174,7 @@ type updateAccountRequest struct {
 	Notes         *string       `json:"notes"`
 	StoragePrice  *money.Amount `json:"storage_price"`
 	TrafficPrice  *money.Amount `json:"traffic_price"`
+	TimeZone      *string       `json:"time_zone"`
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
@@ -190,7 +191,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := tenancy.AccountPatch{Name: in.Name, StoragePrice: in.StoragePrice, TrafficPrice: in.TrafficPrice}
+	p := tenancy.AccountPatch{Name: in.Name, StoragePrice: in.StoragePrice, TrafficPrice: in.TrafficPrice, TimeZone: in.TimeZone}
 	if in.ContactPerson != nil || in.Phone != nil || in.Company != nil || in.Address != nil || in.Notes != nil {
 		c := cur.Contact
 		set := func(dst *string, v *string) {

@@ -27,6 +27,7 @@ type AccountJSON struct {
 	Notes         string       `json:"notes"`
 	StoragePrice  money.Amount `json:"storage_price"`
 	TrafficPrice  money.Amount `json:"traffic_price"`
+	TimeZone      string       `json:"time_zone"` // IANA name; "UTC" until set
 	Depth         int          `json:"depth"`
 	Path          []int64      `json:"path"`
 	CreatedAt     time.Time    `json:"created_at"`
@@ -37,7 +38,7 @@ func accountJSON(a tenancy.Account, actor tenancy.Actor) AccountJSON {
 	j := AccountJSON{ID: a.ID, ParentID: a.ParentID, Type: a.Type, Name: a.Name, Status: string(a.Status),
 		Email: a.Contact.Email, ContactPerson: a.Contact.Person, Phone: a.Contact.Phone, Company: a.Contact.Company,
 		Address: a.Contact.Address, Notes: a.Contact.Notes, StoragePrice: a.StoragePrice, TrafficPrice: a.TrafficPrice,
-		Depth: a.Depth, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		Depth: a.Depth, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, TimeZone: a.Zone()}
 	// The path is shown from the actor's own account down: ids above it do
 	// not exist for the actor (R10).
 	ids := a.Ancestors()

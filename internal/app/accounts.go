@@ -230,6 +230,7 @@ func diffAccount(b, a tenancy.Account) map[string][2]any {
 	add("notes", b.Contact.Notes, a.Contact.Notes)
 	add("storage_price", b.StoragePrice.String(), a.StoragePrice.String())
 	add("traffic_price", b.TrafficPrice.String(), a.TrafficPrice.String())
+	add("time_zone", b.TimeZone, a.TimeZone)
 	return d
 }
 
@@ -247,4 +248,27 @@ func (a *App) Audit(ctx context.Context, actor tenancy.Actor, accountID int64, a
 	p := page.Clamp()
 	list, total, err := r.ListAudit(ctx, store.AuditFilter{Scope: scope, Action: action, Page: p})
 	return list, total, p, err
+}
+
+// AdoptTimeZone makes zone (the browser's, sent with a sign-in) the time
+// zone of the actor's account if it has none yet. A zone someone chose is
+// never overwritten, and an unknown name is ignored: a sign-in must not fail
+// over it.
+func (a *App) AdoptTimeZone(ctx context.Context, actor tenancy.Actor, zone string) error {
+	f := errs.Fields{}
+	if tenancy.CheckTimeZone(f, "time_zone", zone); f.Err() != nil {
+		return nil
+	}
+	return a.tx(ctx, func(q store.Q, out *outbox) error {
+		done, err := q.AdoptTimeZone(ctx, actor.AccountID, zone)
+		if err != nil || !done {
+			return err
+		}
+		acct, err := q.Account(ctx, actor.AccountID)
+		if err != nil {
+			return err
+		}
+		out.publish(events.Event{Kind: events.AccountUpdated, AccountID: acct.ID, Path: acct.Path})
+		return a.audit(ctx, q, actor, acct, "account.updated", map[string][2]any{"time_zone": {"", zone}})
+	})
 }

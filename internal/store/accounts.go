@@ -13,12 +13,12 @@ import (
 
 const accountCols = `id, COALESCE(parent_id, 0), path, depth, type, name, status,
 	contact_email, contact_person, phone, company, address, notes,
-	storage_price, traffic_price, created_at, updated_at`
+	storage_price, traffic_price, created_at, updated_at, time_zone`
 
 // accountColsA is accountCols for a query that joins accounts as "a".
 const accountColsA = `a.id, COALESCE(a.parent_id, 0), a.path, a.depth, a.type, a.name, a.status,
 	a.contact_email, a.contact_person, a.phone, a.company, a.address, a.notes,
-	a.storage_price, a.traffic_price, a.created_at, a.updated_at`
+	a.storage_price, a.traffic_price, a.created_at, a.updated_at, a.time_zone`
 
 func scanAccount(sc interface{ Scan(...any) error }) (tenancy.Account, error) {
 	var a tenancy.Account
@@ -35,7 +35,7 @@ func accountDest(a *tenancy.Account) ([]any, func()) {
 	var sp, tp, ca, ua int64
 	return []any{&a.ID, &a.ParentID, &a.Path, &a.Depth, &a.Type, &a.Name, &a.Status,
 			&a.Contact.Email, &a.Contact.Person, &a.Contact.Phone, &a.Contact.Company, &a.Contact.Address, &a.Contact.Notes,
-			&sp, &tp, &ca, &ua}, func() {
+			&sp, &tp, &ca, &ua, &a.TimeZone}, func() {
 			a.StoragePrice, a.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
 			a.CreatedAt, a.UpdatedAt = fromMS(ca), fromMS(ua)
 		}
@@ -96,10 +96,22 @@ func (q Q) RootAccount(ctx context.Context) (tenancy.Account, error) {
 func (q Q) UpdateAccount(ctx context.Context, a *tenancy.Account) error {
 	a.UpdatedAt = time.Now().UTC()
 	_, err := q.exec(ctx, `UPDATE accounts SET name = ?, contact_person = ?, phone = ?, company = ?, address = ?, notes = ?,
-		storage_price = ?, traffic_price = ?, updated_at = ? WHERE id = ?`,
+		storage_price = ?, traffic_price = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
 		a.Name, a.Contact.Person, a.Contact.Phone, a.Contact.Company, a.Contact.Address, a.Contact.Notes,
-		a.StoragePrice.Units(), a.TrafficPrice.Units(), ms(a.UpdatedAt), a.ID)
+		a.StoragePrice.Units(), a.TrafficPrice.Units(), a.TimeZone, ms(a.UpdatedAt), a.ID)
 	return errs.Wrap(err, "update account")
+}
+
+// AdoptTimeZone sets an account's time zone only while it has none, and
+// reports whether it did: the first sign-in's browser zone becomes the
+// default without overwriting a zone someone chose.
+func (q Q) AdoptTimeZone(ctx context.Context, id int64, zone string) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE accounts SET time_zone = ?, updated_at = ? WHERE id = ? AND time_zone = ''`, zone, ms(time.Now()), id)
+	if err != nil {
+		return false, errs.Wrap(err, "adopt time zone")
+	}
+	n, err := res.RowsAffected()
+	return n > 0, errs.Wrap(err, "adopt time zone")
 }
 
 // SetAccountStatus switches one account on or off (its subtree follows by

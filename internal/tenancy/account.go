@@ -48,6 +48,9 @@ type Account struct {
 	// Prices the account pays its parent (R2); set by the parent.
 	StoragePrice money.Amount // per GB-month
 	TrafficPrice money.Amount // per GB
+	// TimeZone is the IANA zone the portals show the account's times in;
+	// "" until set (then the first sign-in's browser zone is adopted).
+	TimeZone string
 	// CustomerPortal tells whether a customer's admins may use the admin portal.
 	CreatedAt time.Time
 	UpdatedAt time.Time

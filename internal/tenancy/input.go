@@ -52,6 +52,7 @@ type AccountPatch struct {
 	Contact      *Contact
 	StoragePrice *money.Amount
 	TrafficPrice *money.Amount
+	TimeZone     *string
 }
 
 // TouchesPrices reports whether the patch needs Manage rights.
@@ -73,6 +74,9 @@ func (p *AccountPatch) Validate() error {
 	if p.TrafficPrice != nil {
 		CheckPrice(f, "traffic_price", *p.TrafficPrice)
 	}
+	if p.TimeZone != nil {
+		CheckTimeZone(f, "time_zone", *p.TimeZone)
+	}
 	return f.Err()
 }
 
@@ -91,6 +95,9 @@ func (p AccountPatch) Apply(a *Account) {
 	}
 	if p.TrafficPrice != nil {
 		a.TrafficPrice = *p.TrafficPrice
+	}
+	if p.TimeZone != nil {
+		a.TimeZone = *p.TimeZone
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/identity"
@@ -147,7 +148,7 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 func profileForm(a tenancy.Account) url.Values {
 	return url.Values{"name": {a.Name}, "contact_person": {a.Contact.Person}, "phone": {a.Contact.Phone},
 		"company": {a.Contact.Company}, "address": {a.Contact.Address}, "notes": {a.Contact.Notes},
-		"storage_price": {a.StoragePrice.String()}, "traffic_price": {a.TrafficPrice.String()}}
+		"storage_price": {a.StoragePrice.String()}, "traffic_price": {a.TrafficPrice.String()}, "time_zone": {a.Zone()}}
 }
 
 func (p *Portal) roleNames(r *http.Request, q *req, accountID int64) (map[int64]string, error) {
@@ -173,6 +174,10 @@ func (p *Portal) profileSubmit(w http.ResponseWriter, r *http.Request, q *req) e
 	c := tenancy.Contact{Person: f.Get("contact_person"), Phone: f.Get("phone"), Company: f.Get("company"),
 		Address: f.Get("address"), Notes: f.Get("notes")}
 	patch := tenancy.AccountPatch{Name: &name, Contact: &c}
+	if f.Has("time_zone") {
+		tz := strings.TrimSpace(f.Get("time_zone"))
+		patch.TimeZone = &tz
+	}
 	bad := errs.Fields{}
 	// Prices are the parent's to set; the form shows them only to parents,
 	// and only an integrator pays for storage and traffic.

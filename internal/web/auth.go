@@ -45,6 +45,7 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) err
 		return nil
 	}
 	httpx.SetSessionCookie(w, p.App.Config.BaseURL, sess.Token, sess.ExpiresAt)
+	p.adoptBrowserZone(r, sess.Token)
 	next := d.Next
 	if sess.User.MustChangePassword {
 		next = "/password"

@@ -79,7 +79,7 @@ type cameraRow struct {
 }
 
 // statusWords says what a camera is doing, in one line a person can act on.
-func statusWords(s app.CameraStatus) string {
+func statusWords(s app.CameraStatus, loc *time.Location) string {
 	var parts []string
 	switch {
 	case s.Recording:
@@ -93,7 +93,7 @@ func statusWords(s app.CameraStatus) string {
 		parts = append(parts, strconv.Itoa(s.BitrateKbps)+" kbit/s")
 	}
 	if s.LastSegmentAt != nil {
-		parts = append(parts, "last segment "+s.LastSegmentAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+		parts = append(parts, "last segment "+clockText(*s.LastSegmentAt, loc))
 	} else {
 		parts = append(parts, "nothing recorded yet")
 	}
@@ -140,7 +140,7 @@ func (p *Portal) camerasPage(w http.ResponseWriter, r *http.Request, q *req) err
 		names[c.ID] = c.Name
 	}
 	for _, it := range items {
-		row := cameraRow{CameraView: it, Words: statusWords(it.Status)}
+		row := cameraRow{CameraView: it, Words: statusWords(it.Status, accountZone(q))}
 		if it.CustomerID != 0 {
 			row.Customer = names[it.CustomerID]
 			if row.Customer == "" {
@@ -329,7 +329,7 @@ func (p *Portal) showCamera(w http.ResponseWriter, r *http.Request, q *req, form
 	if err != nil {
 		return err
 	}
-	d := &cameraData{Cam: v, Words: statusWords(v.Status), Managed: v.ManagedBy(q.Actor)}
+	d := &cameraData{Cam: v, Words: statusWords(v.Status, accountZone(q)), Managed: v.ManagedBy(q.Actor)}
 	if d.Managed {
 		chosen := formID(form.Get("customer_id"))
 		if chosen == 0 && !form.Has("customer_id") {
@@ -437,10 +437,10 @@ func (p *Portal) cameraRecordings(r *http.Request, q *req, d *cameraData) {
 		if secs < 1 || time.Duration(secs)*time.Second > app.MaxPlayback {
 			secs = int(app.MaxPlayback / time.Second)
 		}
-		start := time.UnixMilli(ms).UTC()
+		start := time.UnixMilli(ms)
 		d.Play = &playView{
 			Src:   fmt.Sprintf("/api/v1/cameras/%d/playback?start=%d&duration=%d", d.Cam.ID, ms, secs),
-			Label: start.Format("2006-01-02 15:04:05 UTC") + " for " + durationText(time.Duration(secs)*time.Second),
+			Label: clockText(start, accountZone(q)) + " for " + durationText(time.Duration(secs)*time.Second),
 		}
 	}
 }

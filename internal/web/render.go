@@ -24,8 +24,11 @@ type templates struct {
 	pages map[string]*template.Template
 }
 
-func mustParseTemplates() *templates {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/_*.html"))
+func mustParseTemplates() *templates { return mustParseTemplatesIn(time.UTC) }
+
+// mustParseTemplatesIn parses the templates with their time formats in loc.
+func mustParseTemplatesIn(loc *time.Location) *templates {
+	base := template.Must(template.New("").Funcs(funcs).Funcs(timeFuncs(loc)).ParseFS(templateFS, "templates/_*.html"))
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -83,7 +86,11 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, q *req, name
 }
 
 func (p *Portal) renderView(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
-	t, ok := p.tpl.pages[name]
+	set := p.tpl
+	if loc := accountZone(v.Req); loc != time.UTC {
+		set = p.zones.get(loc)
+	}
+	t, ok := set.pages[name]
 	if !ok {
 		panic("web: no template " + name)
 	}
@@ -141,8 +148,8 @@ func (p *Portal) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 
 // fieldView is one labelled input with its error, for the "field" partial.
 type fieldView struct {
-	Name, Label, Type, Value, Error, Hint, Auto, Step, Placeholder string
-	Required                                                       bool
+	Name, Label, Type, Value, Error, Hint, Auto, Step, Placeholder, List string
+	Required                                                             bool
 }
 
 var labels = map[string]string{
@@ -189,23 +196,15 @@ var funcs = template.FuncMap{
 				f.Label = val
 			case "placeholder":
 				f.Placeholder = val
+			case "list":
+				f.List = val
 			}
 		}
 		return f
 	},
 	"money": func(a money.Amount) string { return a.String() },
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02")
-	},
-	"datetime": func(t *time.Time) string {
-		if t == nil || t.IsZero() {
-			return "never"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
+	// "date", "datetime", "clock" and "clockTime" are in timeFuncs: they
+	// format in the account's zone (timezone.go).
 	"add":   func(a, b int) int { return a + b },
 	"bytes": bytesText,
 	// initial is the first letter of a name, for the avatar.
@@ -215,7 +214,8 @@ var funcs = template.FuncMap{
 		}
 		return "?"
 	},
-	"itoa": func(v int64) string { return strconv.FormatInt(v, 10) },
+	"itoa":    func(v int64) string { return strconv.FormatInt(v, 10) },
+	"tzNames": func() []string { return commonZones },
 	"title": func(s string) string {
 		if s == "" {
 			return s

@@ -27,6 +27,8 @@ type Portal struct {
 	tpl *templates
 	// features tells the video portal which video routes exist (video.go).
 	features featureProbe
+	// zones holds the templates of the time zones in use (timezone.go).
+	zones zoned
 }
 
 // New builds the portal; templates are parsed once here, so a broken

@@ -102,6 +102,12 @@
     });
   }
 
+  // The sign-in form sends the browser's time zone: an account without one
+  // adopts it, so times show in local time from the first visit.
+  document.querySelectorAll("input[data-browser-tz]").forEach(function (i) {
+    try { i.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser: UTC */ }
+  });
+
   // Focus the first field with an error so keyboard users land on it.
   var bad = document.querySelector("[aria-invalid=true]");
   if (bad) bad.focus();

@@ -412,9 +412,19 @@
     });
   }
 
-  // The page opens on the live view; without the live right, on the
-  // recordings of the last minutes.
-  if (!live && pb) {
+  // ?t=<unix ms> (the admin portal's "Play all") plays from that moment;
+  // otherwise the page opens on the live view, and without the live right
+  // on the recordings of the last minutes.
+  var askedT = parseInt(new URLSearchParams(location.search).get("t") || "", 10);
+  if (pb && askedT > 0) {
+    var waitAsked = setInterval(function () {
+      if (!spans.length) return;
+      clearInterval(waitAsked);
+      mark = askedT;
+      playFrom(askedT);
+    }, 200);
+    setTimeout(function () { clearInterval(waitAsked); }, 10000);
+  } else if (!live && pb) {
     var waitSpans = setInterval(function () {
       if (!spans.length) return;
       clearInterval(waitSpans);
