@@ -13,8 +13,10 @@ import (
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
-// TestVideoPortalInBrowser: the customer's admin opens the video portal
-// from the admin portal's menu, sees both cameras in the grid, opens one and
+// TestVideoPortalInBrowser: a Guard with view_live on camera 1 only lands
+// in the video portal and sees camera 1 alone, without controls for rights
+// it lacks; the customer's admin opens the video portal from the admin
+// portal's menu, sees both cameras in the grid, opens one and
 // plays back from one minute ago by keyboard on the timeline (the video's
 // time advances), changes the speed, and the pages work at phone width.
 func TestVideoPortalInBrowser(t *testing.T) {
@@ -23,6 +25,36 @@ func TestVideoPortalInBrowser(t *testing.T) {
 	base := w.e.Main.Config.BaseURL
 	b := &browser{t: t, ctx: ctx, base: base}
 	recordingSince := time.Now()
+
+	// A Guard whose role may watch camera 1 only lands in the video portal
+	// and sees camera 1 and not camera 2, whose page refuses it (403
+	// right_missing: the camera is in its account, the right is not).
+	role := w.e.Must(201, "POST", "/api/v1/accounts/"+itoa(w.C.ID)+"/roles", w.C.Token, map[string]any{"name": "Gate guard",
+		"portal": "video", "rights": []string{"view_live", "playback"}, "all_cameras": false, "camera_ids": []int64{w.cam1}}).ID()
+	w.e.Must(201, "POST", "/api/v1/accounts/"+itoa(w.C.ID)+"/users", w.C.Token, map[string]any{"email": "gate@c.test", "name": "Gale Guard",
+		"password": "gate-pass-123", "role_id": role, "send_confirmation": false})
+	w.e.ConfirmEmail("gate@c.test")
+	b.signIn("gate@c.test", "gate-pass-123")
+	b.waitPath("/video")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#video-grid")))
+	if got := b.text("#video-grid"); !strings.Contains(got, "Front gate") || strings.Contains(got, "Loading dock") {
+		t.Fatalf("the guard's grid: %q", got)
+	}
+	if n := b.eval(`document.querySelectorAll(".mainnav a").length`); n != "1" {
+		t.Fatalf("the guard's menu has %s entries: %s", n, b.text(".mainnav"))
+	}
+	testenv.Screenshot(t, ctx, "video-guard-grid")
+	b.do(chromedp.Navigate(base + "/video/cameras/" + itoa(w.cam2)))
+	if got := b.text(".error-page h1"); got != "Not allowed" || strings.Contains(b.text("main"), "Loading dock") {
+		t.Fatalf("the guard on camera 2's page sees %q: %s", got, b.text("main"))
+	}
+	// Camera 1's page: live and the timeline, but no clip or share control
+	// (the role has neither right).
+	b.do(chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	if got := b.eval(`[!!document.getElementById("clipbox"), !!document.getElementById("share-live"), !!document.getElementById("share-dialog")].join()`); got != "false,false,false" {
+		t.Fatalf("the guard without save_clip/share sees clip or share controls (clipbox, share-live, share-dialog): %s", got)
+	}
+	b.signOut()
 
 	// The customer's owner: "Video" is one click away.
 	b.signIn(w.C.Email, w.C.Password)
