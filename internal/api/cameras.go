@@ -298,18 +298,7 @@ func (s *Server) deleteCamera(w http.ResponseWriter, r *http.Request) error {
 
 // queryTime parses an RFC 3339 time or unix milliseconds.
 func queryTime(r *http.Request, f errs.Fields, name string) time.Time {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return time.Time{}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.UnixMilli(n).UTC()
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		f.Add(name, "must be an RFC 3339 time (2026-01-02T15:04:05Z) or unix milliseconds")
-	}
-	return t
+	return parseTime(f, name, r.URL.Query().Get(name))
 }
 
 func (s *Server) cameraRecordings(w http.ResponseWriter, r *http.Request) error {
@@ -367,18 +356,9 @@ func (s *Server) cameraPlayback(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := errs.Fields{}
 	start := queryTime(r, f, "start")
-	var dur time.Duration
-	switch v := strings.TrimSpace(r.URL.Query().Get("duration")); {
-	case v == "":
+	dur := parseDuration(f, "duration", r.URL.Query().Get("duration"))
+	if strings.TrimSpace(r.URL.Query().Get("duration")) == "" {
 		f.Add("duration", "is required")
-	default:
-		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			dur = time.Duration(secs * float64(time.Second))
-		} else if d, err := time.ParseDuration(v); err == nil {
-			dur = d
-		} else {
-			f.Add("duration", `must be seconds ("30") or a duration ("1m30s")`)
-		}
 	}
 	if start.IsZero() && !f.Has("start") {
 		f.Add("start", "is required")

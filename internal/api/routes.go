@@ -15,6 +15,7 @@ func Routes() []Route {
 		cameraRoutes(),
 		tokenRoutes(),
 		statisticsRoutes(),
+		clipRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -40,6 +40,9 @@ type App struct {
 	// MailFloor is the least time a forgot/resend request takes, so known
 	// and unknown addresses answer alike (mail_limits.go).
 	MailFloor time.Duration
+	// ClipKick wakes the clip job after a clip was asked for (nil: none runs
+	// in this process; pending clips wait for one).
+	ClipKick func()
 }
 
 // Observer is told about work done, for metrics. The app layer reports; it

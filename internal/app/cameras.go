@@ -447,6 +447,11 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 		if paths, err = q.CameraSegmentPaths(ctx, id); err != nil {
 			return err
 		}
+		clips, err := q.CameraClipPaths(ctx, id) // kept from retention, not from deletion
+		if err != nil {
+			return err
+		}
+		paths = append(paths, clips...)
 		if err := q.DeleteCamera(ctx, id); err != nil {
 			return err
 		}

@@ -18,5 +18,8 @@ func (m *Main) startFeatures(ctx context.Context) error {
 	if err := m.startCameras(ctx); err != nil { // server/cameras.go
 		return err
 	}
+	if err := m.startClips(); err != nil { // server/clips.go
+		return err
+	}
 	return nil
 }

@@ -129,7 +129,8 @@ func (q Q) CameraStorageUsed(ctx context.Context, cameraID int64) (CameraStorage
 func (q Q) StorageUsedInSubtree(ctx context.Context, path string) (int64, error) {
 	lo, hi := tenancy.SubtreeRange(path)
 	var n int64
-	err := q.row(ctx, `SELECT CAST(COALESCE(sum(s.bytes), 0) AS BIGINT) FROM segments s JOIN cameras c ON c.id = s.camera_id
+	// Ready clips count as stored video of their camera until deleted.
+	err := q.row(ctx, `SELECT CAST(COALESCE(sum(s.bytes), 0) AS BIGINT) FROM (`+storedFiles+`) s JOIN cameras c ON c.id = s.camera_id
 		JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id
 		WHERE (ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?)`, lo, hi, lo, hi).Scan(&n)
 	return n, errs.Wrap(err, "storage in subtree")
@@ -137,20 +138,7 @@ func (q Q) StorageUsedInSubtree(ctx context.Context, path string) (int64, error)
 
 // CameraSegmentPaths lists every file of a camera (for deleting a camera).
 func (q Q) CameraSegmentPaths(ctx context.Context, cameraID int64) ([]string, error) {
-	rows, err := q.query(ctx, `SELECT path FROM segments WHERE camera_id = ?`, cameraID)
-	if err != nil {
-		return nil, errs.Wrap(err, "segment paths")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, errs.Wrap(err, "segment paths")
-		}
-		out = append(out, p)
-	}
-	return out, errs.Wrap(rows.Err(), "segment paths")
+	return q.strings(ctx, "segment paths", `SELECT path FROM segments WHERE camera_id = ?`, cameraID)
 }
 
 // ExpiredSegments lists up to limit segments, oldest first, that ended

@@ -14,7 +14,7 @@ import (
 // Usage for statistics and statements (R7). Cameras count for the account
 // whose subtree holds their customer, as assigned now (docs/BILLING.md).
 
-// SnapshotStorage writes, for every camera with recordings, what they
+// SnapshotStorage writes, for every camera with recordings or clips, what they
 // occupy now as the figure of day ("YYYY-MM-DD", UTC), replacing an earlier
 // snapshot of the same day, and drops the day's rows of cameras left with
 // none (a missing row counts as 0): cameras that do not record add no rows.
@@ -23,16 +23,20 @@ func (q Q) SnapshotStorage(ctx context.Context, day string) (int64, error) {
 	// WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause
 	// rather than a join constraint after INSERT … SELECT.
 	res, err := q.exec(ctx, `INSERT INTO storage_usage (camera_id, day, bytes)
-		SELECT camera_id, CAST(? AS TEXT), CAST(sum(bytes) AS BIGINT) FROM segments WHERE true GROUP BY camera_id
+		SELECT camera_id, CAST(? AS TEXT), CAST(sum(bytes) AS BIGINT) FROM (`+storedFiles+`) f WHERE true GROUP BY camera_id
 		ON CONFLICT (camera_id, day) DO UPDATE SET bytes = excluded.bytes`, day)
 	if err != nil {
 		return 0, errs.Wrap(err, "snapshot storage")
 	}
 	n, _ := res.RowsAffected()
 	_, err = q.exec(ctx, `DELETE FROM storage_usage WHERE day = ?
-		AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.camera_id = storage_usage.camera_id)`, day)
+		AND NOT EXISTS (SELECT 1 FROM (`+storedFiles+`) s WHERE s.camera_id = storage_usage.camera_id)`, day)
 	return n, errs.Wrap(err, "snapshot storage")
 }
+
+// storedFiles is every file that counts as a camera's stored video: its
+// segments and its ready clips (kept apart from retention until deleted).
+const storedFiles = `SELECT camera_id, bytes FROM segments UNION ALL SELECT camera_id, bytes FROM clips WHERE status = 'ready'`
 
 // SetStorageUsage writes one camera's stored bytes for one day (tests and
 // imports; the recorder uses SnapshotStorage).

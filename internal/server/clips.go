@@ -1,0 +1,20 @@
+package server
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/vigilo/vigilo/internal/clipjob"
+)
+
+// startClips starts the clip job (internal/clipjob): clips live in the data
+// directory beside the recordings, apart from retention.
+func (m *Main) startClips() error {
+	w, err := clipjob.New(m.Store, filepath.Join(m.Config.DataDir, "clips"), m.Log)
+	if err != nil {
+		return fmt.Errorf("start clip job: %w", err)
+	}
+	m.App.ClipKick = w.Kick
+	m.OnClose(func() { _ = w.Close() })
+	return nil
+}
