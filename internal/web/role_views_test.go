@@ -18,7 +18,7 @@ func TestCustomerSeesALeaf(t *testing.T) {
 	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
 		w := newCamPortal(t, e)
 		cam := e.Must(201, "POST", "/api/v1/cameras", w.A.Token, map[string]any{"type": "generic", "name": "Gate",
-			"rtsp_url": "rtsp://198.51.100.5/stream1", "username": "camuser", "password": "cam-pw"}).ID()
+			"rtsp_url": "rtsp://10.0.0.7/stream1", "username": "camuser", "password": "cam-pw"}).ID()
 		e.Must(200, "PATCH", "/api/v1/cameras/"+itoa(cam), w.A.Token, map[string]any{"customer_id": w.C.ID, "plan_id": w.P})
 		c := newClient(t, e)
 		c.signIn(w.C.Email, w.C.Password)
@@ -64,7 +64,7 @@ func TestCustomerSeesALeaf(t *testing.T) {
 		if p := w.c.get("/plans"); !strings.Contains(p.Body, "Your cost") || !strings.Contains(p.Body, `name="end_user_price"`) {
 			t.Errorf("integrator's plans page lost its prices")
 		}
-		if p := w.c.get("/cameras/" + itoa(cam)); !strings.Contains(p.Body, "rtsp://198.51.100.5/stream1") || !strings.Contains(p.Body, "camuser") {
+		if p := w.c.get("/cameras/" + itoa(cam)); !strings.Contains(p.Body, "rtsp://10.0.0.7/stream1") || !strings.Contains(p.Body, "camuser") {
 			t.Errorf("integrator's camera page lost the address")
 		}
 		if p := w.c.get("/cameras"); !strings.Contains(p.Body, "filter-unassigned") {

@@ -62,7 +62,7 @@ func TestAccountTimeZone(t *testing.T) {
 		}
 
 		// The portal shows a recorded span in Tokyo time.
-		cam := e.Must(201, "POST", "/api/v1/cameras", w.A.Token, map[string]any{"type": "generic", "name": "Gate", "rtsp_url": "rtsp://198.51.100.7/s"}).ID()
+		cam := e.Must(201, "POST", "/api/v1/cameras", w.A.Token, map[string]any{"type": "generic", "name": "Gate", "rtsp_url": "rtsp://10.0.0.7/s"}).ID()
 		e.Must(200, "PATCH", "/api/v1/cameras/"+itoa(cam), w.A.Token, map[string]any{"customer_id": w.C.ID, "plan_id": w.P})
 		start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 		s := camera.Segment{CameraID: cam, Start: start, End: start.Add(time.Minute), Bytes: 1 << 20, Path: "seg.mp4", Codec: "h264", Width: 1280, Height: 720}

@@ -47,8 +47,8 @@ type videoWorld struct {
 }
 
 // recordingEnv is what the video tests boot: a recorder with short
-// segments, and the loopback simulator allowed as a camera address.
-var recordingEnv = map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s", "VIGILO_CAMERA_ALLOW": "127.0.0.0/8"}
+// segments (apitest allows the loopback simulator as a camera address).
+var recordingEnv = map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s"}
 
 func newVideoWorld(t *testing.T, o apitest.Options) videoWorld {
 	t.Helper()

@@ -102,6 +102,26 @@
     });
   }
 
+  // Tables fold into one card per row on a phone (app.css, max-width
+  // 560px): each cell is labelled with its column's heading, so no table
+  // scrolls sideways. Roles keep them tables for screen readers once CSS has
+  // made them blocks. Without script the table scrolls inside its box.
+  document.querySelectorAll("table.grid").forEach(function (tb) {
+    var heads = Array.prototype.map.call(tb.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+    tb.setAttribute("role", "table");
+    tb.querySelectorAll("tr").forEach(function (tr) {
+      tr.setAttribute("role", "row");
+      var col = 0;
+      Array.prototype.forEach.call(tr.children, function (cell) {
+        var head = cell.closest("thead");
+        cell.setAttribute("role", head ? "columnheader" : (cell.tagName === "TH" ? "rowheader" : "cell"));
+        if (!head && heads[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[col]);
+        col += cell.colSpan || 1;
+      });
+    });
+    tb.classList.add("stackable");
+  });
+
   // The sign-in form sends the browser's time zone: an account without one
   // adopts it, so times show in local time from the first visit.
   document.querySelectorAll("input[data-browser-tz]").forEach(function (i) {
