@@ -198,28 +198,10 @@ func (s *Server) downloadClip(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ServeClip sends an open clip with http.ServeContent (Range, If-Range,
-// HEAD) and meters the bytes sent as the camera's traffic. It closes the
-// file. disposition is "attachment" for downloads, "inline" for players.
+// ServeClip sends an open clip (Range honoured) and meters the bytes sent
+// as the camera's traffic. It closes the file.
 func ServeClip(w http.ResponseWriter, r *http.Request, a *app.App, cf app.ClipFile, disposition string) {
 	defer cf.File.Close()
-	h := w.Header()
-	h.Set("Content-Type", "video/mp4")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Disposition", fmt.Sprintf(`%s; filename="clip-%d.mp4"`, disposition, cf.Clip.ID))
-	cw := &countingWriter{ResponseWriter: w}
-	http.ServeContent(cw, r, "", cf.Clip.UpdatedAt, cf.File)
-	a.MeterTraffic(r.Context(), cf.Clip.CameraID, cw.n)
-}
-
-// countingWriter counts the body bytes written through it.
-type countingWriter struct {
-	http.ResponseWriter
-	n int64
-}
-
-func (c *countingWriter) Write(b []byte) (int, error) {
-	n, err := c.ResponseWriter.Write(b)
-	c.n += int64(n)
-	return n, err
+	n := httpx.ServeVideo(w, r, cf.File, fmt.Sprintf("clip-%d.mp4", cf.Clip.ID), cf.Clip.UpdatedAt, disposition)
+	a.MeterTraffic(r.Context(), cf.Clip.CameraID, n)
 }

@@ -16,6 +16,7 @@ func Routes() []Route {
 		tokenRoutes(),
 		statisticsRoutes(),
 		clipRoutes(),
+		shareRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -23,6 +23,7 @@ const (
 	Conflict                 // valid input that clashes with stored state
 	TooMany                  // too many attempts for now; RetryAfter says when to try again
 	Unavailable              // overloaded for now; RetryAfter says when to try again
+	Gone                     // existed, but for good no more (an expired or revoked share link)
 )
 
 func (k Kind) String() string {
@@ -39,6 +40,8 @@ func (k Kind) String() string {
 		return "conflict"
 	case TooMany:
 		return "too_many"
+	case Gone:
+		return "gone"
 	case Unavailable:
 		return "unavailable"
 	}

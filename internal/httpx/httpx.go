@@ -31,6 +31,8 @@ func StatusOf(err error) int {
 		return http.StatusTooManyRequests
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
+	case errs.Gone:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -4,13 +4,15 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/vigilo/vigilo/internal/sharepage"
 	"github.com/vigilo/vigilo/internal/web"
 )
 
 // registerFeatures adds the handlers of features beyond the API core (the
 // portals, playback). Each feature adds one line here.
 func (m *Main) registerFeatures(mux *http.ServeMux) {
-	web.New(m.App, m.Log).Register(mux) // the admin portal: internal/web
+	web.New(m.App, m.Log).Register(mux)                        // the admin portal: internal/web
+	(&sharepage.Handler{App: m.App, Log: m.Log}).Register(mux) // public share links: internal/sharepage
 }
 
 // startFeatures starts background parts of features (the recorder, retention).
