@@ -30,7 +30,11 @@ func (a *App) verifyPassword(ctx context.Context, email, password string) (ident
 		a.Log.Info("sign-in refused: client locked", "email", email, "remote", remoteOf(ctx), "retry_after", wait)
 		return identity.User{}, errTooMany(wait, "failed sign-ins from your address")
 	}
-	u, ok, err := a.passwordMatches(ctx, email, password)
+	lane := identity.LaneAnyone
+	if t.KnownClients.Has(client) {
+		lane = identity.LaneKnown
+	}
+	u, ok, err := a.passwordMatches(ctx, lane, email, password)
 	if err != nil { // busy or broken: the attempt did not happen
 		t.LoginAccount.Undo(acctKey)
 		t.LoginClient.Undo(client)
@@ -39,8 +43,10 @@ func (a *App) verifyPassword(ctx context.Context, email, password string) (ident
 	if ok {
 		t.LoginAccount.Reset(acctKey)
 		t.LoginClient.Undo(client)
+		t.KnownClients.Take(client)
 		return u, nil
 	}
+	t.KnownClients.Reset(client)
 	a.Log.Info("sign-in failed", "email", email, "remote", remoteOf(ctx))
 	if acctLock > 0 || clientLock > 0 {
 		a.Log.Warn("sign-in locked out", "email", email, "remote", remoteOf(ctx), "account_lock", acctLock, "client_lock", clientLock)
@@ -51,17 +57,18 @@ func (a *App) verifyPassword(ctx context.Context, email, password string) (ident
 	return identity.User{}, errBadCredentials
 }
 
-// passwordMatches spends exactly one hash: against the user's, or against a
-// dummy for unknown addresses and users who have no password yet.
-func (a *App) passwordMatches(ctx context.Context, email, password string) (identity.User, bool, error) {
+// passwordMatches spends exactly one hash, waiting in lane: against the
+// user's, or against a dummy for unknown addresses and users who have no
+// password yet.
+func (a *App) passwordMatches(ctx context.Context, lane identity.Lane, email, password string) (identity.User, bool, error) {
 	u, err := a.Store.R().UserByEmail(ctx, email)
 	if errs.KindOf(err) == errs.NotFound || (err == nil && u.PasswordHash == "") {
-		return u, false, identity.BurnPasswordTime(password)
+		return u, false, identity.BurnPasswordTimeIn(lane, password)
 	}
 	if err != nil {
 		return u, false, err
 	}
-	ok, err := identity.CheckPasswordHash(u.PasswordHash, password)
+	ok, err := identity.CheckPasswordHashIn(lane, u.PasswordHash, password)
 	if err != nil {
 		return u, false, errs.Wrap(err, "check password")
 	}

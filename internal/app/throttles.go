@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -17,11 +18,14 @@ import (
 type Throttles struct {
 	LoginAccount, LoginClient *throttle.Limiter
 	MailAddress, MailClient   *throttle.Limiter
+	// KnownClients are clients whose last sign-in succeeded: their
+	// password checks wait in the hasher's first lane (identity.LaneKnown).
+	KnownClients *throttle.Limiter
 }
 
 // ThrottleConfig shapes the four limiters.
 type ThrottleConfig struct {
-	LoginAccount, LoginClient, MailAddress, MailClient throttle.Config
+	LoginAccount, LoginClient, MailAddress, MailClient, KnownClients throttle.Config
 }
 
 // DefaultThrottles: an account gets 5 free failures then locks of 1 s
@@ -34,6 +38,7 @@ var DefaultThrottles = ThrottleConfig{
 	LoginClient:  throttle.Config{Free: 30, Base: time.Second, Max: 15 * time.Minute, Forget: 6 * time.Hour},
 	MailAddress:  throttle.Config{Free: 3, Base: 10 * time.Minute, Max: 24 * time.Hour, Forget: 6 * time.Hour},
 	MailClient:   throttle.Config{Free: 10, Base: time.Minute, Max: time.Hour, Forget: 6 * time.Hour},
+	KnownClients: throttle.Config{Free: math.MaxInt32, Forget: 7 * 24 * time.Hour}, // a set: never locks
 }
 
 // SetThrottles replaces the limiters (and their counts). Their clock is the
@@ -43,6 +48,7 @@ func (a *App) SetThrottles(c ThrottleConfig) {
 	a.Throttles = Throttles{
 		LoginAccount: throttle.New(c.LoginAccount, now), LoginClient: throttle.New(c.LoginClient, now),
 		MailAddress: throttle.New(c.MailAddress, now), MailClient: throttle.New(c.MailClient, now),
+		KnownClients: throttle.New(c.KnownClients, now),
 	}
 }
 

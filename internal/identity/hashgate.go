@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,9 +20,30 @@ import (
 // within the wait is refused with 503 + Retry-After instead of queueing
 // without end.
 
+// Lane is the queue a hash waits in when every slot is busy. Known goes
+// first: sign-ins from a client whose last sign-in succeeded (and none failed
+// since), so a storm of failing guesses from elsewhere delays regular users
+// by one hash, not by the storm's queue. The lane depends on the client
+// only, never on whether the account exists, so it reveals nothing.
+type Lane int
+
+const (
+	LaneAnyone Lane = iota
+	LaneKnown
+)
+
 type hashGate struct {
-	slots chan struct{}
-	wait  time.Duration
+	wait time.Duration
+	size int
+
+	mu      sync.Mutex
+	free    int
+	waiting [2][]*waiter // by Lane, oldest first
+}
+
+type waiter struct {
+	ch      chan struct{}
+	granted bool // under mu
 }
 
 var gate atomic.Pointer[hashGate]
@@ -49,11 +72,11 @@ func SetHashConcurrency(n int, wait time.Duration) {
 	if wait <= 0 {
 		wait = DefaultHashWait
 	}
-	gate.Store(&hashGate{slots: make(chan struct{}, n), wait: wait})
+	gate.Store(&hashGate{wait: wait, size: n, free: n})
 }
 
 // HashConcurrency is the current number of slots.
-func HashConcurrency() int { return cap(gate.Load().slots) }
+func HashConcurrency() int { return gate.Load().size }
 
 // DefaultHashConcurrency is one hash per core (argon2id with one lane is
 // CPU-bound: more at once only queue inside the scheduler), at most 8, and
@@ -71,21 +94,59 @@ var errHashBusy = errs.Later(errs.Unavailable, "busy", time.Second,
 	"the server is busy checking other passwords; try again in a moment")
 
 // withSlot runs fn holding a slot, or refuses when none frees up in time.
-func withSlot(fn func()) error {
+func withSlot(lane Lane, fn func()) error {
 	g := gate.Load()
-	select {
-	case g.slots <- struct{}{}:
-	default:
-		t := time.NewTimer(g.wait)
-		select {
-		case g.slots <- struct{}{}:
-			t.Stop()
-		case <-t.C:
-			return errHashBusy
-		}
+	if !g.acquire(lane) {
+		return errHashBusy
 	}
-	defer func() { <-g.slots }()
+	defer g.release()
 	fn()
 	hashes.Add(1)
 	return nil
+}
+
+func (g *hashGate) acquire(lane Lane) bool {
+	g.mu.Lock()
+	ahead := len(g.waiting[LaneKnown])
+	if lane == LaneAnyone {
+		ahead += len(g.waiting[LaneAnyone])
+	}
+	if g.free > 0 && ahead == 0 {
+		g.free--
+		g.mu.Unlock()
+		return true
+	}
+	w := &waiter{ch: make(chan struct{}, 1)}
+	g.waiting[lane] = append(g.waiting[lane], w)
+	g.mu.Unlock()
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case <-w.ch:
+		return true
+	case <-t.C:
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if w.granted { // the slot arrived as the timer fired: keep it
+		return true
+	}
+	g.waiting[lane] = slices.DeleteFunc(g.waiting[lane], func(x *waiter) bool { return x == w })
+	return false
+}
+
+// release hands the slot to the oldest waiter of the first lane that has one.
+func (g *hashGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, lane := range []Lane{LaneKnown, LaneAnyone} {
+		if q := g.waiting[lane]; len(q) > 0 {
+			w := q[0]
+			g.waiting[lane] = q[1:]
+			w.granted = true
+			w.ch <- struct{}{}
+			return
+		}
+	}
+	g.free++
 }

@@ -33,7 +33,7 @@ func HashPassword(pw string) (string, error) {
 		return "", err
 	}
 	var key []byte
-	if err := withSlot(func() { key = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32) }); err != nil {
+	if err := withSlot(LaneAnyone, func() { key = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32) }); err != nil {
 		return "", err
 	}
 	b64 := base64.RawStdEncoding
@@ -46,6 +46,11 @@ var errBadHash = errors.New("malformed password hash")
 // CheckPasswordHash compares in constant time, with the parameters stored in
 // the hash so that raising the defaults never locks anyone out.
 func CheckPasswordHash(hash, pw string) (bool, error) {
+	return CheckPasswordHashIn(LaneAnyone, hash, pw)
+}
+
+// CheckPasswordHashIn is CheckPasswordHash waiting in lane for a slot.
+func CheckPasswordHashIn(lane Lane, hash, pw string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -62,7 +67,7 @@ func CheckPasswordHash(hash, pw string) (bool, error) {
 		return false, errBadHash
 	}
 	var got []byte
-	if err := withSlot(func() { got = argon2.IDKey([]byte(pw), salt, t, m, th, uint32(len(want))) }); err != nil {
+	if err := withSlot(lane, func() { got = argon2.IDKey([]byte(pw), salt, t, m, th, uint32(len(want))) }); err != nil {
 		return false, err
 	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
@@ -82,7 +87,11 @@ var dummyHash atomic.Pointer[dummy]
 // BurnPasswordTime performs a hash comparison whose result is discarded; its
 // only error is a busy hashing gate, which the caller reports exactly as it
 // would for a real comparison.
-func BurnPasswordTime(pw string) error {
+func BurnPasswordTime(pw string) error { return BurnPasswordTimeIn(LaneAnyone, pw) }
+
+// BurnPasswordTimeIn is BurnPasswordTime waiting in lane, which must be the
+// lane a real comparison for the same request would use.
+func BurnPasswordTimeIn(lane Lane, pw string) error {
 	d := dummyHash.Load()
 	if d == nil || d.params != DefaultArgon2 {
 		p := DefaultArgon2
@@ -93,6 +102,6 @@ func BurnPasswordTime(pw string) error {
 		d = &dummy{params: p, hash: h}
 		dummyHash.Store(d)
 	}
-	_, err := CheckPasswordHash(d.hash, pw)
+	_, err := CheckPasswordHashIn(lane, d.hash, pw)
 	return err
 }

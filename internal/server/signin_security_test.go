@@ -121,6 +121,16 @@ func TestSignInClientThrottle(t *testing.T) {
 		if st, code, _ := login(t, e, "203.0.113.50", apitest.AdminEmail, apitest.AdminPassword); st != 200 {
 			t.Fatalf("another client: %d %s", st, code)
 		}
+		// That client's next password checks go first in the hasher's queue,
+		// until one fails; the spraying client never got there.
+		known := e.Main.App.Throttles.KnownClients
+		if !known.Has("client:203.0.113.50") || known.Has("client:198.51.100.7") {
+			t.Fatal("known clients: wrong after one success and 100 failures")
+		}
+		login(t, e, "203.0.113.50", apitest.AdminEmail, "wrong-password")
+		if known.Has("client:203.0.113.50") {
+			t.Fatal("a failure left the client in the first lane")
+		}
 	})
 }
 

@@ -131,6 +131,17 @@ func (l *Limiter) Undo(key string) {
 	}
 }
 
+// Has tells whether key has events not yet forgotten (a limiter with an
+// unreachable Free is a bounded, expiring set: "clients that recently
+// signed in").
+func (l *Limiter) Has(key string) bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.keys[key]
+	return e != nil && !l.stale(e, now)
+}
+
 // Reset forgets key (a successful sign-in clears its account's count).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()

@@ -102,7 +102,13 @@ func TestQuietKeysAreForgotten(t *testing.T) {
 	if d := hit(t, l, "a"); d != 0 {
 		t.Fatalf("count kept after an hour of quiet: lock %v", d)
 	}
+	if !l.Has("a") {
+		t.Fatal("a counted key is not held")
+	}
 	c.move(2 * time.Hour)
+	if l.Has("a") {
+		t.Fatal("a forgotten key is still held")
+	}
 	l.Wait("a")
 	if n := l.Len(); n != 0 {
 		t.Fatalf("stale key still held: %d keys", n)
