@@ -164,14 +164,43 @@ func TestClips(t *testing.T) {
 		if err := e.Main.Store.W().InsertClip(ctx, &left); err != nil {
 			t.Fatal(err)
 		}
-		w, err := clipjob.New(e.Main.Store, filepath.Join(t.TempDir(), "clips"), slog.New(slog.DiscardHandler))
+		// Its sweep removes files no clip names (a deleted account's).
+		dir := filepath.Join(t.TempDir(), "clips")
+		orphan := filepath.Join(dir, "999", "7-1.mp4")
+		if err := os.MkdirAll(filepath.Dir(orphan), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(orphan, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(orphan, old, old); err != nil {
+			t.Fatal(err)
+		}
+		w, err := clipjob.New(e.Main.Store, dir, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := waitClip(t, e, C.Token, left.ID); got.JSON["status"] != "ready" {
+		got := waitClip(t, e, C.Token, left.ID)
+		if got.JSON["status"] != "ready" {
 			t.Fatalf("resumed clip: %s", got.Body)
 		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(orphan); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("orphan clip file not swept")
+			}
+		}
 		w.Close()
+		// (The server's own job may have won the race on its timer: either
+		// way the clip's file is there and not swept.)
+		if c, _ := e.Main.Store.R().Clip(ctx, left.ID); c.Path == "" {
+			t.Fatalf("resumed clip without a file")
+		} else if _, err := os.Stat(c.Path); err != nil {
+			t.Fatalf("resumed clip's file swept: %v", err)
+		}
 
 		// Delete: the guard may not (no save_clip), the customer may; the
 		// file goes with it.

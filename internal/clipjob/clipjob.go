@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -24,6 +25,13 @@ import (
 // Poll is how often the job looks for pending clips when nobody kicks it
 // (clips asked for on another node, or while it was busy).
 const Poll = 30 * time.Second
+
+// sweepEvery spaces the sweeps of orphan files; sweepAge is how old an
+// unknown file must be before it goes (younger ones may be being written).
+const (
+	sweepEvery = time.Hour
+	sweepAge   = 10 * time.Minute
+)
 
 // progressEvery spaces the progress writes of one clip.
 const progressEvery = 250 * time.Millisecond
@@ -70,8 +78,13 @@ func (w *Worker) run(ctx context.Context) {
 	defer close(w.done)
 	t := time.NewTicker(Poll)
 	defer t.Stop()
+	var swept time.Time
 	for {
 		w.drain(ctx)
+		if time.Since(swept) >= sweepEvery {
+			w.sweep(ctx, time.Now())
+			swept = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -193,5 +206,37 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 func removeQuiet(path string) {
 	if path != "" {
 		_ = os.Remove(path)
+	}
+}
+
+// sweep removes clip files that no clip names any more: those of clips or
+// cameras deleted with their account (cascades remove rows, not files), and
+// files of a write cut short by a crash.
+func (w *Worker) sweep(ctx context.Context, now time.Time) {
+	var paths []string
+	_ = filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && now.Sub(fi.ModTime()) >= sweepAge {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if len(paths) == 0 {
+		return
+	}
+	known, err := w.st.R().ClipPathsKnown(ctx, paths)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("sweep clip files", "err", err)
+		}
+		return
+	}
+	for _, p := range paths {
+		if !known[p] {
+			removeQuiet(p)
+			w.log.Info("removed orphan clip file", "path", p)
+		}
 	}
 }

@@ -145,6 +145,12 @@ func (q Q) CameraClipPaths(ctx context.Context, cameraID int64) ([]string, error
 	return q.strings(ctx, "clip paths", `SELECT path FROM clips WHERE camera_id = ? AND path <> ''`, cameraID)
 }
 
+// ClipPathsKnown reports which of paths are files of clips (the clip job's
+// sweep removes the others).
+func (q Q) ClipPathsKnown(ctx context.Context, paths []string) (map[string]bool, error) {
+	return q.knownPaths(ctx, "clips", paths)
+}
+
 // strings runs a query of one text column.
 func (q Q) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
 	rows, err := q.query(ctx, query, args...)

@@ -215,6 +215,12 @@ func (q Q) CamerasStorageUsed(ctx context.Context, ids []int64) (map[int64]Camer
 
 // IndexedPaths reports which of paths are in the segment index.
 func (q Q) IndexedPaths(ctx context.Context, paths []string) (map[string]bool, error) {
+	return q.knownPaths(ctx, "segments", paths)
+}
+
+// knownPaths reports which of paths are in the path column of table
+// (segments or clips).
+func (q Q) knownPaths(ctx context.Context, table string, paths []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(paths))
 	for lo := 0; lo < len(paths); lo += 500 {
 		part := paths[lo:min(lo+500, len(paths))]
@@ -222,7 +228,7 @@ func (q Q) IndexedPaths(ctx context.Context, paths []string) (map[string]bool, e
 		for i, p := range part {
 			args[i] = p
 		}
-		rows, err := q.query(ctx, `SELECT path FROM segments WHERE path IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := q.query(ctx, `SELECT path FROM `+table+` WHERE path IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, errs.Wrap(err, "indexed paths")
 		}
