@@ -322,7 +322,17 @@ func (b *browser) waitPath(want string, or ...string) {
 	b.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		got := b.eval(`document.readyState === "complete" ? location.pathname + location.search : ""`)
+		// The page may be navigating while it is asked (a redirect after a
+		// click): that is not an answer yet, ask again.
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.readyState === "complete" ? location.pathname + location.search : ""`))
+		cancel()
+		got := ""
+		if err == nil {
+			got = fmt.Sprint(v)
+		} else if time.Now().After(deadline) {
+			b.t.Fatalf("page did not settle on %q: %v", want, err)
+		}
 		for _, w := range append([]string{want}, or...) {
 			if got == w || (!strings.Contains(w, "?") && strings.SplitN(got, "?", 2)[0] == w) {
 				return

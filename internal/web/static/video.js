@@ -346,9 +346,9 @@
           name: document.getElementById("clip-name").value || ("Clip " + when(sel.a)) });
         prog.hidden = false;
         while (c.status === "pending") {
-          bar.value = Math.round(100 * (c.progress || 0));
-          if (c.progress > 1) bar.value = Math.round(c.progress);
+          bar.value = Math.max(0, Math.min(100, Math.round(c.progress || 0))); // percent
           pctEl.textContent = bar.value + " %";
+          clipbox.setAttribute("data-progress", String(bar.value));
           await new Promise(function (r) { setTimeout(r, 700); });
           var res = await fetch("/api/v1/clips/" + c.id, { credentials: "same-origin" });
           if (!res.ok) throw new Error(await apiError(res));
@@ -359,7 +359,7 @@
         if (c.status !== "ready") throw new Error("the clip could not be made");
         out.textContent = "";
         var a = document.createElement("a");
-        a.href = "/api/v1/clips/" + c.id + "/download";
+        a.href = c.download_url || ("/api/v1/clips/" + c.id + "/download");
         a.id = "clip-download";
         a.textContent = "Download the clip";
         a.setAttribute("download", "");
