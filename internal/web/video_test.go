@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -85,4 +86,12 @@ func (w videoWorld) waitRecorded(t *testing.T, id int64, back, within time.Durat
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// runFFprobe prints the first video stream's codec, width and height and
+// the file's duration, one a line.
+func runFFprobe(path string) (string, error) {
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height:format=duration",
+		"-of", "default=noprint_wrappers=1:nokey=1", path).CombinedOutput()
+	return string(out), err
 }

@@ -298,7 +298,9 @@
       playFrom(t);
     });
     tl.addEventListener("keydown", function (e) {
-      var step = (e.shiftKey ? 10 : 1) * span / 1440; // a minute on the 24-hour view
+      // A step is a minute on the 24-hour view, 10 s on the hour, 5 s on
+      // ten minutes; Shift makes it ten steps.
+      var step = (e.shiftKey ? 10 : 1) * (span >= DAY ? 60000 : span >= HOUR ? 10000 : 5000);
       var m = mark === null ? (playing ? playing.start + pb.currentTime * 1000 : winEnd) : mark;
       switch (e.key) {
         case "ArrowLeft": mark = Math.max(winStart, m - step); break;
@@ -397,13 +399,27 @@
       });
     }
     document.getElementById("share-close").addEventListener("click", function () { dlg.close(); });
+    document.getElementById("share-revoke").addEventListener("click", async function () {
+      var id = document.getElementById("share-url").getAttribute("data-share");
+      var res = await fetch("/api/v1/shares/" + id, { method: "DELETE", credentials: "same-origin" });
+      var out = document.getElementById("share-revoked");
+      if (res.ok) {
+        out.textContent = "Revoked: the link no longer works.";
+        document.getElementById("share-revoke").disabled = true;
+      } else {
+        out.textContent = "Not revoked: " + await apiError(res);
+      }
+    });
     document.getElementById("share-create").addEventListener("click", async function () {
       var body = Object.assign({ expires_in_hours: parseInt(document.getElementById("share-hours").value, 10) }, shareReq);
       try {
         var s = await postJSON("/api/v1/shares", body);
         var inp = document.getElementById("share-url");
         inp.value = new URL(s.url, location.href).href;
+        inp.setAttribute("data-share", String(s.id));
         document.getElementById("share-out").hidden = false;
+        document.getElementById("share-revoked").textContent = "";
+        document.getElementById("share-revoke").disabled = false;
         inp.focus();
         inp.select();
       } catch (e) {
@@ -428,7 +444,7 @@
     var waitSpans = setInterval(function () {
       if (!spans.length) return;
       clearInterval(waitSpans);
-      if (!playing) playFrom(Math.max(spans[spans.length - 1].start, Date.now() - 60000), true);
+      if (!playing) playFrom(Date.now() - 60000, true); // a gap there plays from the next recording
     }, 200);
     setTimeout(function () { clearInterval(waitSpans); }, 10000);
   }
