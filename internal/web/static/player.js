@@ -107,9 +107,11 @@
       v.srcObject = (ev.streams && ev.streams[0]) || new MediaStream([ev.track]);
       v.play().catch(function () { /* autoplay rules: the controls can start it */ });
     };
+    var t0 = performance.now();
     var offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    await gathered(pc, 1500);
+    await gathered(pc, 1000);
+    var tGathered = performance.now();
     var res = await fetch(withToken(st.whep, null, st.token), {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/sdp", "Accept": "application/sdp" },
@@ -119,6 +121,7 @@
     var loc = res.headers.get("Location");
     if (loc) st.session = withToken(loc, res.url || st.whep, st.token);
     await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    var tAnswered = performance.now();
     pc.addEventListener("connectionstatechange", function () {
       if (st.stopped || st.pc !== pc) return;
       if (pc.connectionState === "failed" || pc.connectionState === "closed") {
@@ -128,6 +131,9 @@
       }
     });
     await waitFrames(st, WEBRTC_FIRST_FRAME_MS);
+    // How the start went, for whoever looks (tests log it).
+    v.setAttribute("data-timing", "ice " + Math.round(tGathered - t0) + " ms, answer " + Math.round(tAnswered - tGathered) +
+      " ms, first frame " + Math.round(performance.now() - tAnswered) + " ms");
     setMode(st, "webrtc");
     st.timer = setInterval(function () { measureWebRTC(st, pc); }, 1000);
   }

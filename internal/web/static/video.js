@@ -9,7 +9,7 @@
 
   function behindText(sec) {
     if (!isFinite(sec)) return "";
-    return (sec < 10 ? sec.toFixed(1) : Math.round(sec)) + " s behind live";
+    return (sec < 1 ? sec.toFixed(2) : sec < 10 ? sec.toFixed(1) : Math.round(sec)) + " s behind live";
   }
 
   // Grid tiles: one label per live tile.
