@@ -157,6 +157,9 @@ func (a *App) Confirm(ctx context.Context, token, password string) (identity.Use
 		if err := f.Err(); err != nil {
 			return u, err
 		}
+		if _, err := a.liveToken(ctx, a.Store.R(), identity.PurposeConfirm, token); err != nil {
+			return u, err
+		}
 		var err error
 		if hash, err = identity.HashPassword(password); err != nil {
 			return u, errs.Wrap(err, "hash password")
@@ -193,29 +196,41 @@ func (a *App) Confirm(ctx context.Context, token, password string) (identity.Use
 
 // spendToken validates and uses a single-use token.
 func (a *App) spendToken(ctx context.Context, q store.Q, purpose, token string) (store.OneTimeToken, error) {
-	bad := errs.Field("token", "this link is invalid or has already been used")
-	if strings.TrimSpace(token) == "" {
-		return store.OneTimeToken{}, errs.Field("token", "is required")
-	}
-	t, err := q.TokenByHash(ctx, purpose, identity.HashToken(token))
-	if errs.KindOf(err) == errs.NotFound {
-		return t, bad
-	}
+	t, err := a.liveToken(ctx, q, purpose, token)
 	if err != nil {
 		return t, err
-	}
-	if t.UsedAt != nil {
-		return t, bad
-	}
-	if a.Now().After(t.ExpiresAt) {
-		return t, errs.Field("token", "this link has expired; ask for a new one")
 	}
 	ok, err := q.UseToken(ctx, t.ID)
 	if err != nil {
 		return t, err
 	}
 	if !ok {
-		return t, bad
+		return t, errBadLink
+	}
+	return t, nil
+}
+
+var errBadLink = errs.Field("token", "this link is invalid or has already been used")
+
+// liveToken finds an unused, unexpired single-use token without spending it.
+// Use cases that hash a new password look first, so a made-up token costs
+// the server no argon2id hash.
+func (a *App) liveToken(ctx context.Context, q store.Q, purpose, token string) (store.OneTimeToken, error) {
+	if strings.TrimSpace(token) == "" {
+		return store.OneTimeToken{}, errs.Field("token", "is required")
+	}
+	t, err := q.TokenByHash(ctx, purpose, identity.HashToken(token))
+	if errs.KindOf(err) == errs.NotFound {
+		return t, errBadLink
+	}
+	if err != nil {
+		return t, err
+	}
+	if t.UsedAt != nil {
+		return t, errBadLink
+	}
+	if a.Now().After(t.ExpiresAt) {
+		return t, errs.Field("token", "this link has expired; ask for a new one")
 	}
 	return t, nil
 }
@@ -311,6 +326,9 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	f := errs.Fields{}
 	identity.CheckPassword(f, "password", password)
 	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, err := a.liveToken(ctx, a.Store.R(), identity.PurposeReset, token); err != nil {
 		return err
 	}
 	hash, err := identity.HashPassword(password) // before the transaction, as in Confirm

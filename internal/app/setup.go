@@ -81,6 +81,9 @@ func (a *App) CompleteSetup(ctx context.Context, token, email, name, password st
 	if err := f.Err(); err != nil {
 		return identity.User{}, err
 	}
+	if _, err := a.liveToken(ctx, a.Store.R(), identity.PurposeSetup, token); err != nil {
+		return identity.User{}, err // a made-up token costs no hash
+	}
 	hash, err := identity.HashPassword(password)
 	if err != nil {
 		return identity.User{}, err

@@ -32,10 +32,11 @@ type ThrottleConfig struct {
 // doubling to 15 min; a client address (many users behind one NAT) 30 then
 // the same; an address gets 3 mails then waits 10 min doubling to a day; a
 // client 10 mails then 1 min doubling to an hour. Counts are forgotten after
-// 6 h of quiet.
+// 6 h of quiet (a client's failed sign-ins after 1 h: many users may share
+// its address, and per-account counts stop guessing anyway).
 var DefaultThrottles = ThrottleConfig{
 	LoginAccount: throttle.Config{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: 6 * time.Hour},
-	LoginClient:  throttle.Config{Free: 30, Base: time.Second, Max: 15 * time.Minute, Forget: 6 * time.Hour},
+	LoginClient:  throttle.Config{Free: 30, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
 	MailAddress:  throttle.Config{Free: 3, Base: 10 * time.Minute, Max: 24 * time.Hour, Forget: 6 * time.Hour},
 	MailClient:   throttle.Config{Free: 10, Base: time.Minute, Max: time.Hour, Forget: 6 * time.Hour},
 	KnownClients: throttle.Config{Free: math.MaxInt32, Forget: 7 * 24 * time.Hour}, // a set: never locks

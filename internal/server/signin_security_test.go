@@ -244,3 +244,23 @@ func mailEnv(mp *testenv.MailpitServer) map[string]string {
 	return map[string]string{"VIGILO_SMTP_HOST": mp.SMTPHost, "VIGILO_SMTP_PORT": strconv.Itoa(mp.SMTPPort), "VIGILO_SMTP_USERNAME": "vigilo",
 		"VIGILO_SMTP_PASSWORD": "secret", "VIGILO_SMTP_FROM": "Vigilo <no-reply@vigilo.test>", "VIGILO_MAIL_INTERVAL": "100ms"}
 }
+
+// TestMadeUpTokensCostNoHash: confirm, reset and setup look the token up
+// before hashing the new password, so posting made-up tokens cannot keep the
+// hasher busy.
+func TestMadeUpTokensCostNoHash(t *testing.T) {
+	eachDB(t, func(t *testing.T, pg bool) {
+		e := apitest.Boot(t, apitest.Options{Postgres: pg})
+		before := identity.HashCount()
+		for _, path := range []string{"/api/v1/auth/confirm", "/api/v1/auth/password/reset", "/api/v1/auth/setup"} {
+			r := e.Do("POST", path, "", map[string]string{"token": "made-up-token-0123456789", "password": "a-fine-password-42",
+				"email": "x@example.com", "name": "X"})
+			if r.Status != 400 || r.Fields()["token"] == nil {
+				t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+			}
+		}
+		if n := identity.HashCount() - before; n != 0 {
+			t.Fatalf("made-up tokens cost %d hashes", n)
+		}
+	})
+}
