@@ -33,15 +33,15 @@ var pageParams = []Param{{"page", "integer", "page number, from 1"}, {"per_page"
 
 func authRoutes() []Route {
 	return []Route{
-		{Method: "POST", Path: "/auth/login", Tag: "auth", Public: true, Summary: "Sign in; returns a token usable as Bearer and sets the session cookie",
+		{Method: "POST", Path: "/auth/login", Tag: "auth", Public: true, Summary: "Sign in; returns a token usable as Bearer and sets the session cookie. 429 too_many_attempts + Retry-After after repeated failures (per account and per client); 503 busy + Retry-After when the password hasher is saturated",
 			Request: loginRequest{}, Response: loginResponse{}, Handler: h((*Server).login)},
 		{Method: "POST", Path: "/auth/logout", Tag: "auth", Public: true, Summary: "Sign out: revoke the token or session",
 			Handler: h((*Server).logout)},
 		{Method: "POST", Path: "/auth/confirm", Tag: "auth", Public: true, Summary: "Confirm an e-mail address with the token from the welcome mail",
 			Request: confirmRequest{}, Response: UserJSON{}, Handler: h((*Server).confirm)},
-		{Method: "POST", Path: "/auth/confirm/resend", Tag: "auth", Public: true, Summary: "Send a new confirmation link (the old one stops working)",
+		{Method: "POST", Path: "/auth/confirm/resend", Tag: "auth", Public: true, Summary: "Send a new confirmation link (the old one stops working); the same 202 for any address, 429 + Retry-After beyond a few per address or client",
 			Request: emailRequest{}, Response: okResponse{}, Handler: h((*Server).resend)},
-		{Method: "POST", Path: "/auth/password/forgot", Tag: "auth", Public: true, Summary: "Mail a password reset link",
+		{Method: "POST", Path: "/auth/password/forgot", Tag: "auth", Public: true, Summary: "Mail a password reset link; the same 202 for any address, 429 + Retry-After beyond a few per address or client",
 			Request: emailRequest{}, Response: okResponse{}, Handler: h((*Server).forgot)},
 		{Method: "POST", Path: "/auth/password/reset", Tag: "auth", Public: true, Summary: "Set a new password with the reset token",
 			Request: confirmRequest{}, Response: okResponse{}, Handler: h((*Server).reset)},
