@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,6 +102,25 @@ func TestVideoPortalInBrowser(t *testing.T) {
 		t.Fatalf("playback rate after 4×: %s", r)
 	}
 
+	// A stretch longer than one request plays through: with requests of 5 s
+	// (instead of an hour) at 8×, playing from a minute ago reaches 15 s
+	// later than asked, three requests on, by itself.
+	tab := newTabWithScript(t, ctx, `window.vigiloPlaybackChunk = 5;`)
+	c := &browser{t: t, ctx: tab, base: base}
+	c.do(chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline .tl-spans span")))
+	c.do(chromedp.Click(chromedp.CSS(".speeds button[data-speed='8']")))
+	c.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Enter))
+	asked = time.Now().Add(-time.Minute)
+	c.waitPlayedPast("#playback-video", asked.Add(15*time.Second), 20*time.Second)
+	if r := c.eval(`document.getElementById("playback-video").playbackRate`); r != "8" {
+		t.Fatalf("the next request lost the speed: %s", r)
+	}
+	// It got there by later requests of 5 s each, not by one long one.
+	src, _ := url.Parse(c.eval(`document.getElementById("playback-video").src`))
+	if start, _ := strconv.ParseInt(src.Query().Get("start"), 10, 64); src.Query().Get("duration") != "5.000" || start < asked.Add(10*time.Second).UnixMilli() {
+		t.Fatalf("the playback now asks for %s: not a later 5 s request", src)
+	}
+
 	// Phone width: the grid and the camera page fit without sideways scrolling.
 	b.do(chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/video"), chromedp.WaitVisible(chromedp.CSS("#video-grid")))
 	if sw := b.eval(`document.documentElement.scrollWidth <= window.innerWidth`); sw != "true" {
@@ -134,4 +154,23 @@ func (b *browser) waitVideoPlays(sel string, within time.Duration) float64 {
 	b.t.Fatalf("%s did not play within %s (currentTime %s, error %s)", sel, within, b.eval(js),
 		b.eval(`(function(){var v=document.querySelector(`+strconv.Quote(sel)+`);return v&&v.error?v.error.message:"none"})()`))
 	return 0
+}
+
+// waitPlayedPast waits until the playback in sel has shown a moment after
+// at (its data-at, the recording's time at the play head).
+func (b *browser) waitPlayedPast(sel string, at time.Time, within time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	js := `(function(){var v=document.querySelector(` + strconv.Quote(sel) + `);return v?v.getAttribute("data-at")||"0":"0"})()`
+	for {
+		ms, _ := strconv.ParseInt(b.eval(js), 10, 64)
+		if ms > at.UnixMilli() {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s played to %s, not past %s, within %s (src %s)", sel, time.UnixMilli(ms).Format(time.TimeOnly), at.Format(time.TimeOnly), within,
+				b.eval(`document.querySelector(`+strconv.Quote(sel)+`).src`))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

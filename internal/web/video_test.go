@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
 	"github.com/vigilo/vigilo/internal/apitest"
 	"github.com/vigilo/vigilo/internal/media/simcam"
 	"github.com/vigilo/vigilo/internal/testenv"
@@ -94,4 +98,20 @@ func runFFprobe(path string) (string, error) {
 	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height:format=duration",
 		"-of", "default=noprint_wrappers=1:nokey=1", path).CombinedOutput()
 	return string(out), err
+}
+
+// newTabWithScript opens a tab in the browser of ctx whose pages run js
+// before any of their own scripts (to take WebRTC away, or to shorten the
+// playback requests).
+func newTabWithScript(t *testing.T, ctx context.Context, js string) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(c, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: js})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	return tab
 }

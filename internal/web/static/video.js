@@ -33,6 +33,10 @@
   var mode = document.getElementById("viewer-mode");
   var goLive = document.getElementById("go-live");
   var DAY = 24 * 3600 * 1000, HOUR = 3600 * 1000;
+  // One playback request covers at most CHUNK (the API's limit is an hour);
+  // a page may ask for less (window.vigiloPlaybackChunk, seconds), which the
+  // tests use to see the chaining without an hour of video.
+  var CHUNK = Math.min(HOUR, (window.vigiloPlaybackChunk || 3600) * 1000);
 
   var fmtFull, fmtTick;
   try {
@@ -130,7 +134,7 @@
     }
     // One request covers at most an hour (the API's limit); "ended" asks
     // for the next hour, so a longer stretch plays through.
-    var dur = Math.max(1000, Math.min(HOUR, now - t));
+    var dur = Math.max(1000, Math.min(CHUNK, now - t));
     playing = { start: t, dur: dur };
     if (live) {
       live.hidden = true;
