@@ -12,6 +12,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
 )
 
 // errIncomplete marks a box that runs past the end of the file: the tail a
@@ -131,13 +132,13 @@ func (s *segFile) readInit() error {
 	}
 	for _, t := range s.init.Tracks {
 		switch c := t.Codec.(type) {
-		case *fmp4.CodecH264:
+		case *codecs.H264:
 			s.videoID, s.codec = t.ID, "h264"
 			var sps h264.SPS
 			if sps.Unmarshal(c.SPS) == nil {
 				s.w, s.h = sps.Width(), sps.Height()
 			}
-		case *fmp4.CodecH265:
+		case *codecs.H265:
 			s.videoID, s.codec = t.ID, "h265"
 			var sps h265.SPS
 			if sps.Unmarshal(c.SPS) == nil {

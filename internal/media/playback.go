@@ -273,14 +273,14 @@ func sameTracks(a, b *fmp4.Init) bool {
 
 func sameCodec(a, b codecs.Codec) bool {
 	switch x := a.(type) {
-	case *fmp4.CodecH264:
-		y, ok := b.(*fmp4.CodecH264)
+	case *codecs.H264:
+		y, ok := b.(*codecs.H264)
 		return ok && bytesEq(x.SPS, y.SPS) && bytesEq(x.PPS, y.PPS)
-	case *fmp4.CodecH265:
-		y, ok := b.(*fmp4.CodecH265)
+	case *codecs.H265:
+		y, ok := b.(*codecs.H265)
 		return ok && bytesEq(x.VPS, y.VPS) && bytesEq(x.SPS, y.SPS) && bytesEq(x.PPS, y.PPS)
-	case *fmp4.CodecMPEG4Audio:
-		y, ok := b.(*fmp4.CodecMPEG4Audio)
+	case *codecs.MPEG4Audio:
+		y, ok := b.(*codecs.MPEG4Audio)
 		return ok && x.Config == y.Config
 	}
 	return fmt.Sprintf("%T", a) == fmt.Sprintf("%T", b)

@@ -31,15 +31,24 @@ type Config struct {
 	// SinkTimeout bounds one Sink call. Default 30s.
 	SinkTimeout time.Duration
 	// Dial connects to cameras; nil dials anything. The server passes its
-	// camera-address policy's DialContext (internal/netpolicy).
-	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// camera-address policy's DialContext (internal/netpolicy), used for
+	// every pull, recorded or live.
+	Dial DialFunc
+	// LiveLinger is how long a camera pulled only for live viewers stays
+	// connected after its last viewer left, so a viewer who comes back (or
+	// switches from WebRTC to HLS) does not wait for a new RTSP session.
+	// Default 30s.
+	LiveLinger time.Duration
 }
 
-// Recorder records a changing set of cameras. All methods are safe for
-// concurrent use.
+// Recorder is the stream hub: it pulls each camera once, records the
+// cameras of the recorded set (Reconcile) and fans the same access units
+// out to live readers (Watch), pulling a camera that is not recorded on
+// demand. All methods are safe for concurrent use.
 type Recorder struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	dial DialFunc
 
 	mu   sync.Mutex
 	cams map[int64]*camera
@@ -68,13 +77,22 @@ func New(cfg Config) *Recorder {
 	if cfg.SinkTimeout <= 0 {
 		cfg.SinkTimeout = 30 * time.Second
 	}
-	return &Recorder{cfg: cfg, log: cfg.Logger, cams: map[int64]*camera{}, stopping: map[int64]*camera{}}
+	if cfg.LiveLinger <= 0 {
+		cfg.LiveLinger = 30 * time.Second
+	}
+	dial := cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	return &Recorder{cfg: cfg, log: cfg.Logger, dial: buffered(dial), cams: map[int64]*camera{}, stopping: map[int64]*camera{}}
 }
 
-// Reconcile makes the running set equal to targets: cameras not running are
-// started, cameras not listed are stopped, and cameras whose Target changed
-// are restarted. It never blocks on network or disk, so it can be called on
-// every event and on a timer. Duplicate camera ids: the last one wins.
+// Reconcile makes the recorded set equal to targets: cameras not pulled are
+// started, recorded cameras not listed stop recording (and are released
+// unless live viewers watch them), and cameras whose Target changed pick up
+// the change (a new URL reconnects, new recording settings start a new
+// segment). It never blocks on network or disk, so it can be called on every
+// event and on a timer. Duplicate camera ids: the last one wins.
 func (r *Recorder) Reconcile(targets []Target) {
 	want := make(map[int64]Target, len(targets))
 	for _, t := range targets {
@@ -86,28 +104,42 @@ func (r *Recorder) Reconcile(targets []Target) {
 		return
 	}
 	for id, c := range r.cams {
-		if t, ok := want[id]; !ok || t != c.t {
-			c.cancel()
-			delete(r.cams, id)
-			r.stopping[id] = c
-			if ok {
-				r.startLocked(t, c)
+		t, ok := want[id]
+		switch {
+		case !ok && c.wantRec:
+			c.wantRec = false
+			c.recording.Store(false)
+			if c.nReaders == 0 {
+				r.stopLocked(c)
+			}
+		case ok:
+			if c.target() != t {
+				c.retarget(t)
+			}
+			if !c.wantRec {
+				c.wantRec = true
+				c.recording.Store(true)
+				if c.linger != nil {
+					c.linger.Stop()
+					c.linger = nil
+				}
 			}
 		}
 	}
 	for id, t := range want {
 		if _, ok := r.cams[id]; !ok {
-			r.startLocked(t, nil)
+			c := r.startLocked(t)
+			c.wantRec = true
+			c.recording.Store(true)
 		}
 	}
 }
 
-func (r *Recorder) startLocked(t Target, prev *camera) {
-	if prev == nil {
-		prev = r.stopping[t.CameraID]
-	}
+// startLocked starts pulling a camera; the caller says who wants it.
+func (r *Recorder) startLocked(t Target) *camera {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &camera{r: r, t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}), prev: prev}
+	c := &camera{r: r, id: t.CameraID, t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		ready: make(chan struct{}), prev: r.stopping[t.CameraID]}
 	r.cams[t.CameraID] = c
 	go func() {
 		c.run()
@@ -117,14 +149,29 @@ func (r *Recorder) startLocked(t Target, prev *camera) {
 		}
 		r.mu.Unlock()
 	}()
+	return c
+}
+
+// stopLocked cancels a camera's pull; it finishes its segment in the
+// background (a camera started again meanwhile waits for it).
+func (r *Recorder) stopLocked(c *camera) {
+	c.cancel()
+	if c.linger != nil {
+		c.linger.Stop()
+		c.linger = nil
+	}
+	delete(r.cams, c.id)
+	r.stopping[c.id] = c
 }
 
 // Running lists the camera ids currently being recorded (or trying to).
 func (r *Recorder) Running() []int64 {
 	r.mu.Lock()
 	ids := make([]int64, 0, len(r.cams))
-	for id := range r.cams {
-		ids = append(ids, id)
+	for id, c := range r.cams {
+		if c.wantRec {
+			ids = append(ids, id)
+		}
 	}
 	r.mu.Unlock()
 	slices.Sort(ids)
@@ -149,13 +196,14 @@ func (r *Recorder) Close() error {
 	r.mu.Lock()
 	r.closed = true
 	cams := make([]*camera, 0, len(r.cams))
-	for id, c := range r.cams {
-		c.cancel()
+	for _, c := range r.cams {
 		cams = append(cams, c)
-		delete(r.cams, id)
+		r.stopLocked(c)
 	}
 	for _, c := range r.stopping {
-		cams = append(cams, c)
+		if !slices.Contains(cams, c) {
+			cams = append(cams, c)
+		}
 	}
 	r.mu.Unlock()
 	for _, c := range cams {

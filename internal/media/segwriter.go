@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
 )
 
@@ -103,7 +104,7 @@ func (t *wtrack) finalized() int {
 
 // segmentInfo is what the writer needs to start a file: the tracks' codecs.
 type segmentInfo struct {
-	codecs        []fmp4.Codec // index i → track id i+1; index 0 is video
+	codecs        []codecs.Codec // index i → track id i+1; index 0 is video
 	timescales    []uint32
 	codecName     string
 	width, height int

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
-	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
 )
 
 // A 1920×1080 H.264 baseline SPS and a PPS: enough for the init and for the
@@ -24,12 +24,12 @@ var (
 
 func testInfo(audio bool) *segmentInfo {
 	in := &segmentInfo{
-		codecs:     []fmp4.Codec{&fmp4.CodecH264{SPS: testSPS, PPS: testPPS}},
+		codecs:     []codecs.Codec{&codecs.H264{SPS: testSPS, PPS: testPPS}},
 		timescales: []uint32{videoClock},
 		codecName:  "h264", width: 1920, height: 1080,
 	}
 	if audio {
-		in.codecs = append(in.codecs, &fmp4.CodecMPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{Type: 2, SampleRate: 48000, ChannelCount: 1}})
+		in.codecs = append(in.codecs, &codecs.MPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{Type: 2, SampleRate: 48000, ChannelCount: 1}})
 		in.timescales = append(in.timescales, 48000)
 	}
 	return in

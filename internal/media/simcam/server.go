@@ -41,6 +41,11 @@ type Server struct {
 	feedDone chan struct{}
 
 	packets atomic.Uint64
+
+	// playing holds the RTSP sessions that reached PLAY and are still
+	// open: what a camera with a session limit would count.
+	playing map[*gortsplib.ServerSession]bool
+	peak    int
 }
 
 type stream struct {
@@ -63,7 +68,8 @@ type trackState struct {
 
 // New returns a server for clip; call Start.
 func New(clip *Clip) *Server {
-	return &Server{clip: clip, streams: map[string]*stream{}, offline: map[string]bool{}}
+	return &Server{clip: clip, streams: map[string]*stream{}, offline: map[string]bool{},
+		playing: map[*gortsplib.ServerSession]bool{}}
 }
 
 // Start listens on addr ("127.0.0.1:0" picks a port; after a Stop, Start("")
@@ -299,6 +305,38 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	return &base.Response{StatusCode: base.StatusOK}, st, nil
 }
 
-func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+func (h *handler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	h.s.mu.Lock()
+	h.s.playing[ctx.Session] = true
+	h.s.peak = max(h.s.peak, len(h.s.playing))
+	h.s.mu.Unlock()
 	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+func (h *handler) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
+	h.s.mu.Lock()
+	delete(h.s.playing, ctx.Session)
+	h.s.mu.Unlock()
+}
+
+// Sessions is the number of RTSP sessions playing now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.playing)
+}
+
+// PeakSessions is the most sessions that played at once since the last
+// ResetPeak (or the start).
+func (s *Server) PeakSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// ResetPeak starts a new PeakSessions window from the sessions playing now.
+func (s *Server) ResetPeak() {
+	s.mu.Lock()
+	s.peak = len(s.playing)
+	s.mu.Unlock()
 }

@@ -1,0 +1,121 @@
+package media_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/media"
+)
+
+// countReader counts what the hub hands it and remembers the order rules.
+type countReader struct {
+	mu       sync.Mutex
+	units    int
+	keys     int
+	firstKey bool
+	lastDTS  int64
+	backward int
+}
+
+func (c *countReader) WriteUnit(u *media.Unit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.units == 0 {
+		c.firstKey = u.Key
+	} else if u.DTS <= c.lastDTS {
+		c.backward++
+	}
+	c.units++
+	if u.Key {
+		c.keys++
+	}
+	c.lastDTS = u.DTS
+}
+
+func (c *countReader) counts() (int, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.units, c.keys
+}
+
+// TestHubOnePullManyReaders: a recorded camera shares its one RTSP session
+// with live readers; a camera nobody records is pulled for its first viewer
+// and released LiveLinger after its last one left.
+func TestHubOnePullManyReaders(t *testing.T) {
+	cam := startSimcam(t, testClip)
+	rec := media.New(media.Config{RecordingsDir: t.TempDir(), LiveLinger: 500 * time.Millisecond})
+	defer rec.Stop()
+	rec.Reconcile([]media.Target{{CameraID: 1, URL: cam.URL(1)}})
+	waitFor(t, 10*time.Second, "recording", func() bool { return rec.Status(1).Recording })
+
+	var readers []*countReader
+	var stops []func()
+	for range 3 {
+		r := &countReader{}
+		stop, err := rec.Watch(media.Source{CameraID: 1, URL: cam.URL(1)}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers, stops = append(readers, r), append(stops, stop)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if codec, err := rec.Codec(ctx, 1); err != nil || codec != "h264" {
+		t.Fatalf("codec %q, %v", codec, err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if n := cam.PeakSessions(); n != 1 {
+		t.Errorf("recording + 3 readers opened %d RTSP sessions, want 1", n)
+	}
+	for i, r := range readers {
+		units, keys := r.counts()
+		// 25 fps for ~2.5 s, minus the wait for the first keyframe (1 s GOP).
+		if units < 25 || keys < 1 || !r.firstKey || r.backward > 0 {
+			t.Errorf("reader %d: %d units, %d keys, first key %v, %d backwards", i, units, keys, r.firstKey, r.backward)
+		}
+	}
+	for _, stop := range stops {
+		stop()
+		stop() // idempotent
+	}
+
+	// Camera 2: not recorded, pulled for a viewer only.
+	r2 := &countReader{}
+	stop2, err := rec.Watch(media.Source{CameraID: 2, URL: cam.URL(2)}, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "camera 2 frames", func() bool { u, _ := r2.counts(); return u > 10 })
+	if got := rec.Running(); !slices.Equal(got, []int64{1}) {
+		t.Errorf("a watched camera counts as recorded: %v", got)
+	}
+	if st := rec.Status(2); !st.Online || st.Recording {
+		t.Errorf("watched-only camera status %+v", st)
+	}
+	stop2()
+	time.Sleep(200 * time.Millisecond)
+	if got := rec.Pulled(); !slices.Equal(got, []int64{1, 2}) {
+		t.Errorf("camera 2 released before its linger: %v", got)
+	}
+	waitFor(t, 5*time.Second, "camera 2 released", func() bool { return slices.Equal(rec.Pulled(), []int64{1}) })
+	waitFor(t, 5*time.Second, "one RTSP session left", func() bool { return cam.Sessions() == 1 })
+
+	// Recording stops while a viewer watches: the pull stays for the viewer.
+	r3 := &countReader{}
+	stop3, err := rec.Watch(media.Source{CameraID: 1, URL: cam.URL(1)}, r3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Reconcile(nil)
+	waitFor(t, 5*time.Second, "recording stopped", func() bool { return !rec.Status(1).Recording })
+	before, _ := r3.counts()
+	time.Sleep(time.Second)
+	if after, _ := r3.counts(); after <= before || cam.Sessions() != 1 {
+		t.Errorf("viewer lost its video when recording stopped: %d → %d units, %d sessions", before, after, cam.Sessions())
+	}
+	stop3()
+	waitFor(t, 5*time.Second, "all released", func() bool { return len(rec.Pulled()) == 0 && cam.Sessions() == 0 })
+}
