@@ -11,6 +11,7 @@ import (
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/httpx"
+	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
@@ -18,6 +19,10 @@ import (
 type Server struct {
 	App *app.App
 	Log *slog.Logger
+	// Live serves WebRTC and LL-HLS (api/live.go); nil answers 409.
+	Live *live.Service
+	// Traffic meters the bytes delivered to live viewers.
+	Traffic *live.Meter
 }
 
 // HandlerFunc is an API handler: it returns an error instead of writing one,

@@ -69,6 +69,8 @@ func Boot(t testing.TB, o Options) *Env {
 		// addresses; the camera-address policy's own tests boot with
 		// Env{"VIGILO_CAMERA_ALLOW": ""} to get the strict default.
 		"VIGILO_CAMERA_ALLOW": TestCameraAllow,
+		// Any free port: test servers run side by side.
+		"VIGILO_WEBRTC_UDP_PORT": "0",
 	}
 	if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)

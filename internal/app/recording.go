@@ -44,6 +44,9 @@ type RecordingConfig struct {
 	// UsageEvery is how often today's stored bytes per camera are
 	// snapshotted for usage billing (app/statistics.go). Default one hour.
 	UsageEvery time.Duration
+	// LiveLinger keeps a camera pulled only for live viewers connected this
+	// long after its last viewer left (media.Config.LiveLinger).
+	LiveLinger time.Duration
 }
 
 // Recording is the glue between the database and the recorder engine: it
@@ -101,6 +104,7 @@ func (a *App) StartRecording(ctx context.Context, cfg RecordingConfig) (*Recordi
 		DefaultSegmentLength: cfg.SegmentLength,
 		Transport:            cfg.Transport,
 		Dial:                 a.Cameras.Addresses.DialContext, // checked at every dial
+		LiveLinger:           cfg.LiveLinger,
 	})
 	// Recovery must finish before any camera writes: files being written
 	// carry the same ".part" suffix as files left by a crash.
@@ -270,14 +274,17 @@ func (r *Recording) Reconcile(ctx context.Context) error {
 	return nil
 }
 
-func (r *Recording) openSecret(enc string) (string, error) {
+func (r *Recording) openSecret(enc string) (string, error) { return r.a.openCameraSecret(enc) }
+
+// openCameraSecret unseals a camera's stored password ("" when none).
+func (a *App) openCameraSecret(enc string) (string, error) {
 	if enc == "" {
 		return "", nil
 	}
-	if r.a.Cameras.Secrets == nil {
+	if a.Cameras.Secrets == nil {
 		return "", errors.New("no credentials key")
 	}
-	return r.a.Cameras.Secrets.Open(enc)
+	return a.Cameras.Secrets.Open(enc)
 }
 
 // Status reports a camera's recorder state and whether it should record.
@@ -287,6 +294,9 @@ func (r *Recording) Status(cameraID int64) (media.CameraStatus, bool) {
 	r.mu.Unlock()
 	return r.rec.Status(cameraID), d
 }
+
+// Hub is the media stream hub the recorder runs on; live viewers share it.
+func (r *Recording) Hub() *media.Recorder { return r.rec }
 
 // Running lists the cameras the recorder runs now.
 func (r *Recording) Running() []int64 { return r.rec.Running() }

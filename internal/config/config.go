@@ -37,6 +37,11 @@ type Config struct {
 	TrustedProxies  []netip.Prefix // peers whose X-Forwarded-For is believed
 	HashConcurrency int            // concurrent argon2id hashes; 0 = derived from cores and memory
 	CameraAllow     []netip.Prefix // ranges camera addresses may use beyond the strict default (internal/netpolicy)
+	// Live settings (docs/LIVE.md).
+	LiveLinger    time.Duration
+	WebRTCUDPPort int
+	WebRTCHosts   []string
+	ICEServers    string
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -91,9 +96,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("VIGILO_HASH_CONCURRENCY: want a number of concurrent password hashes, 0 for automatic")
 	}
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "concurrent password hashes, 19 MiB each; 0 = from cores and GOMEMLIMIT (VIGILO_HASH_CONCURRENCY)")
+	liveDone, err := c.liveFlags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	liveDone()
 	if c.TrustedProxies, err = ParseCIDRs("VIGILO_TRUSTED_PROXIES", *tp); err != nil {
 		return c, err
 	}

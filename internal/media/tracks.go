@@ -91,7 +91,7 @@ func h264Track(f *format.H264) (*videoTrack, [][]byte, error) {
 	}
 	var ext h264.DTSExtractor
 	ext.Initialize()
-	sps, pps := f.SafeParams()
+	sps, pps := f.SPS, f.PPS
 	vt := &videoTrack{
 		name:   "h264",
 		decode: dec.Decode,
@@ -145,7 +145,7 @@ func h265Track(f *format.H265) (*videoTrack, [][]byte, error) {
 	}
 	var ext h265.DTSExtractor
 	ext.Initialize()
-	vps, sps, pps := f.SafeParams()
+	vps, sps, pps := f.VPS, f.SPS, f.PPS
 	vt := &videoTrack{
 		name:   "h265",
 		decode: dec.Decode,

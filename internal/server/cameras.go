@@ -29,6 +29,7 @@ func (m *Main) startCameras(ctx context.Context) error {
 	rec, err := m.App.StartRecording(ctx, app.RecordingConfig{
 		Dir:           filepath.Join(m.Config.DataDir, "recordings"),
 		SegmentLength: m.Config.SegmentLength,
+		LiveLinger:    m.Config.LiveLinger,
 	})
 	if err != nil {
 		return fmt.Errorf("start recording: %w", err)

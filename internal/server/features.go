@@ -23,5 +23,8 @@ func (m *Main) startFeatures(ctx context.Context) error {
 	if err := m.startClips(); err != nil { // server/clips.go
 		return err
 	}
+	if err := m.startLive(ctx); err != nil { // server/live.go
+		return err
+	}
 	return nil
 }

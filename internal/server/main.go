@@ -24,6 +24,7 @@ import (
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/httpx"
 	"github.com/vigilo/vigilo/internal/identity"
+	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/mail"
 	"github.com/vigilo/vigilo/internal/metrics"
 	"github.com/vigilo/vigilo/internal/store"
@@ -41,6 +42,9 @@ type Main struct {
 	Addr string
 	// SetupLink is set when the first owner must still be created.
 	SetupLink string
+
+	live    *live.Service // server/live.go
+	traffic *live.Meter
 
 	httpSrv *http.Server
 	cancel  context.CancelFunc
@@ -148,7 +152,7 @@ func (m *Main) OnClose(fn func()) { m.closers = append(m.closers, fn) }
 // Handler is the whole HTTP surface.
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
-	apiSrv := &api.Server{App: m.App, Log: m.Log}
+	apiSrv := &api.Server{App: m.App, Log: m.Log, Live: m.live, Traffic: m.traffic}
 	apiSrv.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

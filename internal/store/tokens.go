@@ -91,29 +91,49 @@ type Principal struct {
 	// ChainActive tells whether every account from the root down to the
 	// user's own is active (see ChainActive), read in the same query.
 	ChainActive bool
+	// CameraID is the one camera a stream token is good for (0 otherwise).
+	CameraID int64
 }
 
 // PrincipalByToken resolves a session or API token hash.
 func (q Q) PrincipalByToken(ctx context.Context, hash string) (Principal, error) {
+	return q.principal(ctx, hash, `t.purpose IN ('session','api')`)
+}
+
+// PrincipalByStreamToken resolves a stream token hash (see
+// InsertStreamToken); CameraID says which camera it is good for.
+func (q Q) PrincipalByStreamToken(ctx context.Context, hash string) (Principal, error) {
+	return q.principal(ctx, hash, `t.purpose = 'stream'`)
+}
+
+// InsertStreamToken stores the hash of a token that lets userID watch one
+// camera until expires.
+func (q Q) InsertStreamToken(ctx context.Context, userID, cameraID int64, hash string, expires time.Time) error {
+	_, err := q.insert(ctx, `INSERT INTO tokens (user_id, purpose, token_hash, name, created_at, expires_at, camera_id) VALUES (?, 'stream', ?, '', ?, ?, ?)`,
+		userID, hash, ms(time.Now()), ms(expires), cameraID)
+	return errs.Wrap(err, "insert stream token")
+}
+
+func (q Q) principal(ctx context.Context, hash, purpose string) (Principal, error) {
 	var p Principal
 	var exp int64
-	var roleID sql.NullInt64
+	var roleID, camID sql.NullInt64
 	var portal, rights, cams sql.NullString
 	var allCams sql.NullBool
 	// One query, account included: it runs on every request.
 	acct, finish := accountDest(&p.Account)
 	var inactive int
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, t.camera_id, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
 		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)), `+accountColsA+`
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
-		WHERE t.token_hash = ? AND t.purpose IN ('session','api')`, hash),
-		append([]any{&p.SessionID, &p.Kind, &exp, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
+		WHERE t.token_hash = ? AND `+purpose, hash),
+		append([]any{&p.SessionID, &p.Kind, &exp, &camID, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
 	finish()
 	p.ChainActive = inactive == 0
-	p.User, p.ExpiresAt = u, fromMS(exp)
+	p.User, p.ExpiresAt, p.CameraID = u, fromMS(exp), camID.Int64
 	if roleID.Valid {
 		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
 		p.Role.AllCameras, p.Role.CameraIDs = allCams.Bool, parseIDs(cams.String)

@@ -19,7 +19,7 @@ import (
 // once.
 func TestSetupPage(t *testing.T) {
 	vars := map[string]string{"VIGILO_HTTP_ADDR": "127.0.0.1:0", "VIGILO_BASE_URL": "http://localhost:0",
-		"VIGILO_DATA_DIR": t.TempDir(), "VIGILO_RECORD": "false"}
+		"VIGILO_DATA_DIR": t.TempDir(), "VIGILO_RECORD": "false", "VIGILO_WEBRTC_UDP_PORT": "0"}
 	cfg, err := config.Load(nil, func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)

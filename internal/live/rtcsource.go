@@ -1,0 +1,103 @@
+package live
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	vmedia "github.com/vigilo/vigilo/internal/media"
+)
+
+// rtcQueue bounds the frames waiting for the WebRTC writer of one camera:
+// about two seconds at 25 fps. A full queue drops frames for the WebRTC
+// viewers of that camera; it never holds back the ingest (and so never the
+// recording).
+const rtcQueue = 64
+
+// rtcSource is one camera's video for all its WebRTC viewers: one shared
+// track, so each frame is packetized once and only encrypted and sent per
+// viewer (pion writes a shared track to every peer connection bound to it).
+type rtcSource struct {
+	cameraID int64
+	track    *webrtc.TrackLocalStaticSample
+	unwatch  func()
+	refs     int // Service.mu
+
+	frames chan rtcFrame
+	done   chan struct{}
+	// sent counts payload bytes written to the track; a session meters the
+	// growth while it is connected.
+	sent atomic.Int64
+
+	// ingest goroutine state
+	lastDTS int64
+	haveDTS bool
+	lastDur time.Duration
+}
+
+type rtcFrame struct {
+	annexB []byte
+	dur    time.Duration
+}
+
+func newRTCSource(cameraID int64) (*rtcSource, error) {
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000},
+		"video", "vigilo")
+	if err != nil {
+		return nil, err
+	}
+	src := &rtcSource{cameraID: cameraID, track: track, frames: make(chan rtcFrame, rtcQueue), done: make(chan struct{})}
+	go src.write()
+	return src, nil
+}
+
+// WriteUnit implements media.Reader: it runs on the ingest goroutine, so it
+// only converts and queues.
+func (s *rtcSource) WriteUnit(u *vmedia.Unit) {
+	if u.Codec != "h264" {
+		return
+	}
+	// A sample's duration advances the RTP clock after it; the next DTS is
+	// not known yet, so the previous interval stands in (cameras send a
+	// constant frame rate).
+	dur := s.lastDur
+	if s.haveDTS {
+		if d := time.Duration(u.DTS-s.lastDTS) * time.Second / 90000; d > 0 && d < time.Second {
+			dur = d
+		}
+	}
+	if dur == 0 {
+		dur = 40 * time.Millisecond
+	}
+	s.lastDTS, s.haveDTS, s.lastDur = u.DTS, true, dur
+	n := 0
+	for _, nalu := range u.AU {
+		n += 4 + len(nalu)
+	}
+	b := make([]byte, 0, n)
+	for _, nalu := range u.AU {
+		b = append(b, 0, 0, 0, 1)
+		b = append(b, nalu...)
+	}
+	select {
+	case s.frames <- rtcFrame{annexB: b, dur: dur}:
+	default: // viewers too slow: drop rather than stall the camera
+	}
+}
+
+func (s *rtcSource) write() {
+	defer close(s.done)
+	for f := range s.frames {
+		if err := s.track.WriteSample(media.Sample{Data: f.annexB, Duration: f.dur}); err == nil {
+			s.sent.Add(int64(len(f.annexB)))
+		}
+	}
+}
+
+func (s *rtcSource) close() {
+	s.unwatch()
+	close(s.frames)
+	<-s.done
+}
