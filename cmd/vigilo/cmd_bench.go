@@ -26,7 +26,7 @@ const benchUsage = `usage:
       the same run for comparison. See docs/BENCHMARKS.md.
   vigilo bench simcam [-addr 127.0.0.1:8554]
       serve the simulated cameras only (rtsp://ADDR/cam/N)
-`
+` + benchLiveUsage
 
 // cmdBench implements "vigilo bench".
 func cmdBench(args []string) error {
@@ -41,6 +41,10 @@ func cmdBench(args []string) error {
 		return benchRecord(ctx, args[1:])
 	case "simcam":
 		return benchSimcam(ctx, args[1:])
+	case "live":
+		return benchLive(ctx, args[1:])
+	case "live-server":
+		return benchLiveServer(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown benchmark %q\n%s", args[0], benchUsage)
 }

@@ -212,6 +212,21 @@ func TestLiveBadInput(t *testing.T) {
 		}
 		wantField("VP8-only offer", se.Status, se.Body, "sdp", 400)
 
+		// An H.265 camera: WebRTC refuses with a pointer to LL-HLS, which plays.
+		h265 := recClip
+		h265.H265 = true
+		sim265 := startSimcamClip(t, h265)
+		cam265 := e.Must(201, "POST", "/api/v1/cameras", l.A.Token, map[string]any{"type": "generic", "name": "HEVC",
+			"rtsp_url": sim265.URL(1)}).ID()
+		e.Must(200, "PATCH", camPath(cam265), l.A.Token, map[string]any{"customer_id": C.ID})
+		_, err = whepclient.Connect(ctx, l.whep(cam265), whepclient.Options{Header: bearer(C.Token)})
+		if !asStatus(err, &se) || se.Status != 409 || !strings.Contains(se.Body, "codec_unsupported") || !strings.Contains(se.Body, "HLS") {
+			t.Errorf("WHEP on an H.265 camera: %v", err)
+		}
+		if r := e.Do("GET", camPath(cam265, "/live/index.m3u8"), C.Token, nil); r.Status != 200 || !strings.Contains(string(r.Body), "hvc1") {
+			t.Errorf("LL-HLS of an H.265 camera: %d %.300s", r.Status, r.Body)
+		}
+
 		// Stream tokens: expired, for another camera, made up.
 		other := e.Must(201, "POST", "/api/v1/cameras", l.A.Token, map[string]any{"type": "generic", "name": "Other",
 			"rtsp_url": l.sim.URL(2)}).ID()

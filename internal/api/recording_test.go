@@ -28,13 +28,15 @@ import (
 // tests) short.
 var recClip = simcam.ClipOptions{Width: 640, Height: 360, FPS: 25, GOP: 25, BitrateKbps: 800, Seconds: 6}
 
-func startSimcam(t *testing.T) *simcam.Server {
+func startSimcam(t *testing.T) *simcam.Server { return startSimcamClip(t, recClip) }
+
+func startSimcamClip(t *testing.T, o simcam.ClipOptions) *simcam.Server {
 	t.Helper()
 	testenv.RequireTool(t, "ffmpeg")
 	testenv.RequireTool(t, "ffprobe")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	p, err := simcam.GenerateClip(ctx, filepath.Join(os.TempDir(), "vigilo-simcam-clips"), recClip)
+	p, err := simcam.GenerateClip(ctx, filepath.Join(os.TempDir(), "vigilo-simcam-clips"), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,15 +39,9 @@ func (s *Service) startWebRTC() error {
 		return err
 	}
 
-	udp, err := net.ListenUDP("udp", &net.UDPAddr{Port: s.cfg.UDPPort})
+	udp, tcp, err := listenPair(s.cfg.UDPPort)
 	if err != nil {
-		return fmt.Errorf("WebRTC UDP port %d: %w", s.cfg.UDPPort, err)
-	}
-	port := udp.LocalAddr().(*net.UDPAddr).Port
-	tcp, err := net.ListenTCP("tcp", &net.TCPAddr{Port: port})
-	if err != nil {
-		udp.Close()
-		return fmt.Errorf("WebRTC ICE-TCP port %d: %w", port, err)
+		return err
 	}
 	s.udp, s.tcp = udp, tcp
 	udpMux := webrtc.NewICEUDPMux(nil, udp)
@@ -79,4 +73,28 @@ func (s *Service) startWebRTC() error {
 	s.log.Info("WebRTC listening", "udp", udp.LocalAddr().String(), "tcp", tcp.Addr().String(),
 		"hosts", strings.Join(s.cfg.Hosts, ","))
 	return nil
+}
+
+// listenPair opens the UDP port and the TCP port of the same number. With
+// port 0 the UDP port is chosen by the system and may be taken in TCP, so a
+// few ports are tried.
+func listenPair(port int) (*net.UDPConn, *net.TCPListener, error) {
+	var lastErr error
+	for range 20 {
+		udp, err := net.ListenUDP("udp", &net.UDPAddr{Port: port})
+		if err != nil {
+			return nil, nil, fmt.Errorf("WebRTC UDP port %d: %w", port, err)
+		}
+		p := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.ListenTCP("tcp", &net.TCPAddr{Port: p})
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		lastErr = fmt.Errorf("WebRTC ICE-TCP port %d: %w", p, err)
+		if port != 0 {
+			break
+		}
+	}
+	return nil, nil, lastErr
 }

@@ -44,6 +44,7 @@ type Conn struct {
 	mu         sync.Mutex
 	frames     int
 	firstFrame time.Time
+	firstKey   time.Time
 	lastPacket time.Time
 	packets    int
 	bytes      int64
@@ -181,6 +182,9 @@ func (c *Conn) read(tr *webrtc.TrackRemote, onFrame func(uint32, []byte)) {
 		c.packets++
 		c.bytes += int64(len(pkt.Payload))
 		c.lastPacket = now
+		if c.firstKey.IsZero() && startsKeyframe(pkt.Payload) {
+			c.firstKey = now
+		}
 		if pkt.Marker {
 			c.frames++
 			if c.firstFrame.IsZero() {
@@ -194,6 +198,23 @@ func (c *Conn) read(tr *webrtc.TrackRemote, onFrame func(uint32, []byte)) {
 	}
 }
 
+// startsKeyframe reports whether an H.264 RTP payload carries an IDR slice
+// or the SPS that precedes one (single NAL, STAP-A or the first FU-A).
+func startsKeyframe(p []byte) bool {
+	if len(p) < 2 {
+		return false
+	}
+	switch t := p[0] & 0x1f; t {
+	case 5, 7:
+		return true
+	case 24: // STAP-A: look at the first aggregated NAL
+		return len(p) > 3 && (p[3]&0x1f == 5 || p[3]&0x1f == 7)
+	case 28: // FU-A: start bit and the fragmented NAL's type
+		return p[1]&0x80 != 0 && (p[1]&0x1f == 5)
+	}
+	return false
+}
+
 // Stats is what arrived so far.
 type Stats struct {
 	Frames, Packets int
@@ -201,7 +222,10 @@ type Stats struct {
 	// FirstFrame is how long after the offer the first complete frame
 	// arrived (0: none yet).
 	FirstFrame time.Duration
-	LastPacket time.Time
+	// FirstKeyframe is how long after the offer the first keyframe began
+	// to arrive: when a player can show a picture (0: none yet).
+	FirstKeyframe time.Duration
+	LastPacket    time.Time
 }
 
 // Stats reports what arrived so far.
@@ -211,6 +235,9 @@ func (c *Conn) Stats() Stats {
 	s := Stats{Frames: c.frames, Packets: c.packets, Bytes: c.bytes, LastPacket: c.lastPacket}
 	if !c.firstFrame.IsZero() {
 		s.FirstFrame = c.firstFrame.Sub(c.offered)
+	}
+	if !c.firstKey.IsZero() {
+		s.FirstKeyframe = c.firstKey.Sub(c.offered)
 	}
 	return s
 }

@@ -31,6 +31,12 @@ type Server struct {
 	// Start.
 	InBandParamsOnly bool
 
+	// OnVideoFrame, when set (before Start), is called on the feeder
+	// goroutine as each video frame goes out, with the payload of its last
+	// packet: the frame's final bytes identify it at a receiver, so
+	// benchmarks measure glass-to-glass latency without touching the video.
+	OnVideoFrame func(tail []byte, sent time.Time)
+
 	mu       sync.Mutex
 	addr     string
 	srv      *gortsplib.Server
@@ -248,15 +254,15 @@ func (s *Server) feed(stop, done chan struct{}) {
 
 func (s *Server) sendDue(st *stream, now time.Time) {
 	el := now.Sub(st.t0)
-	s.packets.Add(st.video.sendDue(st.st, el))
+	s.packets.Add(st.video.sendDue(st.st, el, s.OnVideoFrame))
 	if st.audio.media != nil {
-		s.packets.Add(st.audio.sendDue(st.st, el))
+		s.packets.Add(st.audio.sendDue(st.st, el, nil))
 	}
 }
 
 // sendDue writes every frame of the track whose time has come (el since the
 // stream started) and returns how many packets were written.
-func (t *trackState) sendDue(ss *gortsplib.ServerStream, el time.Duration) uint64 {
+func (t *trackState) sendDue(ss *gortsplib.ServerStream, el time.Duration, onFrame func([]byte, time.Time)) uint64 {
 	var n uint64
 	elc := int64(el) * t.clock / int64(time.Second)
 	for {
@@ -278,6 +284,9 @@ func (t *trackState) sendDue(ss *gortsplib.ServerStream, el time.Duration) uint6
 			if ss.WritePacketRTP(t.media, &pk) == nil {
 				n++
 			}
+		}
+		if onFrame != nil && len(f.pkts) > 0 {
+			onFrame(f.pkts[len(f.pkts)-1].Payload, time.Now())
 		}
 		t.i++
 		if t.i == len(t.frames) {
