@@ -218,7 +218,7 @@ func TestLiveBadInput(t *testing.T) {
 		sim265 := startSimcamClip(t, h265)
 		cam265 := e.Must(201, "POST", "/api/v1/cameras", l.A.Token, map[string]any{"type": "generic", "name": "HEVC",
 			"rtsp_url": sim265.URL(1)}).ID()
-		e.Must(200, "PATCH", camPath(cam265), l.A.Token, map[string]any{"customer_id": C.ID})
+		e.Must(200, "PATCH", camPath(cam265), l.A.Token, map[string]any{"customer_id": C.ID, "plan_id": l.P})
 		_, err = whepclient.Connect(ctx, l.whep(cam265), whepclient.Options{Header: bearer(C.Token)})
 		if !asStatus(err, &se) || se.Status != 409 || !strings.Contains(se.Body, "codec_unsupported") || !strings.Contains(se.Body, "HLS") {
 			t.Errorf("WHEP on an H.265 camera: %v", err)
