@@ -161,7 +161,8 @@ func addVideoUsers(t *testing.T, w *propWorld, m *rightsModel) {
 // user × visible camera × right, plus a sample of invisible cameras, and
 // compares status and code with the oracle; it also checks the camera list
 // of a sample of users over HTTP (all users at the end), and a sample of
-// decisions over HTTP (recordings list = playback right).
+// decisions over HTTP (recordings list = playback; stream token, the live
+// routes' entry = view_live).
 func TestCameraRightsProperty(t *testing.T) {
 	modDBs(t, func(t *testing.T, pg bool) {
 		w := newPropWorld(t, pg, 11, 60)
@@ -256,6 +257,18 @@ func TestCameraRightsProperty(t *testing.T) {
 					r := w.e.Do("GET", fmt.Sprintf("/api/v1/cameras/%d/recordings", c), u.token, nil)
 					if r.Status != want || r.Code() != wantCode {
 						t.Fatalf("user %d GET recordings of camera %d: %d %s, model %d %s", u.id, c, r.Status, r.Code(), want, wantCode)
+					}
+					// view_live through the live routes' entry (internal/live
+					// asks the same decision again every second).
+					want, wantCode = apiStatus, apiCode
+					if want == 200 {
+						if want, wantCode = m.expectRight(u, c, "view_live"); want == 200 {
+							want = 201
+						}
+					}
+					r = w.e.Do("POST", fmt.Sprintf("/api/v1/cameras/%d/stream-token", c), u.token, nil)
+					if r.Status != want || r.Code() != wantCode {
+						t.Fatalf("user %d POST stream-token of camera %d: %d %s, model %d %s", u.id, c, r.Status, r.Code(), want, wantCode)
 					}
 				}
 			}

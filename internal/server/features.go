@@ -11,8 +11,8 @@ import (
 // registerFeatures adds the handlers of features beyond the API core (the
 // portals, playback). Each feature adds one line here.
 func (m *Main) registerFeatures(mux *http.ServeMux) {
-	web.New(m.App, m.Log).Register(mux)                        // the admin portal: internal/web
-	(&sharepage.Handler{App: m.App, Log: m.Log}).Register(mux) // public share links: internal/sharepage
+	web.New(m.App, m.Log).Register(mux)                                                          // the admin portal: internal/web
+	(&sharepage.Handler{App: m.App, Log: m.Log, Live: m.live, Traffic: m.traffic}).Register(mux) // public share links: internal/sharepage
 }
 
 // startFeatures starts background parts of features (the recorder, retention).

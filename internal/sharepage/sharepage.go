@@ -15,6 +15,7 @@ import (
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/httpx"
+	"github.com/vigilo/vigilo/internal/live"
 )
 
 //go:embed share.html
@@ -26,12 +27,17 @@ var page = template.Must(template.New("share").Parse(pageHTML))
 type Handler struct {
 	App *app.App
 	Log *slog.Logger
+	// Live serves the media of live shares (live.go); nil answers 409.
+	Live *live.Service
+	// Traffic meters the bytes delivered to live share viewers.
+	Traffic *live.Meter
 }
 
 // Register adds the public share routes.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /s/{token}", h.page)
 	mux.HandleFunc("GET /s/{token}/video", h.video)
+	h.registerLive(mux)
 }
 
 type pageData struct {
