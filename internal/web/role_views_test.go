@@ -46,6 +46,11 @@ func TestCustomerSeesALeaf(t *testing.T) {
 			}
 		}
 
+		// Its own account's Plans tab: names, no prices either.
+		if p := c.get("/accounts/" + itoa(w.C.ID) + "/plans"); !strings.Contains(p.Body, "Gold for C") || strings.Contains(p.Body, "8.0000") || strings.Contains(p.Body, ">Price<") {
+			t.Errorf("customer's own Plans tab shows money: %.1500s", p.Body)
+		}
+
 		list := c.get("/cameras")
 		if !strings.Contains(list.Body, "Gate") || strings.Contains(list.Body, "filter-unassigned") || strings.Contains(list.Body, ">Unassigned<") {
 			t.Errorf("customer's camera list: %.600s", list.Body)
