@@ -28,6 +28,9 @@ var gridSizes = []int{1, 4, 9, 16}
 // request (by then every part has registered its routes).
 type videoFeatures struct {
 	Live, LiveHLS, Clips, Shares bool
+	// LiveShares: the public share page can play live video (its own WHEP
+	// or LL-HLS route), so a live view may be shared.
+	LiveShares bool
 }
 
 type featureProbe struct {
@@ -54,6 +57,7 @@ func (fp *featureProbe) get() videoFeatures {
 			Clips:   has("POST", "/api/v1/cameras/1/clips"),
 			Shares:  has("POST", "/api/v1/shares"),
 		}
+		fp.f.LiveShares = fp.f.Shares && (has("POST", "/s/t/whep") || has("GET", "/s/t/live/index.m3u8"))
 	})
 	return fp.f
 }
@@ -116,6 +120,7 @@ func (p *Portal) videoGrid(w http.ResponseWriter, r *http.Request, q *req) error
 type videoCameraData struct {
 	tile
 	Playback, Clip, Share bool
+	ShareLive             bool // the live view may be shared (the share page plays live)
 	TimeZone              string
 }
 
@@ -134,6 +139,7 @@ func (p *Portal) videoCamera(w http.ResponseWriter, r *http.Request, q *req) err
 		Clip:     c.Can(identity.RightSaveClip) && f.Clips && c.Can(identity.RightPlayback),
 		Share:    c.Can(identity.RightShare) && f.Shares,
 	}
+	d.ShareLive = d.Share && d.Live && f.LiveShares
 	p.render(w, r, q, http.StatusOK, "video_camera", c.Name, "video", d)
 	return nil
 }
