@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/vigilo/vigilo/internal/live/whepclient"
+	"github.com/vigilo/vigilo/internal/testenv"
 )
 
 // TestShareLive: a stranger watches a live share over WebRTC (WHEP at
@@ -52,4 +55,50 @@ func TestShareLive(t *testing.T) {
 			t.Fatal("a revoked link opened a WebRTC session")
 		}
 	})
+}
+
+// TestShareLiveBrowser opens a live share in a fresh Chromium profile (no
+// sign-in): the page's player (/static/player.js) plays the camera — the
+// video's time advances at the camera's size — and after revocation the
+// page answers that the link was revoked.
+func TestShareLiveBrowser(t *testing.T) {
+	l := newLiveEnv(t, false)
+	e, C := l.e, l.C
+	sh := e.Must(201, "POST", "/api/v1/shares", C.Token, map[string]any{"kind": "live", "camera_id": l.cam, "expires_in_hours": 1})
+	url := sh.JSON["url"].(string)
+	page := e.URL + url[strings.Index(url, "/s/"):]
+	ctx := testenv.Browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("video#player"))); err != nil {
+		t.Fatal(err)
+	}
+	js := `(function(){var v=document.querySelector("video#player");return {t:v.currentTime,w:v.videoWidth,mode:v.getAttribute("data-mode")||""}})()`
+	var state map[string]any
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var err error
+		if state, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]any](js)); err != nil {
+			t.Fatal(err)
+		}
+		if tm, _ := state["t"].(float64); tm > 1 && state["w"] == float64(640) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("shared live video did not play: %+v", state)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("shared live video plays in a fresh profile: %v", state)
+	testenv.Screenshot(t, ctx, "share-live")
+
+	e.Must(200, "DELETE", "/api/v1/shares/"+itoa(sh.ID()), C.Token, nil)
+	if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "revoked") {
+		t.Fatalf("revoked link's page: %q", text)
+	}
 }
