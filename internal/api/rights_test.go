@@ -114,6 +114,20 @@ func TestCameraRightsAPI(t *testing.T) {
 		wantErr(t, e.Do("GET", camPath(w.c1, "/recordings"), viewer, nil), 403, "right_missing")
 		// Guards still cannot manage.
 		wantErr(t, e.Do("PATCH", camPath(w.c1), g, map[string]any{"name": "x"}), 403, "forbidden")
+		// PTZ: the right first (this Guard has none), then the input, then
+		// 409 until a connector can drive it.
+		r = e.Do("POST", camPath(w.c1, "/ptz"), g, map[string]any{"action": "stop"})
+		if wantErr(t, r, 403, "right_missing"); r.Fields()["right"] != "ptz" {
+			t.Fatalf("ptz right not named: %s", r.Body)
+		}
+		wantErr(t, e.Do("POST", camPath(w.cB, "/ptz"), w.C.Token, map[string]any{"action": "stop"}), 404, "not_found")
+		wantFields(t, e.Do("POST", camPath(w.c1, "/ptz"), w.C.Token, map[string]any{"action": "spin"}), "action")
+		wantFields(t, e.Do("POST", camPath(w.c1, "/ptz"), w.C.Token, map[string]any{"action": "move", "pan": 2}), "pan")
+		wantFields(t, e.Do("POST", camPath(w.c1, "/ptz"), w.C.Token, map[string]any{"action": "goto_preset"}), "preset")
+		wantErr(t, e.Do("POST", camPath(w.c1, "/ptz"), w.C.Token, map[string]any{"action": "move", "pan": 0.5}), 409, "ptz_unsupported")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(w.C.ID)+"/modules", w.A.Token, map[string]any{"live_view": false})
+		wantErr(t, e.Do("POST", camPath(w.c1, "/ptz"), w.C.Token, map[string]any{"action": "stop"}), 403, "module_disabled")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(w.C.ID)+"/modules", w.A.Token, map[string]any{"live_view": true})
 
 		// The module switched off for the customer by its integrator.
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(w.C.ID)+"/modules", w.A.Token, map[string]any{"playback": false})

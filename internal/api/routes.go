@@ -17,6 +17,7 @@ func Routes() []Route {
 		statisticsRoutes(),
 		clipRoutes(),
 		shareRoutes(),
+		ptzRoutes(),
 		liveRoutes(), // api/live.go
 	} {
 		all = append(all, group...)
