@@ -131,12 +131,14 @@ func Run(ctx context.Context, o Opts, out io.Writer) error {
 	}
 	defer sim.Stop()
 
+	header(out, o)
 	var results []Result
 	if o.Vigilo != "" {
 		r, err := runVigilo(ctx, o, sim.Addr(), st)
 		if err != nil {
 			return fmt.Errorf("vigilo: %w", err)
 		}
+		row(out, r)
 		results = append(results, r)
 	}
 	if o.MediaMTX != "" {
@@ -144,9 +146,10 @@ func Run(ctx context.Context, o Opts, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("mediamtx: %w", err)
 		}
+		row(out, r)
 		results = append(results, r)
 	}
-	report(out, o, results)
+	ratios(out, results)
 	return nil
 }
 
@@ -402,17 +405,21 @@ func pct(ds []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(p*float64(len(s))))]
 }
 
-func report(out io.Writer, o Opts, rs []Result) {
+func header(out io.Writer, o Opts) {
 	fmt.Fprintf(out, "live benchmark: %d camera(s) × %d WebRTC viewers in all, %s window, clip %dx%d@%d GOP %d %d kbit/s\n",
 		o.Cams, o.Viewers, o.Duration, o.Clip.Width, o.Clip.Height, o.Clip.FPS, o.Clip.GOP, o.Clip.BitrateKbps)
 	fmt.Fprintf(out, "%-9s %9s %9s %9s %9s %9s %9s %9s %11s %11s %10s %10s\n", "server", "connected", "TTFF p50", "TTFF p95",
 		"RTC p50", "RTC p95", "HLS p50", "HLS p95", "CPU/viewer", "MB/viewer", "frames/v", "base MB")
-	for _, r := range rs {
-		fmt.Fprintf(out, "%-9s %5d/%-3d %9s %9s %9s %9s %9s %9s %10.3f%% %11.3f %5.0f/%-4.0f %10.1f\n", r.Name,
-			r.Connected, r.Connected+r.Failed, ms(pct(r.TTFF, .5)), ms(pct(r.TTFF, .95)),
-			ms(pct(r.WebRTCLatency, .5)), ms(pct(r.WebRTCLatency, .95)), ms(pct(r.HLSLatency, .5)), ms(pct(r.HLSLatency, .95)),
-			r.CPUPerViewer, r.MemPerViewer/(1<<20), r.FramesPerViewer, r.ExpectedFrames, float64(r.RSSBase)/(1<<20))
-	}
+}
+
+func row(out io.Writer, r Result) {
+	fmt.Fprintf(out, "%-9s %5d/%-3d %9s %9s %9s %9s %9s %9s %10.3f%% %11.3f %5.0f/%-4.0f %10.1f\n", r.Name,
+		r.Connected, r.Connected+r.Failed, ms(pct(r.TTFF, .5)), ms(pct(r.TTFF, .95)),
+		ms(pct(r.WebRTCLatency, .5)), ms(pct(r.WebRTCLatency, .95)), ms(pct(r.HLSLatency, .5)), ms(pct(r.HLSLatency, .95)),
+		r.CPUPerViewer, r.MemPerViewer/(1<<20), r.FramesPerViewer, r.ExpectedFrames, float64(r.RSSBase)/(1<<20))
+}
+
+func ratios(out io.Writer, rs []Result) {
 	if len(rs) == 2 && rs[1].CPUPerViewer > 0 && rs[1].MemPerViewer > 0 {
 		fmt.Fprintf(out, "per viewer, %s ÷ %s: CPU %.2f, memory %.2f\n", rs[0].Name, rs[1].Name,
 			rs[0].CPUPerViewer/rs[1].CPUPerViewer, rs[0].MemPerViewer/rs[1].MemPerViewer)
