@@ -25,7 +25,11 @@ type rtcSource struct {
 	unwatch  func()
 	refs     int // Service.mu
 
+	// frames is never closed: the hub may still be delivering a unit when
+	// unwatch returns (it reads its reader list without a lock), so the
+	// writer is stopped through quit instead.
 	frames chan rtcFrame
+	quit   chan struct{}
 	done   chan struct{}
 	// sent counts payload bytes written to the track; a session meters the
 	// growth while it is connected.
@@ -48,7 +52,8 @@ func newRTCSource(cameraID int64) (*rtcSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &rtcSource{cameraID: cameraID, track: track, frames: make(chan rtcFrame, rtcQueue), done: make(chan struct{})}
+	src := &rtcSource{cameraID: cameraID, track: track, frames: make(chan rtcFrame, rtcQueue),
+		quit: make(chan struct{}), done: make(chan struct{})}
 	go src.write()
 	return src, nil
 }
@@ -89,15 +94,24 @@ func (s *rtcSource) WriteUnit(u *vmedia.Unit) {
 
 func (s *rtcSource) write() {
 	defer close(s.done)
-	for f := range s.frames {
-		if err := s.track.WriteSample(media.Sample{Data: f.annexB, Duration: f.dur}); err == nil {
-			s.sent.Add(int64(len(f.annexB)))
+	for {
+		select {
+		case <-s.quit:
+			return
+		case f := <-s.frames:
+			if err := s.track.WriteSample(media.Sample{Data: f.annexB, Duration: f.dur}); err == nil {
+				s.sent.Add(int64(len(f.annexB)))
+			}
 		}
 	}
 }
 
+// close stops watching the camera and the writer. A unit still being
+// delivered lands in the queue and is dropped with it.
 func (s *rtcSource) close() {
-	s.unwatch()
-	close(s.frames)
+	if s.unwatch != nil {
+		s.unwatch()
+	}
+	close(s.quit)
 	<-s.done
 }

@@ -272,7 +272,7 @@ func (s *Service) acquireRTC(ctx context.Context, cameraID int64) (*rtcSource, e
 	}
 	unwatch, err := s.hub.Watch(ms, src)
 	if err != nil {
-		close(src.frames)
+		src.close()
 		return nil, errs.Wrap(err, "watch camera")
 	}
 	src.unwatch = unwatch

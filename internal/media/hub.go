@@ -29,7 +29,9 @@ type Unit struct {
 // Reader receives a camera's video from the hub. WriteUnit runs on the
 // camera's ingest goroutine, so it must not block (hand off or drop), and
 // the Unit and its slices are valid only during the call. A reader's first
-// unit is a keyframe.
+// unit is a keyframe. The reader list is read without a lock, so one last
+// WriteUnit may still arrive just after the stop function returned: a
+// reader must tolerate it (e.g. never close a channel WriteUnit sends on).
 type Reader interface {
 	WriteUnit(u *Unit)
 }
