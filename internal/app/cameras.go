@@ -31,6 +31,9 @@ type CameraDeps struct {
 	// address the server will dial for a camera, and the recorder dials
 	// through it (camera_addresses.go). New sets the strict default.
 	Addresses *netpolicy.Policy
+	// PTZ drives a camera's pan/tilt/zoom (ptz.go); nil: no connector can,
+	// and PTZ answers 409 ptz_unsupported.
+	PTZ PTZDriver
 }
 
 // MaxPlayback bounds one playback request; players ask again for more.

@@ -9,16 +9,24 @@ import (
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
-// PTZ moves a camera (right ptz, module live_view). No camera type has a PTZ
-// connector in this version (ONVIF PTZ arrives with the ONVIF connector), so
-// an allowed, valid command answers 409 ptz_unsupported; the decision and
-// the validation are already the final ones.
+// PTZDriver sends a validated command to a camera (the ONVIF connector will
+// provide one); it answers ptz_unsupported for cameras it cannot drive.
+type PTZDriver func(ctx context.Context, c camera.Camera, cmd camera.PTZCommand) error
+
+// PTZ moves a camera (right ptz, module live_view): decided by
+// CameraForRight, validated, then handed to the PTZ driver. Without one
+// (no connector in this version) a valid command answers 409
+// ptz_unsupported.
 func (a *App) PTZ(ctx context.Context, actor tenancy.Actor, cameraID int64, cmd camera.PTZCommand) error {
-	if _, err := a.CameraForRight(ctx, actor, cameraID, identity.RightPTZ); err != nil {
+	c, err := a.CameraForRight(ctx, actor, cameraID, identity.RightPTZ)
+	if err != nil {
 		return err
 	}
 	if err := cmd.Validate(); err != nil {
 		return err
 	}
-	return errs.Conflictf("ptz_unsupported", "this camera has no pan/tilt/zoom control this server can drive")
+	if a.Cameras.PTZ == nil {
+		return errs.Conflictf("ptz_unsupported", "this camera has no pan/tilt/zoom control this server can drive")
+	}
+	return a.Cameras.PTZ(ctx, c, cmd)
 }
