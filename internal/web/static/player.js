@@ -26,6 +26,7 @@
 
   var WEBRTC_FIRST_FRAME_MS = 5000; // no frame by then: try LL-HLS
   var LIVE_SLACK = 1.5;             // seconds of buffer before jumping to the edge
+  var STALL_MS = 3000;              // no new WebRTC frame this long: start again
 
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
@@ -135,6 +136,8 @@
     v.setAttribute("data-timing", "ice " + Math.round(tGathered - t0) + " ms, answer " + Math.round(tAnswered - tGathered) +
       " ms, first frame " + Math.round(performance.now() - tAnswered) + " ms");
     setMode(st, "webrtc");
+    st.frames = -1;
+    st.framesAt = Date.now();
     st.timer = setInterval(function () { measureWebRTC(st, pc); }, 1000);
   }
 
@@ -144,8 +147,9 @@
     if (st.pc !== pc) return;
     try {
       var stats = await pc.getStats();
-      var jb = NaN, rtt = 0, dec = 0;
+      var jb = NaN, rtt = 0, dec = 0, frames = 0;
       stats.forEach(function (s) {
+        if (s.type === "inbound-rtp" && s.kind === "video") frames = s.framesDecoded || 0;
         if (s.type === "inbound-rtp" && s.kind === "video" && s.jitterBufferEmittedCount > 0) {
           jb = s.jitterBufferDelay / s.jitterBufferEmittedCount;
           if (s.framesDecoded > 0 && s.totalDecodeTime) dec = s.totalDecodeTime / s.framesDecoded;
@@ -153,6 +157,16 @@
         if (s.type === "candidate-pair" && s.nominated && s.currentRoundTripTime) rtt = s.currentRoundTripTime;
       });
       report(st, jb + dec + rtt / 2);
+      // A session the server ended (a revoked share, a right taken away)
+      // may still look connected for a while: no new frame for 3 s means
+      // start again, which asks the server whether we may.
+      var now = Date.now();
+      if (frames !== st.frames) {
+        st.frames = frames;
+        st.framesAt = now;
+      } else if (now - (st.framesAt || now) >= STALL_MS && st.pc === pc) {
+        restart(st, "no video for " + STALL_MS / 1000 + " s");
+      }
     } catch (e) { /* closed meanwhile */ }
   }
 
