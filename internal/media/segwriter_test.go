@@ -29,7 +29,7 @@ func testInfo(audio bool) *segmentInfo {
 		codecName:  "h264", width: 1920, height: 1080,
 	}
 	if audio {
-		in.codecs = append(in.codecs, &codecs.MPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{Type: 2, SampleRate: 48000, ChannelCount: 1}})
+		in.codecs = append(in.codecs, &codecs.MPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{Type: 2, SampleRate: 48000, ChannelConfig: 1}})
 		in.timescales = append(in.timescales, 48000)
 	}
 	return in
