@@ -354,7 +354,7 @@ func TestRecordingRestartIndexesCrashLeftovers(t *testing.T) {
 	r := recEnv{camTree: ct, dir: e.Main.App.Cameras.RecordingsDir}
 	r.cam = e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "generic", "name": "Sim 2",
 		"rtsp_url": sim.URL(2), "customer_id": ct.C.ID, "plan_id": ct.P}).ID()
-	segs := r.waitSegments(t, 2, time.Time{}, 20*time.Second)
+	r.waitSegments(t, 2, time.Time{}, 20*time.Second)
 	if err := e.Main.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ func TestRecordingRestartIndexesCrashLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	segs, err = st.R().SegmentsInRange(context.Background(), r.cam, time.UnixMilli(0), time.Now().Add(time.Hour))
+	segs, err := st.R().SegmentsInRange(context.Background(), r.cam, time.UnixMilli(0), time.Now().Add(time.Hour))
 	st.Close()
 	if err != nil || len(segs) < 2 {
 		t.Fatalf("segments after close: %d %v", len(segs), err)

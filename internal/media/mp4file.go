@@ -67,15 +67,14 @@ func readBoxHeader(r io.Reader, remain int64) (boxHeader, int, error) {
 // segFile reads a segment file sequentially: the init, then one part at a
 // time, so memory stays at one part whatever the segment length.
 type segFile struct {
-	f        *os.File
-	size     int64
-	pos      int64 // offset after the last complete part read
-	init     fmp4.Init
-	videoID  int
-	codec    string
-	w, h     int
-	buf      []byte
-	nextPart int
+	f       *os.File
+	size    int64
+	pos     int64 // offset after the last complete part read
+	init    fmp4.Init
+	videoID int
+	codec   string
+	w, h    int
+	buf     []byte
 }
 
 func openSegFile(path string) (*segFile, error) {

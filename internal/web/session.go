@@ -24,8 +24,6 @@ type req struct {
 	session string
 }
 
-func (q *req) signedIn() bool { return q.Actor.UserID != 0 }
-
 type handler func(w http.ResponseWriter, r *http.Request, q *req) error
 
 var errNotFound = errs.NotFoundf("not found")
