@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/httpx"
+	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/store"
 )
 
@@ -21,6 +22,10 @@ type APITokenJSON struct {
 	Token     string    `json:"token,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// LastUsedAt and Address say when and from where the token was last
+	// used (to the minute); absent in the answer to its creation.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	Address    string     `json:"address,omitempty"`
 }
 
 func apiTokenJSON(t store.APIToken) APITokenJSON {
@@ -31,7 +36,7 @@ func tokenRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/me/tokens", Tag: "auth", Summary: "List my API tokens (secrets are never shown again)",
 			Response: List[APITokenJSON]{}, Handler: h((*Server).listTokens)},
-		{Method: "POST", Path: "/me/tokens", Tag: "auth", Summary: "Create an API token for scripts (needs the api_access module); the token is shown once",
+		{Method: "POST", Path: "/me/tokens", Tag: "auth", AdminOnly: true, Summary: "Create an API token for scripts (needs the api_access module); the token is shown once",
 			Request: createTokenRequest{}, Response: APITokenJSON{}, Handler: h((*Server).createToken)},
 		{Method: "DELETE", Path: "/me/tokens/{id}", Tag: "auth", Summary: "Revoke one of my API tokens",
 			Handler: h((*Server).deleteToken)},
@@ -39,13 +44,14 @@ func tokenRoutes() []Route {
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.App.APITokens(r.Context(), actor(r))
+	ts, err := s.App.MySessions(r.Context(), actor(r), identity.PurposeAPI)
 	if err != nil {
 		return err
 	}
 	out := make([]APITokenJSON, len(ts))
 	for i, t := range ts {
-		out[i] = apiTokenJSON(t)
+		used := t.LastUsedAt
+		out[i] = APITokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: &used, Address: t.Address}
 	}
 	httpx.WriteJSON(w, http.StatusOK, list(out, pageAll(len(out)), len(out)))
 	return nil

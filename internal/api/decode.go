@@ -164,6 +164,12 @@ func page(r *http.Request, f errs.Fields) store.Page {
 	if p.PerPage > store.MaxPerPage {
 		f.Add("per_page", "must be at most "+strconv.Itoa(store.MaxPerPage))
 	}
+	// (page-1)*per_page becomes the SQL OFFSET: a page number near 2^63
+	// overflows it (PostgreSQL answered 5xx). No list is anywhere near this
+	// long, so a page beyond it is a client error.
+	if p.Page > store.MaxPage {
+		f.Add("page", "must be at most "+strconv.Itoa(store.MaxPage))
+	}
 	return p.Clamp()
 }
 

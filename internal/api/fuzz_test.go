@@ -37,10 +37,15 @@ type silentTB struct{ testing.TB }
 func (silentTB) Log(...any) {}
 
 func fuzzServer(f *testing.F) (e *apitest.Env, post func(t *testing.T, method, path string, body []byte) int) {
-	e = apitest.Boot(silentTB{f}, apitest.Options{Quiet: true})
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
+	return fuzzBoot(f)
+}
+
+// fuzzBoot is fuzzServer for targets with their own seed shape.
+func fuzzBoot(f *testing.F) (e *apitest.Env, post func(t *testing.T, method, path string, body []byte) int) {
+	e = apitest.Boot(silentTB{f}, apitest.Options{Quiet: true})
 	// A hung request is as much a bug as a 5xx.
 	client := &http.Client{Timeout: 10 * time.Second}
 	return e, func(t *testing.T, method, path string, body []byte) int {

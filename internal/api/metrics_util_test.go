@@ -13,7 +13,7 @@ import (
 // metricValue reads one unlabelled sample from the server's /metrics.
 func metricValue(t *testing.T, e *apitest.Env, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(e.URL + "/metrics")
+	resp, err := http.Get("http://" + e.Main.MetricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestHTTPMetricsByRoute(t *testing.T) {
 	e := apitest.Boot(t, apitest.Options{})
 	e.Must(200, "GET", "/api/v1/accounts/1", e.Root, nil)
 	e.Must(404, "GET", "/api/v1/accounts/999", e.Root, nil)
-	resp, err := http.Get(e.URL + "/metrics")
+	resp, err := http.Get("http://" + e.Main.MetricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,5 +61,21 @@ func TestHTTPMetricsByRoute(t *testing.T) {
 	}
 	if strings.Contains(text, "/api/v1/accounts/999") {
 		t.Error("raw paths leak into metric labels")
+	}
+}
+
+// /metrics is not on the public listener, only on VIGILO_METRICS_ADDR.
+func TestMetricsNotPublic(t *testing.T) {
+	e := apitest.Boot(t, apitest.Options{})
+	resp, err := http.Get(e.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatal("/metrics answers on the public listener")
+	}
+	if metricValue(t, e, "go_goroutines") <= 0 {
+		t.Fatal("no goroutines metric on the metrics listener")
 	}
 }

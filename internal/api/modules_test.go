@@ -187,7 +187,7 @@ func TestModulesAPI(t *testing.T) {
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(in.ID)+"/modules", e.Root, map[string]bool{"api_access": false})
 		modWantCode(t, e.Do("GET", "/api/v1/me", cu.Token, nil), 403, "module_disabled")
 		modWantCode(t, e.Do("GET", "/api/v1/me", in.Token, nil), 403, "module_disabled")
-		if st, code := modCookieDo(t, e, "GET", "/api/v1/me", cu.Token); st != 200 {
+		if st, code := modCookieDo(t, e, "GET", "/api/v1/me", portalSignIn(t, e, cu.Email, cu.Password)); st != 200 {
 			t.Fatalf("portal cookie refused: %d %s", st, code)
 		}
 		e.Must(200, "GET", "/api/v1/me", other.Token, nil)

@@ -259,6 +259,24 @@ func checkIsolation(t *testing.T, e *apitest.Env, nodes map[int64]*propNode, act
 			defer wg.Done()
 			for ac := range work {
 				rng := rand.New(rand.NewPCG(seed, uint64(ac.token[0])<<32|uint64(ac.account)))
+				if !ac.admin {
+					// Video roles (R9) read no account data: every account
+					// route answers 403 admin_only whatever the target, so
+					// not even existence differs between ids.
+					for _, tg := range []int64{ac.account, nodes[ac.account].parent, ghost} {
+						p := "/api/v1/accounts/" + strconv.FormatInt(tg, 10)
+						for _, m := range []string{"GET", "PATCH"} {
+							if status, b := do(m, p, ac.token, []byte(`{"name":"x"}`)); status != 403 || !bytes.Contains(b, []byte("admin_only")) {
+								fail("guard %d %s %d = %d %s, want 403 admin_only", ac.account, m, tg, status, b)
+							}
+						}
+					}
+					if status, _, msg := listIDs("/api/v1/accounts?sort=name", ac.token); status != 403 {
+						fail("guard %d list = %d %s, want 403", ac.account, status, msg)
+					}
+					checks.Add(7)
+					continue
+				}
 				// The list without parent_id is exactly the strict subtree.
 				var want []int64
 				for id := range nodes {

@@ -19,6 +19,7 @@ func Routes() []Route {
 		shareRoutes(),
 		ptzRoutes(),
 		liveRoutes(), // api/live.go
+		sessionRoutes(),
 	} {
 		all = append(all, group...)
 	}

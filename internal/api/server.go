@@ -31,15 +31,18 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Route is one API operation: method, path, documentation and handler.
 type Route struct {
-	Method   string
-	Path     string // relative to /api/v1, with {name} wildcards
-	Summary  string
-	Tag      string
-	Public   bool // no authentication needed
-	Request  any  // a value of the request body type, for the schema
-	Response any  // a value of the response body type, for the schema
-	Query    []Param
-	Handler  func(s *Server) HandlerFunc
+	Method  string
+	Path    string // relative to /api/v1, with {name} wildcards
+	Summary string
+	Tag     string
+	Public  bool // no authentication needed
+	// AdminOnly refuses video roles (Guard, Viewer); routes of the admin
+	// tags are admin-only whatever this says (see adminTags).
+	AdminOnly bool
+	Request   any // a value of the request body type, for the schema
+	Response  any // a value of the response body type, for the schema
+	Query     []Param
+	Handler   func(s *Server) HandlerFunc
 }
 
 // Param documents a query parameter.
@@ -53,9 +56,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range Routes() {
 		h := rt.Handler(s)
 		pattern := rt.Method + " " + Prefix + rt.Path
-		if rt.Public {
+		switch {
+		case rt.Public:
 			mux.Handle(pattern, s.wrap(h))
-		} else {
+		case rt.adminOnly():
+			mux.Handle(pattern, s.wrap(s.authed(adminOnly(h))))
+		default:
 			mux.Handle(pattern, s.wrap(s.authed(h)))
 		}
 	}
@@ -68,7 +74,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 
 func (s *Server) wrap(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(app.WithRemote(r.Context(), httpx.ClientIP(r)))
+		ctx := app.WithRemote(r.Context(), httpx.ClientIP(r))
+		r = r.WithContext(app.WithClient(ctx, app.ClientInfo{UserAgent: r.UserAgent()}))
+		if err := httpx.CheckQuery(r); err != nil {
+			httpx.WriteError(w, r, s.Log, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			httpx.WriteError(w, r, s.Log, err)
 		}
@@ -85,8 +96,11 @@ func (s *Server) authed(h HandlerFunc) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		// api_access governs Bearer clients only; the portals use the cookie.
-		if err := s.App.CheckAPIAccess(app.WithCookieAuth(r.Context(), fromCookie), actor); err != nil {
+		// api_access governs programmatic clients. Only a session that the
+		// portal's own sign-in form opened, sent back as the cookie, is the
+		// portal's page script; the token of POST /auth/login, or a portal
+		// session sent as a Bearer token, is a script whatever the header.
+		if err := s.App.CheckAPIAccess(app.WithCookieAuth(r.Context(), fromCookie && actor.PortalSession), actor); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))

@@ -71,6 +71,7 @@ func Boot(t testing.TB, o Options) *Env {
 		"VIGILO_CAMERA_ALLOW": TestCameraAllow,
 		// Any free port: test servers run side by side.
 		"VIGILO_WEBRTC_UDP_PORT": "0",
+		"VIGILO_METRICS_ADDR":    "127.0.0.1:0",
 	}
 	if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)

@@ -247,6 +247,9 @@ func (a *App) Audit(ctx context.Context, actor tenancy.Actor, accountID int64, a
 	}
 	p := page.Clamp()
 	list, total, err := r.ListAudit(ctx, store.AuditFilter{Scope: scope, Action: action, Page: p})
+	for i := range list {
+		redactAncestor(actor, &list[i])
+	}
 	return list, total, p, err
 }
 

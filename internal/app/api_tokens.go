@@ -21,7 +21,7 @@ const MaxAPITokenDays = 365
 func (a *App) CreateAPIToken(ctx context.Context, actor tenancy.Actor, name string, days int) (string, store.APIToken, error) {
 	f := errs.Fields{}
 	name = strings.TrimSpace(name)
-	tenancy.CheckText(f, "name", name, 100, true)
+	tenancy.CheckName(f, "name", name, 100, true)
 	if days == 0 {
 		days = 90
 	}
@@ -30,6 +30,11 @@ func (a *App) CreateAPIToken(ctx context.Context, actor tenancy.Actor, name stri
 	}
 	if err := f.Err(); err != nil {
 		return "", store.APIToken{}, err
+	}
+	// Guards and Viewers watch video in the portal; a long-lived token
+	// would outlive any role change made for them.
+	if !actor.Admin {
+		return "", store.APIToken{}, errs.Forbiddenf("admin_only", "only the account's administrators may create API tokens")
 	}
 	if err := a.RequireModule(ctx, actor, "api_access"); err != nil {
 		return "", store.APIToken{}, err

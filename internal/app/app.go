@@ -19,6 +19,10 @@ import (
 type Config struct {
 	BaseURL string // for links in mail, e.g. https://vms.example.com
 	Product string // brand name in mail and pages
+	// SessionIdle and SessionMax end sign-in sessions after that long without
+	// use / after that long at all (zero: the defaults in app/sessions.go).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 }
 
 // App is the set of use cases over one store.

@@ -51,9 +51,9 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 		return Session{}, err
 	}
 	plain, hash := identity.NewToken()
-	s := Session{Token: plain, ExpiresAt: a.Now().Add(identity.SessionTTL).UTC(), User: u, Account: acct}
+	s := Session{Token: plain, ExpiresAt: a.Now().Add(a.sessionMax()).UTC(), User: u, Account: acct}
 	err = a.tx(ctx, func(q store.Q, _ *outbox) error {
-		if _, err := q.InsertToken(ctx, u.ID, identity.PurposeSession, hash, "", s.ExpiresAt); err != nil {
+		if err := a.insertSession(ctx, q, u.ID, hash, s.ExpiresAt); err != nil {
 			return err
 		}
 		now := a.Now()
@@ -120,6 +120,9 @@ func (a *App) Authenticate(ctx context.Context, token string) (tenancy.Actor, er
 	if a.Now().After(p.ExpiresAt) {
 		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "the session has expired; sign in again")
 	}
+	if err := a.sessionAlive(p); err != nil {
+		return tenancy.Actor{}, err
+	}
 	// The same gate as usable, with the chain's status read by the
 	// principal's own query: one query per request instead of two.
 	if err := userUsable(p.User); err != nil {
@@ -128,7 +131,11 @@ func (a *App) Authenticate(ctx context.Context, token string) (tenancy.Actor, er
 	if err := chainUsable(p.ChainActive); err != nil {
 		return tenancy.Actor{}, err
 	}
-	return actorOf(p.User, p.Account, p.Role), nil
+	a.touch(ctx, p)
+	actor := actorOf(p.User, p.Account, p.Role)
+	actor.SessionID = p.SessionID
+	actor.PortalSession = p.Kind == identity.PurposeSession && p.Client == identity.ClientPortal
+	return actor, nil
 }
 
 func actorOf(u identity.User, acct tenancy.Account, role identity.Role) tenancy.Actor {
@@ -139,9 +146,21 @@ func actorOf(u identity.User, acct tenancy.Account, role identity.Role) tenancy.
 	}
 }
 
-// Logout revokes the session or token.
+// Logout revokes the session or token, and audits the sign-out of a session
+// that was still valid.
 func (a *App) Logout(ctx context.Context, token string) error {
-	return a.Store.W().RevokeTokenByHash(ctx, identity.HashToken(token))
+	hash := identity.HashToken(token)
+	p, err := a.Store.R().PrincipalByToken(ctx, hash)
+	if err != nil {
+		return a.Store.W().RevokeTokenByHash(ctx, hash)
+	}
+	return a.tx(ctx, func(q store.Q, _ *outbox) error {
+		if err := q.RevokeTokenByHash(ctx, hash); err != nil {
+			return err
+		}
+		actor := actorOf(p.User, p.Account, p.Role)
+		return a.securityEvent(ctx, q, actor, p.Account, "user.signed_out", map[string]any{"user_id": p.User.ID, "session_id": p.SessionID})
+	})
 }
 
 // Confirm spends a confirmation token (R3). When the user was created
@@ -298,7 +317,10 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 			if err != nil {
 				return err
 			}
-			return a.sendReset(ctx, q, out, u)
+			if err := a.sendReset(ctx, q, out, u); err != nil {
+				return err
+			}
+			return a.auditUser(ctx, q, u, "user.password_reset_requested", nil)
 		})
 	})
 }
@@ -353,7 +375,13 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 		if err := q.UpdateUser(ctx, &u); err != nil {
 			return err
 		}
-		return q.RevokeTokens(ctx, u.ID, identity.PurposeSession)
+		// Whoever asked for a reset may fear a stolen password: every
+		// session and API token of the user ends.
+		n, err := q.RevokeCredentials(ctx, u.ID, 0)
+		if err != nil {
+			return err
+		}
+		return a.auditUser(ctx, q, u, "user.password_reset", map[string]any{"sessions_revoked": n})
 	})
 }
 
@@ -391,8 +419,34 @@ func (a *App) ChangePassword(ctx context.Context, actor tenancy.Actor, current, 
 		}
 		u.PasswordHash = hash
 		u.MustChangePassword = false
-		return q.UpdateUser(ctx, &u)
+		if err := q.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		// Other sessions and API tokens may be the thief's; this one stays.
+		n, err := q.RevokeCredentials(ctx, u.ID, actor.SessionID)
+		if err != nil {
+			return err
+		}
+		acct, err := q.Account(ctx, actor.AccountID)
+		if err != nil {
+			return err
+		}
+		return a.securityEvent(ctx, q, actor, acct, "user.password_changed", map[string]any{"user_id": u.ID, "sessions_revoked": n})
 	})
+}
+
+// auditUser records a security event that the user caused without being
+// signed in (a reset link), as that user.
+func (a *App) auditUser(ctx context.Context, q store.Q, u identity.User, action string, detail map[string]any) error {
+	acct, err := q.Account(ctx, u.AccountID)
+	if err != nil {
+		return err
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["user_id"] = u.ID
+	return a.securityEvent(ctx, q, tenancy.Actor{UserID: u.ID, Email: u.Email, AccountID: acct.ID}, acct, action, detail)
 }
 
 func (a *App) link(path, token string) string {

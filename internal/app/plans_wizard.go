@@ -31,7 +31,7 @@ func (a *App) offerSelectedPlans(ctx context.Context, q store.Q, actor tenancy.A
 		selected, visible, name := s.Selected, s.Visible, strings.TrimSpace(s.Name)
 		p := billing.OfferPatch{Selected: &selected, Visible: &visible, Name: &name,
 			Cost: billing.ParsePrice(f, prefix+"cost", s.Cost), EndUserPrice: billing.ParsePrice(f, prefix+"end_user_price", s.EndUserPrice)}
-		tenancy.CheckText(f, prefix+"name", name, tenancy.MaxName, false)
+		tenancy.CheckName(f, prefix+"name", name, tenancy.MaxName, false)
 		switch {
 		case s.PlanID <= 0:
 			f.Add(prefix+"plan_id", "is required")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
@@ -96,7 +97,11 @@ func (a *App) statement(ctx context.Context, q store.Q, acct tenancy.Account, p 
 	if in.Usage, err = q.SubtreeUsage(ctx, acct.Path, p.FromDay(), p.ToDay()); err != nil {
 		return billing.Statement{}, err
 	}
-	return billing.ComputeStatement(in), nil
+	st := billing.ComputeStatement(in)
+	if st.Overflow {
+		return st, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
+	}
+	return st, nil
 }
 
 // fillDays lays a sparse series onto every day of the period.

@@ -65,7 +65,7 @@ func (a *App) UpdateUser(ctx context.Context, actor tenancy.Actor, userID int64,
 	f := errs.Fields{}
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
-		tenancy.CheckText(f, "name", *p.Name, tenancy.MaxName, false)
+		tenancy.CheckName(f, "name", *p.Name, tenancy.MaxName, false)
 	}
 	if err := f.Err(); err != nil {
 		return identity.User{}, err
@@ -209,10 +209,11 @@ func (a *App) AdminSetPassword(ctx context.Context, actor tenancy.Actor, userID 
 		if err := q.UpdateUser(ctx, &u); err != nil {
 			return err
 		}
-		if err := q.RevokeTokens(ctx, u.ID, identity.PurposeSession); err != nil {
+		n, err := q.RevokeCredentials(ctx, u.ID, 0)
+		if err != nil {
 			return err
 		}
-		return a.audit(ctx, q, actor, acct, "user.password_set", map[string]any{"user_id": u.ID, "must_change": mustChange})
+		return a.securityEvent(ctx, q, actor, acct, "user.password_set", map[string]any{"user_id": u.ID, "must_change": mustChange, "sessions_revoked": n})
 	})
 }
 

@@ -89,7 +89,7 @@ func (p *OfferPatch) Validate(prefix string) error {
 func (p *OfferPatch) check(f errs.Fields, prefix string) {
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
-		tenancy.CheckText(f, prefix+"name", *p.Name, tenancy.MaxName, false)
+		tenancy.CheckName(f, prefix+"name", *p.Name, tenancy.MaxName, false)
 	}
 	if p.Cost != nil {
 		CheckPrice(f, prefix+"cost", *p.Cost)
@@ -134,7 +134,7 @@ func (p *MyOfferPatch) Validate() error {
 	f := errs.Fields{}
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
-		tenancy.CheckText(f, "name", *p.Name, tenancy.MaxName, true)
+		tenancy.CheckName(f, "name", *p.Name, tenancy.MaxName, true)
 	}
 	if p.EndUserPrice != nil {
 		CheckPrice(f, "end_user_price", *p.EndUserPrice)
@@ -154,7 +154,7 @@ type CopyInput struct {
 func (c *CopyInput) Validate() error {
 	f := errs.Fields{}
 	c.Name = strings.TrimSpace(c.Name)
-	tenancy.CheckText(f, "name", c.Name, tenancy.MaxName, false)
+	tenancy.CheckName(f, "name", c.Name, tenancy.MaxName, false)
 	if c.Cost == nil {
 		f.Add("cost", "is required")
 	} else {

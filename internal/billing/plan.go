@@ -92,7 +92,7 @@ type NewPlan struct {
 func (n *NewPlan) Validate() error {
 	f := errs.Fields{}
 	n.Name = strings.TrimSpace(n.Name)
-	tenancy.CheckText(f, "name", n.Name, tenancy.MaxName, true)
+	tenancy.CheckName(f, "name", n.Name, tenancy.MaxName, true)
 	if !n.Kind.Valid() {
 		f.Add("kind", `must be "fixed" or "usage"`)
 	}

@@ -127,6 +127,9 @@ type Charges struct {
 	TrafficGB       money.Amount // a quantity with four decimals, not money
 	Traffic         money.Amount
 	Total           money.Amount
+	// Overflow tells that a sum did not fit int64; the amounts are then
+	// meaningless and the statement must be refused, never shown wrapped.
+	Overflow bool
 }
 
 // ChildCharges is what one direct child owes.
@@ -143,6 +146,7 @@ type Statement struct {
 	OwedBelow money.Amount   // Σ of Children's totals
 	Margin    money.Amount   // OwedBelow − OwesAbove.Total
 	Children  []ChildCharges // by name, then id
+	Overflow  bool           // some sum did not fit (see Charges.Overflow)
 }
 
 // StatementInput is everything a statement is computed from; the store
@@ -183,7 +187,8 @@ func ComputeStatement(in StatementInput) Statement {
 		part.Groups, part.Usage = groups[i], usage[i]
 		ch := ChildCharges{AccountID: c.ID, Name: c.Name, Charges: Owes(part, c)}
 		s.Children = append(s.Children, ch)
-		s.OwedBelow += ch.Total
+		s.OwedBelow = add(&s.Overflow, s.OwedBelow, ch.Total)
+		s.Overflow = s.Overflow || ch.Overflow
 	}
 	sort.Slice(s.Children, func(i, j int) bool {
 		a, b := s.Children[i], s.Children[j]
@@ -192,7 +197,29 @@ func ComputeStatement(in StatementInput) Statement {
 		}
 		return a.AccountID < b.AccountID
 	})
-	s.Margin = s.OwedBelow - s.OwesAbove.Total
+	var ok bool
+	if s.Margin, ok = s.OwedBelow.Sub(s.OwesAbove.Total); !ok {
+		s.Overflow = true
+	}
+	s.Overflow = s.Overflow || s.OwesAbove.Overflow
+	return s
+}
+
+// add is a checked a + b that records an overflow in *over.
+func add(over *bool, a, b money.Amount) money.Amount {
+	s, ok := a.Add(b)
+	if !ok {
+		*over = true
+	}
+	return s
+}
+
+// addInt is add for quantities (bytes, byte-days).
+func addInt(over *bool, a, b int64) int64 {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		*over = true
+	}
 	return s
 }
 
@@ -233,14 +260,18 @@ func Owes(in StatementInput, payer Payer) Charges {
 			c.UnpricedCameras += g.Cameras
 			continue
 		}
-		perMonth += cost * money.Amount(g.Cameras)
+		line, ok := cost.Times(int64(g.Cameras))
+		if !ok {
+			c.Overflow = true
+		}
+		perMonth = add(&c.Overflow, perMonth, line)
 	}
 	c.Fixed = perMonth.MulRatio(int64(in.Period.Days), DaysPerMonth)
 	var byteDays, traffic int64
 	for _, u := range in.Usage {
 		if tenancy.InSubtree(payer.Path, u.CustomerPath) {
-			byteDays += u.StorageByteDays
-			traffic += u.TrafficBytes
+			byteDays = addInt(&c.Overflow, byteDays, u.StorageByteDays)
+			traffic = addInt(&c.Overflow, traffic, u.TrafficBytes)
 		}
 	}
 	gbMonth := int64(BytesPerGB * DaysPerMonth)
@@ -248,7 +279,7 @@ func Owes(in StatementInput, payer Payer) Charges {
 	c.Storage = mulDiv(payer.StoragePrice, byteDays, gbMonth)
 	c.TrafficGB = mulDiv(money.MustParse("1"), traffic, BytesPerGB)
 	c.Traffic = mulDiv(payer.TrafficPrice, traffic, BytesPerGB)
-	c.Total = c.Fixed + c.Storage + c.Traffic
+	c.Total = add(&c.Overflow, add(&c.Overflow, c.Fixed, c.Storage), c.Traffic)
 	return c
 }
 

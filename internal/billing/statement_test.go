@@ -3,6 +3,7 @@ package billing
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -140,5 +141,29 @@ func TestStatementTelescopes(t *testing.T) {
 		if sum != 0 {
 			t.Fatalf("seed %d: margins add up to %s", seed, sum)
 		}
+	}
+}
+
+// A statement whose sums do not fit int64 says so instead of wrapping
+// (app refuses it with amount_overflow).
+func TestStatementOverflowIsReported(t *testing.T) {
+	day0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p, _ := NewPeriod(day0, day0.AddDate(0, 0, DaysPerMonth), day0) // one month's cost, not pro-rated
+	plans := map[int64]PlanRef{10: {ID: 10, Kind: Fixed, OwnerPath: "/1/"}}
+	in := StatementInput{Period: p, Plans: plans, Costs: map[OfferKey]money.Amount{{10, 2}: money.Amount(math.MaxInt64 / 2), {10, 3}: money.Amount(math.MaxInt64 / 2)},
+		Account:  Payer{ID: 1, Path: "/1/", Root: true},
+		Children: []Payer{{ID: 2, Name: "a", Path: "/1/2/"}, {ID: 3, Name: "b", Path: "/1/3/"}},
+		Groups:   []CameraGroup{{CustomerPath: "/1/2/", PlanID: 10, Cameras: 1}, {CustomerPath: "/1/3/", PlanID: 10, Cameras: 1}}}
+	if s := ComputeStatement(in); s.Overflow {
+		t.Fatalf("two halves of the range fit: %+v", s)
+	}
+	in.Groups[1].Cameras = 3
+	if s := ComputeStatement(in); !s.Overflow {
+		t.Fatalf("3 × MaxInt64/2 must overflow, got %+v", s)
+	}
+	in.Groups[1].Cameras = 1
+	in.Costs[OfferKey{10, 3}] = money.Amount(math.MaxInt64/2 + 10)
+	if s := ComputeStatement(in); !s.Overflow {
+		t.Fatalf("the children's sum must overflow, got owed below %s", s.OwedBelow)
 	}
 }

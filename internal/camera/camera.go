@@ -222,7 +222,7 @@ func (n NewCamera) Validate() (Validated, error) {
 
 // CheckName validates a camera name.
 func CheckName(f errs.Fields, field, name string) {
-	tenancy.CheckText(f, field, name, MaxName, true)
+	tenancy.CheckName(f, field, name, MaxName, true)
 }
 
 // ParseRTSPURL validates an rtsp:// or rtsps:// address and splits off any

@@ -42,6 +42,13 @@ type Config struct {
 	WebRTCUDPPort int
 	WebRTCHosts   []string
 	ICEServers    string
+	// Sign-in sessions end after SessionIdle without use and SessionMax after
+	// sign-in (VIGILO_SESSION_IDLE, VIGILO_SESSION_MAX).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+	// MetricsAddr is the separate listener of /metrics (VIGILO_METRICS_ADDR);
+	// empty serves no metrics.
+	MetricsAddr string
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -96,6 +103,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("VIGILO_HASH_CONCURRENCY: want a number of concurrent password hashes, 0 for automatic")
 	}
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "concurrent password hashes, 19 MiB each; 0 = from cores and GOMEMLIMIT (VIGILO_HASH_CONCURRENCY)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("VIGILO_METRICS_ADDR", ""), "separate listen address of /metrics, e.g. 127.0.0.1:9464; empty: none (VIGILO_METRICS_ADDR)")
+	if err := sessionFlags(fs, &c, env); err != nil {
+		return c, err
+	}
 	liveDone, err := c.liveFlags(fs, env)
 	if err != nil {
 		return c, err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigilo/vigilo/internal/errs"
 )
@@ -90,15 +91,44 @@ const SessionCookie = "vigilo_session"
 // cookie. Secure is set whenever the browser would accept it: on https and
 // on localhost (which browsers treat as a secure context even over http).
 func SetSessionCookie(w http.ResponseWriter, baseURL, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookieName(baseURL), Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: SecureCookies(baseURL), SameSite: http.SameSiteLaxMode})
 }
 
 // ClearSessionCookie removes the session cookie.
 func ClearSessionCookie(w http.ResponseWriter, baseURL string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookieName(baseURL), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: SecureCookies(baseURL), SameSite: http.SameSiteLaxMode})
 }
+
+// HostSessionCookie is the session cookie's name on an https site. Browsers
+// accept a "__Host-" cookie only when it is Secure, for path / and without a
+// Domain, so a sibling subdomain or a plain-http page cannot plant one.
+const HostSessionCookie = "__Host-" + SessionCookie
+
+// SessionCookieName is the session cookie's name for the site at baseURL.
+func SessionCookieName(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Scheme == "https" {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// SessionFromCookie is the session token of the request's cookie ("" when
+// none): the __Host- cookie first, so one planted without the prefix cannot
+// shadow it.
+func SessionFromCookie(r *http.Request) string {
+	for _, name := range []string{HostSessionCookie, SessionCookie} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// HSTS is the Strict-Transport-Security value sent when the site is https:
+// two years, the figure browsers' preload lists ask for.
+const HSTS = "max-age=63072000"
 
 // SecureCookies tells whether cookies for baseURL can carry the Secure flag.
 func SecureCookies(baseURL string) bool {
@@ -123,8 +153,29 @@ func Token(r *http.Request) (token string, fromCookie bool) {
 		}
 		return "", false
 	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value, true
+	if v := SessionFromCookie(r); v != "" {
+		return v, true
 	}
 	return "", false
+}
+
+// CheckQuery refuses a query string whose values are not valid UTF-8 or
+// hold NUL characters: PostgreSQL rejects such text outright (a 5xx if it
+// got that far), and no parameter of ours means anything with them.
+func CheckQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range append(vs, k) {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				name := k
+				if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+					name = "query"
+				}
+				return errs.Field(name, "must be valid UTF-8 text without NUL characters")
+			}
+		}
+	}
+	return nil
 }

@@ -33,9 +33,23 @@ func TestSessionCookieFlags(t *testing.T) {
 		w := httptest.NewRecorder()
 		SetSessionCookie(w, base, "tok", time.Now().Add(time.Hour))
 		c := w.Result().Cookies()[0]
-		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Name != SessionCookie {
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Name != SessionCookieName(base) {
 			t.Errorf("%s: cookie %+v", base, c)
 		}
+	}
+}
+
+// On https the cookie has the __Host- prefix; a planted unprefixed cookie
+// does not shadow it.
+func TestHostCookiePrefix(t *testing.T) {
+	if SessionCookieName("https://vms.example.com") != "__Host-vigilo_session" || SessionCookieName("http://localhost:8080") != SessionCookie {
+		t.Fatal("cookie names")
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: SessionCookie, Value: "planted"})
+	r.AddCookie(&http.Cookie{Name: HostSessionCookie, Value: "real"})
+	if tok, _ := Token(r); tok != "real" {
+		t.Fatalf("token %q, want the __Host- one", tok)
 	}
 }
 

@@ -55,7 +55,7 @@ func DefaultRoles() []Role {
 func (r *Role) Validate() error {
 	f := errs.Fields{}
 	r.Name = strings.TrimSpace(r.Name)
-	tenancy.CheckText(f, "name", r.Name, 100, true)
+	tenancy.CheckName(f, "name", r.Name, 100, true)
 	r.Description = strings.TrimSpace(r.Description)
 	tenancy.CheckText(f, "description", r.Description, tenancy.MaxText, false)
 	if r.Portal != AdminPortal && r.Portal != VideoPortal {

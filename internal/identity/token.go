@@ -18,6 +18,10 @@ const (
 	PurposeSetup   = "setup"
 )
 
+// ClientPortal marks sessions opened by the portal's own sign-in form: only
+// those may use the API from the browser without the api_access module.
+const ClientPortal = "portal"
+
 // Lifetimes of each kind of token.
 const (
 	SessionTTL = 30 * 24 * time.Hour

@@ -62,19 +62,26 @@ func (n *NewUser) Validate() error {
 	n.Email = tenancy.NormalizeEmail(n.Email)
 	tenancy.CheckEmail(f, "email", n.Email)
 	n.Name = strings.TrimSpace(n.Name)
-	tenancy.CheckText(f, "name", n.Name, tenancy.MaxName, false)
+	tenancy.CheckName(f, "name", n.Name, tenancy.MaxName, false)
 	if n.Password != "" {
 		CheckPassword(f, "password", n.Password)
 	}
 	return f.Err()
 }
 
-// CheckPassword enforces the length rules.
+// CheckPassword enforces the length rules, refuses control characters and
+// passwords that guessers try first (identity/common.go).
 func CheckPassword(f errs.Fields, field, pw string) {
 	switch {
 	case len(pw) < MinPassword:
 		f.Add(field, "must be at least 10 characters")
 	case len(pw) > MaxPassword:
 		f.Add(field, "is too long")
+	case controlChar(pw):
+		f.Add(field, "must not contain control characters")
+	default:
+		if why := weakPassword(pw); why != "" {
+			f.Add(field, why)
+		}
 	}
 }

@@ -111,6 +111,36 @@ func (a Amount) Units() int64 { return int64(a) }
 // FromUnits is the inverse of Units.
 func FromUnits(u int64) Amount { return Amount(u) }
 
+// Add is a + b, and false when the sum overflows (a wrapped sum would turn a
+// debt into a credit).
+func (a Amount) Add(b Amount) (Amount, bool) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, false
+	}
+	return s, true
+}
+
+// Sub is a − b, and false when the difference overflows.
+func (a Amount) Sub(b Amount) (Amount, bool) {
+	if b == math.MinInt64 {
+		return 0, false
+	}
+	return a.Add(-b)
+}
+
+// Times is a × n, and false when the product overflows.
+func (a Amount) Times(n int64) (Amount, bool) {
+	if a == 0 || n == 0 {
+		return 0, true
+	}
+	p := int64(a) * n
+	if p/n != int64(a) || (int64(a) == -1 && n == math.MinInt64) || (n == -1 && int64(a) == math.MinInt64) {
+		return 0, false
+	}
+	return Amount(p), true
+}
+
 // MulRatio multiplies by num/den rounding half away from zero; used to price
 // usage (bytes / bytes-per-GB) without floats. Products that overflow int64
 // are computed with math/big, so the result stays exact wherever it fits.

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/vigilo/vigilo/internal/api"
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/config"
@@ -40,6 +38,8 @@ type Main struct {
 	Metrics *metrics.Metrics
 	// Addr is the bound address once Run returns (useful with port 0).
 	Addr string
+	// MetricsAddr is where /metrics is served (VIGILO_METRICS_ADDR), bound.
+	MetricsAddr string
 	// SetupLink is set when the first owner must still be created.
 	SetupLink string
 
@@ -73,7 +73,8 @@ func (m *Main) Run(ctx context.Context) error {
 	_ = identity.BurnPasswordTime("")
 	m.Metrics = metrics.New()
 	bus := events.NewBus()
-	m.App = app.New(st, bus, m.Log, app.Config{BaseURL: cfg.BaseURL, Product: cfg.Product})
+	m.App = app.New(st, bus, m.Log, app.Config{BaseURL: cfg.BaseURL, Product: cfg.Product,
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax})
 	m.App.Observe = m.Metrics
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -127,6 +128,12 @@ func (m *Main) Run(ctx context.Context) error {
 		st.Close()
 		return err
 	}
+	if err := m.startMetrics(); err != nil {
+		cancel()
+		ln.Close()
+		st.Close()
+		return err
+	}
 
 	m.httpSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	m.goRun(func() {
@@ -164,7 +171,6 @@ func (m *Main) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics.Registry, promhttp.HandlerOpts{}))
 	m.registerFeatures(mux)
 	// Cookie-authenticated browsers must not be driven cross-site: Go's
 	// CrossOriginProtection refuses unsafe cross-origin requests by
@@ -173,12 +179,15 @@ func (m *Main) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	// TrustProxies is outermost: it replaces the request, and observe must see
 	// the one the mux stamps with its route pattern.
-	return httpx.TrustProxies(m.Config.TrustedProxies, m.observe(cop.Handler(securityHeaders(mux))))
+	return httpx.TrustProxies(m.Config.TrustedProxies, m.observe(cop.Handler(securityHeaders(mux, strings.HasPrefix(m.Config.BaseURL, "https://")))))
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			h.Set("Strict-Transport-Security", httpx.HSTS)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
@@ -274,7 +283,11 @@ func (m *Main) banner() {
 	if c.SMTPHost == "" {
 		fmt.Fprintf(m.Out, "  No SMTP server configured: e-mails (with their links) are written to this log.\n")
 	}
-	fmt.Fprintf(m.Out, "  API: %s/api/v1/openapi.json   Health: %s/healthz   Metrics: %s/metrics\n\n", c.BaseURL, c.BaseURL, c.BaseURL)
+	fmt.Fprintf(m.Out, "  API: %s/api/v1/openapi.json   Health: %s/healthz\n", c.BaseURL, c.BaseURL)
+	if m.MetricsAddr != "" {
+		fmt.Fprintf(m.Out, "  Metrics: http://%s/metrics (VIGILO_METRICS_ADDR; not on the public listener)\n", m.MetricsAddr)
+	}
+	fmt.Fprintln(m.Out)
 }
 
 // Close stops serving and releases everything.

@@ -20,6 +20,9 @@ type AuditEntry struct {
 	Action         string
 	Detail         string // JSON
 	RemoteAddr     string
+	// ActorAccountPath is read, not written: the path of the actor's account
+	// ("" when it is gone), so that readers below it can be shown less.
+	ActorAccountPath string
 }
 
 // InsertAudit appends to the audit log, inside the transaction of the change.
@@ -45,19 +48,20 @@ type AuditFilter struct {
 // ListAudit returns a page of audit entries.
 func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
 	lo, hi := tenancy.SubtreeRange(f.Scope)
-	cond := "account_path >= ? AND account_path < ?"
+	cond := "l.account_path >= ? AND l.account_path < ?"
 	args := []any{lo, hi}
 	if f.Action != "" {
-		cond += " AND action = ?"
+		cond += " AND l.action = ?"
 		args = append(args, f.Action)
 	}
-	total, err := q.count(ctx, `SELECT count(*) FROM audit_log WHERE `+cond, args...)
+	total, err := q.count(ctx, `SELECT count(*) FROM audit_log l WHERE `+cond, args...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "count audit")
 	}
 	p := f.Page.Clamp()
-	rows, err := q.query(ctx, `SELECT id, at, COALESCE(actor_user_id,0), actor_email, COALESCE(actor_account_id,0), COALESCE(account_id,0),
-		account_path, action, detail, remote_addr FROM audit_log WHERE `+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+	rows, err := q.query(ctx, `SELECT l.id, l.at, COALESCE(l.actor_user_id,0), l.actor_email, COALESCE(l.actor_account_id,0), COALESCE(l.account_id,0),
+		l.account_path, l.action, l.detail, l.remote_addr, COALESCE(x.path, '') FROM audit_log l LEFT JOIN accounts x ON x.id = l.actor_account_id
+		WHERE `+cond+` ORDER BY l.id DESC LIMIT ? OFFSET ?`,
 		append(args, p.PerPage, p.Offset())...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list audit")
@@ -67,7 +71,7 @@ func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, err
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.ActorUserID, &e.ActorEmail, &e.ActorAccountID, &e.AccountID, &e.AccountPath, &e.Action, &e.Detail, &e.RemoteAddr); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorUserID, &e.ActorEmail, &e.ActorAccountID, &e.AccountID, &e.AccountPath, &e.Action, &e.Detail, &e.RemoteAddr, &e.ActorAccountPath); err != nil {
 			return nil, 0, err
 		}
 		e.At = fromMS(at)

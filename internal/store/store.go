@@ -228,6 +228,10 @@ type Page struct {
 // MaxPerPage bounds list sizes so that no request can ask for everything.
 const MaxPerPage = 200
 
+// MaxPage bounds page numbers so that the row offset always fits the SQL
+// engines' integers (api refuses larger ones with a 400).
+const MaxPage = 1_000_000
+
 // Clamp fills defaults and limits.
 func (p Page) Clamp() Page {
 	if p.Page < 1 {
@@ -238,6 +242,9 @@ func (p Page) Clamp() Page {
 	}
 	if p.PerPage > MaxPerPage {
 		p.PerPage = MaxPerPage
+	}
+	if p.Page > MaxPage {
+		p.Page = MaxPage
 	}
 	return p
 }

@@ -85,9 +85,14 @@ type Principal struct {
 	SessionID int64
 	Kind      string
 	ExpiresAt time.Time
-	User      identity.User
-	Account   tenancy.Account
-	Role      identity.Role // zero for owners without a role
+	// CreatedAt and LastUsedAt drive the idle and absolute session timeouts;
+	// Client is identity.ClientPortal for sessions opened by the portal.
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	Client     string
+	User       identity.User
+	Account    tenancy.Account
+	Role       identity.Role // zero for owners without a role
 	// ChainActive tells whether every account from the root down to the
 	// user's own is active (see ChainActive), read in the same query.
 	ChainActive bool
@@ -116,24 +121,27 @@ func (q Q) InsertStreamToken(ctx context.Context, userID, cameraID int64, hash s
 
 func (q Q) principal(ctx context.Context, hash, purpose string) (Principal, error) {
 	var p Principal
-	var exp int64
+	var exp, created, used int64
 	var roleID, camID sql.NullInt64
 	var portal, rights, cams sql.NullString
 	var allCams sql.NullBool
 	// One query, account included: it runs on every request.
 	acct, finish := accountDest(&p.Account)
 	var inactive int
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, t.camera_id, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, t.created_at, t.last_used_at, t.client, t.camera_id, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
 		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)), `+accountColsA+`
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
 		WHERE t.token_hash = ? AND `+purpose, hash),
-		append([]any{&p.SessionID, &p.Kind, &exp, &camID, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
+		append([]any{&p.SessionID, &p.Kind, &exp, &created, &used, &p.Client, &camID, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
 	finish()
 	p.ChainActive = inactive == 0
-	p.User, p.ExpiresAt, p.CameraID = u, fromMS(exp), camID.Int64
+	p.User, p.ExpiresAt, p.CameraID, p.CreatedAt, p.LastUsedAt = u, fromMS(exp), camID.Int64, fromMS(created), fromMS(used)
+	if used == 0 {
+		p.LastUsedAt = p.CreatedAt
+	}
 	if roleID.Valid {
 		p.Role = identityRole(roleID.Int64, portal.String, rights.String)
 		p.Role.AllCameras, p.Role.CameraIDs = allCams.Bool, parseIDs(cams.String)

@@ -21,6 +21,11 @@ type Actor struct {
 	Rights     []string
 	AllCameras bool
 	CameraIDs  []int64
+	// SessionID is the session or API token of the request (0 when none);
+	// PortalSession tells that it is a sign-in session opened by the portal's
+	// own sign-in form (see App.CheckAPIAccess).
+	SessionID     int64
+	PortalSession bool
 }
 
 // IsOperator reports whether the actor belongs to the root account, which is

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vigilo/vigilo/internal/errs"
@@ -37,7 +38,7 @@ func (n *NewAccount) Validate() error {
 		f.Add("parent_id", "is required")
 	}
 	n.Name = strings.TrimSpace(n.Name)
-	CheckText(f, "name", n.Name, MaxName, true)
+	CheckName(f, "name", n.Name, MaxName, true)
 	n.Contact.Email = NormalizeEmail(n.Contact.Email)
 	CheckEmail(f, "email", n.Contact.Email)
 	checkContact(f, &n.Contact)
@@ -63,7 +64,7 @@ func (p *AccountPatch) Validate() error {
 	f := errs.Fields{}
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
-		CheckText(f, "name", *p.Name, MaxName, true)
+		CheckName(f, "name", *p.Name, MaxName, true)
 	}
 	if p.Contact != nil {
 		checkContact(f, p.Contact)
@@ -122,7 +123,36 @@ func CheckText(f errs.Fields, field, v string, max int, required bool) {
 		f.Add(field, "is too long (at most "+itoa(max)+" characters)")
 	case strings.ContainsAny(v, "\x00"):
 		f.Add(field, "must not contain NUL characters")
+	case strings.IndexFunc(v, bidiControl) >= 0:
+		f.Add(field, "must not contain right-to-left override or isolate characters")
 	}
+}
+
+// CheckName is CheckText for one-line names shown in lists, page titles,
+// mail and the audit log: besides CheckText's rules it refuses line breaks,
+// other control characters and invisible (zero-width) characters, with
+// which a name can pass for another or forge a line of a log.
+func CheckName(f errs.Fields, field, v string, max int, required bool) {
+	n := len(f)
+	CheckText(f, field, v, max, required)
+	if len(f) > n {
+		return
+	}
+	if i := strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || zeroWidth(r) }); i >= 0 {
+		f.Add(field, "must not contain line breaks, control or invisible characters")
+	}
+}
+
+// bidiControl: the embeddings, overrides and isolates U+202A–U+202E and
+// U+2066–U+2069, which reorder the text around them ("Trojan Source").
+func bidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// zeroWidth: characters that take no space (U+200B–U+200F, word joiner,
+// invisible operators U+2060–U+2064, byte-order mark).
+func zeroWidth(r rune) bool {
+	return (r >= 0x200B && r <= 0x200F) || (r >= 0x2060 && r <= 0x2064) || r == 0xFEFF
 }
 
 // NormalizeEmail trims and lower-cases the address so that uniqueness holds
@@ -145,10 +175,18 @@ func CheckEmail(f errs.Fields, field, v string) {
 	}
 }
 
-// CheckPrice refuses negative prices.
+// MaxPrice bounds an account's storage and traffic prices (a million per
+// GB), like billing.MaxPrice bounds plan prices, so that no sum of a
+// statement can come near the int64 range.
+const MaxPrice = money.Amount(1_000_000 * 10000)
+
+// CheckPrice refuses negative prices and prices above MaxPrice.
 func CheckPrice(f errs.Fields, field string, v money.Amount) {
-	if v < 0 {
+	switch {
+	case v < 0:
 		f.Add(field, "must not be negative")
+	case v > MaxPrice:
+		f.Add(field, "must be at most "+MaxPrice.String())
 	}
 }
 

@@ -58,7 +58,7 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) err
 // elsewhere must not be able to sign people out), and works even when the
 // session has already ended, e.g. for a disabled account.
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(httpx.SessionCookie); err == nil && c.Value != "" {
+	if c := (&http.Cookie{Value: httpx.SessionFromCookie(r)}); c.Value != "" {
 		if !checkSessionCSRF(r, c.Value) {
 			p.fail(w, r, &req{}, errCSRF)
 			return

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
@@ -33,8 +35,12 @@ var errNotFound = errs.NotFoundf("not found")
 // show who is signed in.
 func (p *Portal) anon(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(app.WithRemote(r.Context(), httpx.ClientIP(r)))
+		r = r.WithContext(portalContext(r))
 		q := &req{CSRF: p.anonCSRF(w, r)}
+		if err := httpx.CheckQuery(r); err != nil {
+			p.fail(w, r, q, err)
+			return
+		}
 		if r.Method == http.MethodPost && !checkAnonCSRF(r) {
 			p.fail(w, r, q, errCSRF)
 			return
@@ -49,13 +55,14 @@ func (p *Portal) anon(h handler) http.Handler {
 // sent to do so before anything else.
 func (p *Portal) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(app.WithRemote(r.Context(), httpx.ClientIP(r)))
+		r = r.WithContext(portalContext(r))
 		q := &req{}
-		c, err := r.Cookie(httpx.SessionCookie)
-		if err != nil || c.Value == "" {
+		c := &http.Cookie{Value: httpx.SessionFromCookie(r)}
+		if c.Value == "" {
 			toLogin(w, r, "")
 			return
 		}
+		var err error
 		q.session = c.Value
 		q.Actor, err = p.App.Authenticate(r.Context(), c.Value)
 		if err != nil {
@@ -77,6 +84,10 @@ func (p *Portal) authed(h handler) http.Handler {
 		}
 		if r.Method == http.MethodPost && !checkSessionCSRF(r, c.Value) {
 			p.fail(w, r, q, errCSRF)
+			return
+		}
+		if err := httpx.CheckQuery(r); err != nil {
+			p.fail(w, r, q, err)
 			return
 		}
 		if q.User.MustChangePassword && r.URL.Path != "/password" {
@@ -126,9 +137,18 @@ func toLogin(w http.ResponseWriter, r *http.Request, code string) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site: only an absolute
+// path of this site passes. Browsers drop tabs and line breaks from URLs and
+// read a backslash as a slash, so "/\t/evil.example" or "/\\evil.example"
+// would become "//evil.example", another site: any control character or
+// backslash refuses the whole value.
 func safeNext(s string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") ||
+		strings.ContainsRune(s, '\\') || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return s
@@ -179,4 +199,11 @@ type errorPage struct {
 	Message string
 	Code    string
 	Fields  []string
+}
+
+// portalContext tells the app where a portal request comes from: its address
+// and user agent, and that sessions opened here are the portal's own.
+func portalContext(r *http.Request) context.Context {
+	ctx := app.WithRemote(r.Context(), httpx.ClientIP(r))
+	return app.WithClient(ctx, app.ClientInfo{Portal: true, UserAgent: r.UserAgent()})
 }

@@ -12,6 +12,11 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "/", "/accounts?parent=3": "/accounts?parent=3", "//evil.example": "/", "/\\evil.example": "/",
 		"https://evil.example/": "/", "javascript:alert(1)": "/", "accounts": "/",
+		// Browsers strip tabs and newlines and read \ as /: each of these
+		// would leave the site.
+		"/\t/evil.example": "/", "/\n/evil.example": "/", "/\r\n/evil.example": "/", "/a\\..\\..\\/evil": "/",
+		"\\\\evil.example": "/", "/\x00x": "/", "/%09/evil.example": "/%09/evil.example", "/ok\x7f": "/",
+		"/cameras/3?from=2026-01-01T00:00:00Z": "/cameras/3?from=2026-01-01T00:00:00Z",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
