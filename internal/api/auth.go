@@ -5,12 +5,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/httpx"
 )
 
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// OTP is the authenticator code (or a recovery code) of a user with
+	// two-factor sign-in on; without it such a user gets 401 otp_required.
+	OTP string `json:"otp,omitempty"`
 }
 
 type loginResponse struct {
@@ -25,7 +29,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	sess, err := s.App.Login(r.Context(), in.Email, in.Password)
+	sess, err := s.App.Login(app.WithOTP(r.Context(), in.OTP), in.Email, in.Password)
 	if err != nil {
 		return err
 	}

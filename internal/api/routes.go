@@ -20,6 +20,7 @@ func Routes() []Route {
 		ptzRoutes(),
 		liveRoutes(), // api/live.go
 		sessionRoutes(),
+		totpRoutes(),
 	} {
 		all = append(all, group...)
 	}

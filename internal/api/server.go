@@ -103,6 +103,9 @@ func (s *Server) authed(h HandlerFunc) HandlerFunc {
 		if err := s.App.CheckAPIAccess(app.WithCookieAuth(r.Context(), fromCookie && actor.PortalSession), actor); err != nil {
 			return err
 		}
+		if actor.NeedsTOTP && !totpOpen(r.URL.Path) {
+			return app.ErrTOTPEnrolment
+		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
 	}
 }

@@ -50,6 +50,9 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 	if err := a.usable(ctx, r, u, acct); err != nil {
 		return Session{}, err
 	}
+	if err := a.secondFactor(ctx, u); err != nil { // totp.go
+		return Session{}, err
+	}
 	plain, hash := identity.NewToken()
 	s := Session{Token: plain, ExpiresAt: a.Now().Add(a.sessionMax()).UTC(), User: u, Account: acct}
 	err = a.tx(ctx, func(q store.Q, _ *outbox) error {
@@ -135,6 +138,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (tenancy.Actor, er
 	actor := actorOf(p.User, p.Account, p.Role)
 	actor.SessionID = p.SessionID
 	actor.PortalSession = p.Kind == identity.PurposeSession && p.Client == identity.ClientPortal
+	actor.NeedsTOTP = p.Require2FA && !p.HasTOTP
 	return actor, nil
 }
 
@@ -427,11 +431,7 @@ func (a *App) ChangePassword(ctx context.Context, actor tenancy.Actor, current, 
 		if err != nil {
 			return err
 		}
-		acct, err := q.Account(ctx, actor.AccountID)
-		if err != nil {
-			return err
-		}
-		return a.securityEvent(ctx, q, actor, acct, "user.password_changed", map[string]any{"user_id": u.ID, "sessions_revoked": n})
+		return a.ownSecurityEvent(ctx, q, actor, "user.password_changed", map[string]any{"user_id": u.ID, "sessions_revoked": n})
 	})
 }
 

@@ -131,11 +131,7 @@ func (a *App) RevokeMySession(ctx context.Context, actor tenancy.Actor, id int64
 		if !ok {
 			return errs.NotFoundf("session %d not found", id)
 		}
-		acct, err := q.Account(ctx, actor.AccountID)
-		if err != nil {
-			return err
-		}
-		return a.securityEvent(ctx, q, actor, acct, "user.sessions_revoked", map[string]any{"user_id": actor.UserID, "session_id": id, "count": 1})
+		return a.ownSecurityEvent(ctx, q, actor, "user.sessions_revoked", map[string]any{"user_id": actor.UserID, "session_id": id, "count": 1})
 	})
 }
 
@@ -148,11 +144,7 @@ func (a *App) RevokeOtherSessions(ctx context.Context, actor tenancy.Actor) (int
 		if n, err = q.RevokeCredentials(ctx, actor.UserID, actor.SessionID); err != nil {
 			return err
 		}
-		acct, err := q.Account(ctx, actor.AccountID)
-		if err != nil {
-			return err
-		}
-		return a.securityEvent(ctx, q, actor, acct, "user.sessions_revoked", map[string]any{"user_id": actor.UserID, "others": true, "count": n})
+		return a.ownSecurityEvent(ctx, q, actor, "user.sessions_revoked", map[string]any{"user_id": actor.UserID, "others": true, "count": n})
 	})
 	return n, err
 }
@@ -178,6 +170,15 @@ func (a *App) AdminRevokeSessions(ctx context.Context, actor tenancy.Actor, acco
 		return a.securityEvent(ctx, q, actor, acct, "user.sessions_revoked", map[string]any{"user_id": u.ID, "count": n})
 	})
 	return n, err
+}
+
+// ownSecurityEvent is securityEvent about the actor's own account.
+func (a *App) ownSecurityEvent(ctx context.Context, q store.Q, actor tenancy.Actor, action string, detail map[string]any) error {
+	acct, err := q.Account(ctx, actor.AccountID)
+	if err != nil {
+		return err
+	}
+	return a.securityEvent(ctx, q, actor, acct, action, detail)
 }
 
 // securityEvent writes an audit entry about an account-security change and

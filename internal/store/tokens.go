@@ -90,6 +90,10 @@ type Principal struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time
 	Client     string
+	// Require2FA: an account on the user's path requires a second factor;
+	// HasTOTP: the user has one.
+	Require2FA bool
+	HasTOTP    bool
 	User       identity.User
 	Account    tenancy.Account
 	Role       identity.Role // zero for owners without a role
@@ -127,17 +131,19 @@ func (q Q) principal(ctx context.Context, hash, purpose string) (Principal, erro
 	var allCams sql.NullBool
 	// One query, account included: it runs on every request.
 	acct, finish := accountDest(&p.Account)
-	var inactive int
+	var inactive, require2FA int
 	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`, t.id, t.purpose, t.expires_at, t.created_at, t.last_used_at, t.client, t.camera_id, r.id, r.portal, r.rights, r.all_cameras, r.camera_ids,
-		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)), `+accountColsA+`
+		(SELECT count(*) FROM accounts x WHERE x.status <> 'active' AND x.id IN (`+q.d.pathIDs("a.path")+`)),
+		(SELECT count(*) FROM accounts x WHERE x.require_2fa AND x.id IN (`+q.d.pathIDs("a.path")+`)), u.totp_enabled_at IS NOT NULL, `+accountColsA+`
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id LEFT JOIN roles r ON r.id = u.role_id
 		WHERE t.token_hash = ? AND `+purpose, hash),
-		append([]any{&p.SessionID, &p.Kind, &exp, &created, &used, &p.Client, &camID, &roleID, &portal, &rights, &allCams, &cams, &inactive}, acct...)...)
+		append([]any{&p.SessionID, &p.Kind, &exp, &created, &used, &p.Client, &camID, &roleID, &portal, &rights, &allCams, &cams, &inactive, &require2FA, &p.HasTOTP}, acct...)...)
 	if err != nil {
 		return p, notFound(err, "session", "")
 	}
 	finish()
 	p.ChainActive = inactive == 0
+	p.Require2FA = require2FA > 0
 	p.User, p.ExpiresAt, p.CameraID, p.CreatedAt, p.LastUsedAt = u, fromMS(exp), camID.Int64, fromMS(created), fromMS(used)
 	if used == 0 {
 		p.LastUsedAt = p.CreatedAt

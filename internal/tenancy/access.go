@@ -26,6 +26,9 @@ type Actor struct {
 	// own sign-in form (see App.CheckAPIAccess).
 	SessionID     int64
 	PortalSession bool
+	// NeedsTOTP: an account on the user's path requires 2FA and the user has
+	// not enrolled yet; until then only enrolment and sign-out are open.
+	NeedsTOTP bool
 }
 
 // IsOperator reports whether the actor belongs to the root account, which is

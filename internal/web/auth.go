@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/httpx"
 )
@@ -19,6 +20,9 @@ type loginData struct {
 	Next        string
 	Why         string
 	Unconfirmed bool
+	// OTP is the second step: the password was right and the user has
+	// two-factor sign-in on, so the form asks for the code.
+	OTP bool
 }
 
 func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -30,10 +34,21 @@ func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request, q *req) error
 func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
 	email, pw := r.PostFormValue("email"), r.PostFormValue("password")
 	d := loginData{Next: safeNext(r.PostFormValue("next"))}
-	sess, err := p.App.Login(r.Context(), email, pw)
+	otp := r.PostFormValue("otp")
+	sess, err := p.App.Login(app.WithOTP(r.Context(), otp), email, pw)
 	if err != nil {
 		form := url.Values{"email": {email}}
 		switch errs.CodeOf(err) {
+		case "otp_required":
+			// The second step carries the password on to the next post
+			// (the page is no-store); a first visit shows no error.
+			d.OTP = true
+			form.Set("password", pw)
+			if otp == "" {
+				err = nil
+			} else {
+				err = errs.Field("otp", "is not the current code nor an unused recovery code")
+			}
 		case "email_unconfirmed":
 			d.Unconfirmed = true
 		case "account_disabled", "user_disabled":

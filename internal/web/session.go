@@ -90,6 +90,10 @@ func (p *Portal) authed(h handler) http.Handler {
 			p.fail(w, r, q, err)
 			return
 		}
+		if q.Actor.NeedsTOTP && !strings.HasPrefix(r.URL.Path, "/security") && r.URL.Path != "/password" {
+			http.Redirect(w, r, "/security", http.StatusSeeOther)
+			return
+		}
 		if q.User.MustChangePassword && r.URL.Path != "/password" {
 			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return

@@ -64,6 +64,8 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	// Signed-in pages.
 	mux.Handle("GET /password", p.authed(p.passwordPage))
 	mux.Handle("POST /password", p.authed(p.passwordSubmit))
+	mux.Handle("GET /security", p.authed(p.securityPage))
+	mux.Handle("POST /security/{action}", p.authed(p.securitySubmit))
 	mux.Handle("GET /{$}", p.admin(p.dashboard))
 	mux.Handle("GET /accounts", p.admin(p.customers))
 	mux.Handle("GET /accounts/new", p.admin(p.wizardStart))
