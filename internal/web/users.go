@@ -179,6 +179,9 @@ func (p *Portal) userAction(w http.ResponseWriter, r *http.Request, q *req) erro
 	case "reset":
 		err = p.App.SendReset(ctx, q.Actor, uid)
 		msg, back = "A password reset link was sent to "+u.Email+".", back+"/security"
+	case "sessions":
+		_, err = p.App.AdminRevokeSessions(ctx, q.Actor, acct.ID, uid)
+		msg, back = "Every session and API token of "+u.Email+" is signed out.", back+"/security"
 	case "welcome":
 		err = p.App.ResendWelcome(ctx, q.Actor, uid)
 		msg, back = "A new confirmation link was sent to "+u.Email+".", back+"/security"
