@@ -76,9 +76,15 @@ func TestTOTPAndSessionsInBrowser(t *testing.T) {
 	}
 	testenv.Screenshot(t, ctxA, "security-sessions")
 	a.do(chromedp.Click(chromedp.CSS("[data-sessions] tbody tr:not([data-current]) form button")))
-	a.waitPath("/security")
-	if n := a.eval(`document.querySelectorAll("[data-sessions] tbody tr").length`); n != "2" {
-		t.Fatalf("%s sessions after signing one out", n)
+	// The same path before and after the post: wait for the new page's count.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		n := a.eval(`document.readyState === "complete" && document.querySelector("[data-sessions]") ? String(document.querySelectorAll("[data-sessions] tbody tr").length) : ""`)
+		if n == "2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%q sessions after signing one out, want 2", n)
+		}
 	}
 	b.do(chromedp.Navigate(base + "/accounts"))
 	b.waitPath("/login")
