@@ -35,7 +35,7 @@ type rtcSource struct {
 	// growth while it is connected.
 	sent atomic.Int64
 
-	// ingest goroutine state
+	// writer goroutine state
 	lastDTS int64
 	haveDTS bool
 	lastDur time.Duration
@@ -43,7 +43,7 @@ type rtcSource struct {
 
 type rtcFrame struct {
 	annexB []byte
-	dur    time.Duration
+	dts    int64 // 90 kHz
 }
 
 func newRTCSource(cameraID int64) (*rtcSource, error) {
@@ -64,19 +64,6 @@ func (s *rtcSource) WriteUnit(u *vmedia.Unit) {
 	if u.Codec != "h264" {
 		return
 	}
-	// A sample's duration advances the RTP clock after it; the next DTS is
-	// not known yet, so the previous interval stands in (cameras send a
-	// constant frame rate).
-	dur := s.lastDur
-	if s.haveDTS {
-		if d := time.Duration(u.DTS-s.lastDTS) * time.Second / 90000; d > 0 && d < time.Second {
-			dur = d
-		}
-	}
-	if dur == 0 {
-		dur = 40 * time.Millisecond
-	}
-	s.lastDTS, s.haveDTS, s.lastDur = u.DTS, true, dur
 	n := 0
 	for _, nalu := range u.AU {
 		n += 4 + len(nalu)
@@ -87,7 +74,7 @@ func (s *rtcSource) WriteUnit(u *vmedia.Unit) {
 		b = append(b, nalu...)
 	}
 	select {
-	case s.frames <- rtcFrame{annexB: b, dur: dur}:
+	case s.frames <- rtcFrame{annexB: b, dts: u.DTS}:
 	default: // viewers too slow: drop rather than stall the camera
 	}
 }
@@ -99,11 +86,29 @@ func (s *rtcSource) write() {
 		case <-s.quit:
 			return
 		case f := <-s.frames:
-			if err := s.track.WriteSample(media.Sample{Data: f.annexB, Duration: f.dur}); err == nil {
+			if err := s.track.WriteSample(media.Sample{Data: f.annexB, Duration: s.duration(f.dts)}); err == nil {
 				s.sent.Add(int64(len(f.annexB)))
 			}
 		}
 	}
+}
+
+// duration is what a sample advances the RTP clock by. The next DTS is not
+// known yet, so the interval since the previous written frame stands in
+// (cameras send a constant frame rate); a frame dropped from the queue thus
+// leaves a gap in the RTP timeline, as a lost frame should.
+func (s *rtcSource) duration(dts int64) time.Duration {
+	dur := s.lastDur
+	if s.haveDTS {
+		if d := time.Duration(dts-s.lastDTS) * time.Second / 90000; d > 0 && d < time.Second {
+			dur = d
+		}
+	}
+	if dur == 0 {
+		dur = 40 * time.Millisecond
+	}
+	s.lastDTS, s.haveDTS, s.lastDur = dts, true, dur
+	return dur
 }
 
 // close stops watching the camera and the writer. A unit still being
