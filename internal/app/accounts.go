@@ -236,21 +236,7 @@ func diffAccount(b, a tenancy.Account) map[string][2]any {
 
 // Audit lists the audit log of the actor's subtree (optionally one account).
 func (a *App) Audit(ctx context.Context, actor tenancy.Actor, accountID int64, action string, page store.Page) ([]store.AuditEntry, int, store.Page, error) {
-	scope := actor.AccountPath
-	r := a.Store.R()
-	if accountID != 0 {
-		acct, err := a.loadVisible(ctx, r, actor, accountID, tenancy.Read)
-		if err != nil {
-			return nil, 0, page, err
-		}
-		scope = acct.Path
-	}
-	p := page.Clamp()
-	list, total, err := r.ListAudit(ctx, store.AuditFilter{Scope: scope, Action: action, Page: p})
-	for i := range list {
-		redactAncestor(actor, &list[i])
-	}
-	return list, total, p, err
+	return a.AuditSearch(ctx, actor, AuditQuery{AccountID: accountID, Action: action, Page: page})
 }
 
 // AdoptTimeZone makes zone (the browser's, sent with a sign-in) the time

@@ -262,6 +262,11 @@ func (m *Main) sweepTokens(ctx context.Context) {
 			} else if n > 0 {
 				m.Log.Info("swept expired tokens", "count", n)
 			}
+			if n, err := m.App.SweepAudit(ctx); err != nil { // the retention setting (app/audit_search.go)
+				m.Log.Warn("sweep audit log", "err", err)
+			} else if n > 0 {
+				m.Log.Info("swept audit entries past retention", "count", n)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/errs"
@@ -43,6 +44,10 @@ type AuditFilter struct {
 	Scope  string // only entries about accounts in this subtree
 	Action string
 	Page   Page
+	// Actor matches the actor's e-mail (a substring, case-insensitive);
+	// From and To bound the time (To exclusive). Zero values do not filter.
+	Actor    string
+	From, To time.Time
 }
 
 // ListAudit returns a page of audit entries.
@@ -53,6 +58,18 @@ func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, err
 	if f.Action != "" {
 		cond += " AND l.action = ?"
 		args = append(args, f.Action)
+	}
+	if f.Actor != "" {
+		cond += " AND lower(l.actor_email) LIKE ? ESCAPE '\\'"
+		args = append(args, "%"+likeEscape(strings.ToLower(f.Actor))+"%")
+	}
+	if !f.From.IsZero() {
+		cond += " AND l.at >= ?"
+		args = append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		cond += " AND l.at < ?"
+		args = append(args, ms(f.To))
 	}
 	total, err := q.count(ctx, `SELECT count(*) FROM audit_log l WHERE `+cond, args...)
 	if err != nil {
@@ -78,4 +95,13 @@ func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, err
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
+}
+
+// DeleteAuditBefore removes entries older than t (the retention setting).
+func (q Q) DeleteAuditBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM audit_log WHERE at < ?`, ms(t))
+	if err != nil {
+		return 0, errs.Wrap(err, "sweep audit log")
+	}
+	return res.RowsAffected()
 }
