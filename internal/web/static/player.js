@@ -398,7 +398,17 @@
       } else {
         await sleep(1000 * (pl.partTarget || pl.target / 2));
       }
-      pl = parsePlaylist(await get(st, reload, "text"), url, st.token);
+      var text;
+      try {
+        text = await get(st, reload, "text");
+      } catch (e) {
+        // 400: the part asked for has left the window (we fell behind) or
+        // is too far ahead; read the playlist as it is and rejoin the edge.
+        if (e.status !== 400 || reload === url) throw e;
+        text = await get(st, url, "text");
+      }
+      pl = parsePlaylist(text, url, st.token);
+      if (next.msn < pl.msn || next.msn > pl.partial.msn + 1) next = startAt(pl);
     }
   }
 
