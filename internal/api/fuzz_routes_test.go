@@ -191,8 +191,12 @@ func FuzzAnyRoute(f *testing.F) {
 			i, j := strings.Index(p, "{"), strings.Index(p, "}")
 			p = p[:i] + itoa(a.ID) + p[j+1:]
 		}
-		if _, err := url.ParseQuery(query); err == nil && !strings.ContainsAny(query, " #\x00\r\n\t") {
-			p += "?" + query
+		// Only queries an HTTP client can send at all: net/url refuses
+		// control characters, so such a string never reaches the server.
+		if _, err := url.ParseQuery(query); err == nil && !strings.ContainsAny(query, " #") {
+			if _, err := url.Parse(e.URL + api.Prefix + p + "?" + query); err == nil {
+				p += "?" + query
+			}
 		}
 		send(t, rt.Method, api.Prefix+p, body)
 	})
