@@ -326,3 +326,66 @@ func TestLiveEndsOnDisable(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveEndsOnRevocation: besides a disable, the other ways a viewer loses
+// live view end an open WebRTC session within 2 s and refuse HLS — the
+// customer's live_view module switched off by its integrator, and the
+// viewing user disabled — and undoing each lets the viewer in again.
+func TestLiveEndsOnRevocation(t *testing.T) {
+	camDBs(t, func(t *testing.T, pg bool) {
+		l := newLiveEnv(t, pg)
+		e, A, C := l.e, l.A, l.C
+		role := e.Must(201, "POST", "/api/v1/accounts/"+itoa(C.ID)+"/roles", C.Token, map[string]any{"name": "Lobby guard",
+			"portal": "video", "rights": []string{"view_live"}, "all_cameras": false, "camera_ids": []int64{l.cam}}).ID()
+		guard := addUser(t, e, C, C.Token, role, "lobby-guard")
+		guardID := int64(e.Must(200, "GET", "/api/v1/me", guard, nil).JSON["user"].(map[string]any)["id"].(float64))
+		userPath := fmt.Sprintf("/api/v1/accounts/%d/users/%d", C.ID, guardID)
+		modules := fmt.Sprintf("/api/v1/accounts/%d/modules", C.ID)
+
+		for _, c := range []struct {
+			name, code  string
+			cut, repair func()
+		}{
+			{"module live_view off", "module_disabled",
+				func() { e.Must(200, "PUT", modules, A.Token, map[string]any{"live_view": false}) },
+				func() { e.Must(200, "PUT", modules, A.Token, map[string]any{"live_view": true}) }},
+			{"user disabled", "user_disabled",
+				func() { e.Must(200, "POST", userPath+"/disable", C.Token, nil) },
+				func() { e.Must(200, "POST", userPath+"/enable", C.Token, nil) }},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				v, err := whepclient.Connect(ctx, l.whep(l.cam), whepclient.Options{Header: bearer(guard)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer v.Close()
+				tok := e.Must(201, "POST", camPath(l.cam, "/stream-token"), guard, nil).JSON["token"].(string)
+				hlsURL := camPath(l.cam, "/live/index.m3u8?token="+tok)
+				waitUntil(t, 15*time.Second, "frames", func() bool { return v.Stats().Frames > 10 })
+
+				cut := time.Now()
+				c.cut()
+				waitUntil(t, 2*time.Second, "the server to end the session", func() bool { return e.Main.LiveSessions() == 0 })
+				time.Sleep(time.Second)
+				if last := v.Stats().LastPacket; last.Sub(cut) > 2*time.Second {
+					t.Errorf("video still flowing %s after the cut", last.Sub(cut))
+				}
+				if r := e.Do("GET", hlsURL, "", nil); r.Status != 403 || r.Code() != c.code {
+					t.Errorf("HLS after the cut: %d %s, want 403 %s", r.Status, r.Body, c.code)
+				}
+				c.repair()
+				v2, err := whepclient.Connect(ctx, l.whep(l.cam), whepclient.Options{Header: bearer(guard)})
+				if err != nil {
+					t.Fatalf("after the repair: %v", err)
+				}
+				if err := v2.Delete(ctx); err != nil {
+					t.Errorf("ending the repaired session: %v", err)
+				}
+				v2.Close()
+				waitUntil(t, 5*time.Second, "the repaired session to end", func() bool { return e.Main.LiveSessions() == 0 })
+			})
+		}
+	})
+}
