@@ -301,21 +301,31 @@ func queryTime(r *http.Request, f errs.Fields, name string) time.Time {
 	return parseTime(f, name, r.URL.Query().Get(name))
 }
 
-func (s *Server) cameraRecordings(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
+// queryRange reads ?from&to (RFC 3339 or unix ms); to defaults to now and
+// from to 24 hours before to.
+func (s *Server) queryRange(r *http.Request) (from, to time.Time, err error) {
 	f := errs.Fields{}
-	from, to := queryTime(r, f, "from"), queryTime(r, f, "to")
+	from, to = queryTime(r, f, "from"), queryTime(r, f, "to")
 	if err := f.Err(); err != nil {
-		return err
+		return from, to, err
 	}
 	if to.IsZero() {
 		to = s.App.Now().UTC()
 	}
 	if from.IsZero() {
 		from = to.Add(-24 * time.Hour)
+	}
+	return from, to, nil
+}
+
+func (s *Server) cameraRecordings(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	from, to, err := s.queryRange(r)
+	if err != nil {
+		return err
 	}
 	spans, err := s.App.CameraRecordings(r.Context(), actor(r), id, from, to)
 	if err != nil {

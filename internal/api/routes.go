@@ -13,6 +13,7 @@ func Routes() []Route {
 		moduleRoutes(),
 		planRoutes(),
 		cameraRoutes(),
+		cameraEventRoutes(),
 		tokenRoutes(),
 		statisticsRoutes(),
 		clipRoutes(),

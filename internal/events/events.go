@@ -20,6 +20,11 @@ const (
 	CameraChanged   Kind = "camera.changed"
 	PlanChanged     Kind = "plan.changed"
 	UserChanged     Kind = "user.changed"
+	// CameraEventOpened and CameraEventClosed: a camera event (motion,
+	// offline, online) began or ended; CameraID, CameraEventID and
+	// CameraEventType say which. Alerts and webhooks subscribe to them.
+	CameraEventOpened Kind = "camera.event.opened"
+	CameraEventClosed Kind = "camera.event.closed"
 )
 
 // Event is one change. Path is the account's path, so a subscriber can tell
@@ -29,6 +34,10 @@ type Event struct {
 	AccountID int64
 	Path      string
 	CameraID  int64
+	// CameraEventID and CameraEventType name the camera event of
+	// CameraEventOpened/CameraEventClosed.
+	CameraEventID   int64
+	CameraEventType string
 }
 
 // Bus is an in-process fan-out. Slow subscribers never block publishers: a

@@ -104,6 +104,7 @@
   var playing = null; // {start: ms asked, dur: ms asked}
   var rate = 1;
   var spans = [];     // [{start, end}] in ms
+  var marks = [];     // camera events [{type, start, end}] in ms (end: now while open)
   var winStart = Date.now() - DAY, winEnd = Date.now();
   var span = DAY; // what the timeline shows, ending now: 24 h, 1 h or 10 min
 
@@ -225,6 +226,19 @@
       el.title = when(s.start) + " – " + when(s.end);
       box.appendChild(el);
     });
+    var evBox = tl.querySelector(".tl-events");
+    evBox.textContent = "";
+    marks.forEach(function (m) {
+      var a = Math.max(m.start, winStart), b = Math.min(m.end, winEnd);
+      if (b < a) return;
+      var el = document.createElement("span");
+      el.className = "ev-" + m.type;
+      el.setAttribute("data-type", m.type);
+      el.style.left = pct(a);
+      el.style.width = (100 * (b - a) / (winEnd - winStart)) + "%";
+      el.title = EVENT_NAMES[m.type] + ": " + when(m.start) + (m.open ? " – now" : " – " + when(m.end));
+      evBox.appendChild(el);
+    });
     var ticks = tl.querySelector(".tl-ticks");
     ticks.textContent = "";
     var step = span / 8, first = Math.ceil(winStart / step) * step;
@@ -267,6 +281,20 @@
     draw();
   }
 
+  // Camera events (motion, offline, online) as marks above the spans.
+  var EVENT_NAMES = { motion: "Motion", offline: "Offline", online: "Online" };
+  async function loadEvents() {
+    var now = Date.now();
+    var res = await fetch(api + "/events?from=" + Math.floor(now - DAY) + "&to=" + Math.floor(now), { credentials: "same-origin" });
+    if (!res.ok) return; // the timeline still works without its marks
+    var list = await res.json();
+    marks = list.filter(function (e) { return EVENT_NAMES[e.type]; }).map(function (e) {
+      return { type: e.type, start: Date.parse(e.start), end: e.end ? Date.parse(e.end) : now, open: !e.end };
+    });
+    tl.setAttribute("data-events", String(marks.length));
+    draw();
+  }
+
   document.querySelectorAll(".zoom button").forEach(function (b) {
     b.addEventListener("click", function () {
       span = parseInt(b.getAttribute("data-zoom"), 10) * 1000;
@@ -279,7 +307,9 @@
 
   if (tl) {
     loadSpans();
+    loadEvents();
     setInterval(loadSpans, 30000);
+    setInterval(loadEvents, 10000);
     var down = null;
     track.addEventListener("pointerdown", function (e) {
       down = { x: e.clientX, t: x2t(e.clientX) };
