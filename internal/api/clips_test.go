@@ -23,7 +23,7 @@ func newClipEnv(t *testing.T, pg bool) (recEnv, []camera.Segment) {
 	sim := startSimcam(t)
 	ct := newCamTree(t, apitest.Options{Postgres: pg, Env: map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s"}})
 	e := ct.e
-	r := recEnv{camTree: ct, dir: e.Main.App.Cameras.RecordingsDir}
+	r := recEnv{camTree: ct, dir: e.Main.Recording().Dir()}
 	r.cam = e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "generic", "name": "Sim 1",
 		"rtsp_url": sim.URL(1), "customer_id": ct.C.ID, "plan_id": ct.P}).ID()
 	r.waitSegments(t, 4, time.Time{}, 30*time.Second)

@@ -73,7 +73,7 @@ func TestLiveOnePullManyViewers(t *testing.T) {
 		e, C := l.e, l.C
 		sim := l.sim
 		waitUntil(t, 15*time.Second, "recording", func() bool {
-			st, _ := e.Main.App.Cameras.Recording.Status(l.cam)
+			st, _ := e.Main.Recording().Status(l.cam)
 			return st.Recording
 		})
 		time.Sleep(500 * time.Millisecond)

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
-	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/media/simcam"
+	"github.com/vigilo/vigilo/internal/recording"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
@@ -147,7 +147,7 @@ func (r recEnv) diskBytes(t *testing.T) int64 {
 // disk (measured again 2 s later) and the recorder let go of the camera.
 func (r recEnv) assertStops(t *testing.T, what string, changed time.Time) {
 	t.Helper()
-	for slices.Contains(r.e.Main.App.Cameras.Recording.Running(), r.cam) {
+	for slices.Contains(r.e.Main.Recording().Running(), r.cam) {
 		if time.Since(changed) > 2*time.Second {
 			t.Fatalf("%s: camera still running 2 s later", what)
 		}
@@ -179,7 +179,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 		sim := startSimcam(t)
 		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s"}})
 		e, A := ct.e, ct.A
-		r := recEnv{camTree: ct, dir: e.Main.App.Cameras.RecordingsDir}
+		r := recEnv{camTree: ct, dir: e.Main.Recording().Dir()}
 		r.cam = e.Must(201, "POST", "/api/v1/cameras", A.Token, map[string]any{"type": "generic", "name": "Sim 1",
 			"rtsp_url": sim.URL(1), "username": "cam", "password": "cam-pw"}).ID()
 		assigned := time.Now()
@@ -296,7 +296,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 		r.assertStops(t, "before retention", at)
 		all := r.segments(t)
 		now := all[1].End.Add(7 * 24 * time.Hour) // plan P keeps 7 days: the first two have expired
-		res, err := e.Main.App.RunRetention(context.Background(), now, app.RetentionPolicy{MinFreeBytes: -1})
+		res, err := recording.RunRetention(context.Background(), e.Main.App, now, recording.RetentionPolicy{MinFreeBytes: -1})
 		if err != nil || res.Expired != 2 || res.ForSpace != 0 {
 			t.Fatalf("retention: %+v %v", res, err)
 		}
@@ -321,7 +321,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 		}
 		before := used()
 		floor := left[0].Bytes + left[1].Bytes
-		res, err = e.Main.App.RunRetention(context.Background(), time.Now(), app.RetentionPolicy{Dir: r.dir, MinFreeBytes: floor,
+		res, err = recording.RunRetention(context.Background(), e.Main.App, time.Now(), recording.RetentionPolicy{Dir: r.dir, MinFreeBytes: floor,
 			FreeBytes: func(string) (int64, int64, error) { return before - used(), 1 << 40, nil }})
 		if err != nil || res.Expired != 0 || res.ForSpace != 2 {
 			t.Fatalf("space floor: %+v %v", res, err)
@@ -351,7 +351,7 @@ func TestRecordingRestartIndexesCrashLeftovers(t *testing.T) {
 	env := map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s", "VIGILO_DATA_DIR": t.TempDir()}
 	ct := newCamTree(t, apitest.Options{Env: env})
 	e := ct.e
-	r := recEnv{camTree: ct, dir: e.Main.App.Cameras.RecordingsDir}
+	r := recEnv{camTree: ct, dir: e.Main.Recording().Dir()}
 	r.cam = e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "generic", "name": "Sim 2",
 		"rtsp_url": sim.URL(2), "customer_id": ct.C.ID, "plan_id": ct.P}).ID()
 	r.waitSegments(t, 2, time.Time{}, 20*time.Second)

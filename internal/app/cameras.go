@@ -21,12 +21,10 @@ import (
 type CameraDeps struct {
 	// Secrets seals camera credentials; nil refuses to store any.
 	Secrets *camera.Secrets
-	// Recording is the recorder running in this process, nil when this
-	// process only serves the API (VIGILO_RECORD=false).
-	Recording *Recording
-	// RecordingsDir is where segment files live, for deleting a camera's
-	// files ("" when this process has no recordings).
-	RecordingsDir string
+	// Recording is the recording service running in this process
+	// (internal/recording), nil when this process only serves the API
+	// (VIGILO_RECORD=false).
+	Recording Recorder
 	// Addresses is the camera-address policy: registration checks every
 	// address the server will dial for a camera, and the recorder dials
 	// through it (camera_addresses.go). New sets the strict default.
@@ -527,14 +525,8 @@ func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start
 	return n, err
 }
 
-// toMedia and fromMedia convert between the index's and the engine's view
-// of one segment file.
+// toMedia converts the index's view of one segment file to the engine's.
 func toMedia(s camera.Segment) media.Segment {
 	return media.Segment{CameraID: s.CameraID, Start: s.Start, End: s.End, Bytes: s.Bytes, Path: s.Path,
-		Codec: s.Codec, Width: s.Width, Height: s.Height}
-}
-
-func fromMedia(s media.Segment) camera.Segment {
-	return camera.Segment{CameraID: s.CameraID, Start: s.Start, End: s.End, Bytes: s.Bytes, Path: s.Path,
 		Codec: s.Codec, Width: s.Width, Height: s.Height}
 }

@@ -110,7 +110,7 @@ func (a *App) LiveSourceURL(ctx context.Context, cameraID int64) (string, error)
 	if !c.Enabled {
 		return "", errs.Conflictf("camera_off", "the camera is switched off")
 	}
-	pw, err := a.openCameraSecret(c.SecretEnc)
+	pw, err := a.OpenCameraSecret(c.SecretEnc)
 	if err != nil {
 		return "", errs.Wrap(err, "camera credentials")
 	}

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/netpolicy"
+	"github.com/vigilo/vigilo/internal/recording"
 )
 
 // startCameras loads the camera credentials key (created at first start)
@@ -26,7 +26,7 @@ func (m *Main) startCameras(ctx context.Context) error {
 	if !m.Config.Record {
 		return nil
 	}
-	rec, err := m.App.StartRecording(ctx, app.RecordingConfig{
+	rec, err := recording.New(ctx, m.App, recording.Config{
 		Dir:           filepath.Join(m.Config.DataDir, "recordings"),
 		SegmentLength: m.Config.SegmentLength,
 		LiveLinger:    m.Config.LiveLinger,
@@ -34,6 +34,8 @@ func (m *Main) startCameras(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start recording: %w", err)
 	}
+	m.recording = rec
+	m.App.Cameras.Recording = rec
 	m.OnClose(func() {
 		if err := rec.Close(); err != nil {
 			m.Log.Warn("stop recording", "err", err)
@@ -49,3 +51,7 @@ func joinPrefixes(ps []netip.Prefix) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// Recording is the recording service of this process, nil when it does
+// not record (VIGILO_RECORD=false).
+func (m *Main) Recording() *recording.Service { return m.recording }

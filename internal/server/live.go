@@ -16,8 +16,8 @@ import (
 // cameras' traffic usage.
 func (m *Main) startLive(_ context.Context) error {
 	var hub *media.Recorder
-	if rec := m.App.Cameras.Recording; rec != nil {
-		hub = rec.Hub()
+	if m.recording != nil {
+		hub = m.recording.Hub()
 	} else {
 		hub = media.New(media.Config{RecordingsDir: filepath.Join(m.Config.DataDir, "recordings"),
 			Logger: m.Log.With("part", "live-hub"), LiveLinger: m.Config.LiveLinger,

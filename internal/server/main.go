@@ -25,6 +25,7 @@ import (
 	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/mail"
 	"github.com/vigilo/vigilo/internal/metrics"
+	"github.com/vigilo/vigilo/internal/recording"
 	"github.com/vigilo/vigilo/internal/store"
 )
 
@@ -43,8 +44,9 @@ type Main struct {
 	// SetupLink is set when the first owner must still be created.
 	SetupLink string
 
-	live    *live.Service // server/live.go
-	traffic *live.Meter
+	recording *recording.Service // server/cameras.go
+	live      *live.Service      // server/live.go
+	traffic   *live.Meter
 
 	httpSrv *http.Server
 	cancel  context.CancelFunc

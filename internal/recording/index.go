@@ -1,0 +1,104 @@
+package recording
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/media"
+)
+
+// index is the recorder's Sink: one row per finished segment. A segment of
+// a camera deleted meanwhile is an orphan and its file goes.
+func (s *Service) index(ctx context.Context, seg media.Segment) error {
+	s.mu.Lock()
+	cut, purged := s.purged[seg.CameraID]
+	s.mu.Unlock()
+	if purged && !seg.Start.After(cut) {
+		return removeFile(seg.Path)
+	}
+	row := camera.Segment{CameraID: seg.CameraID, Start: seg.Start, End: seg.End, Bytes: seg.Bytes, Path: seg.Path,
+		Codec: seg.Codec, Width: seg.Width, Height: seg.Height}
+	inserted, err := s.a.Store.W().InsertSegment(ctx, &row)
+	if inserted {
+		s.a.Observe.SegmentIndexed(seg.Bytes)
+	}
+	if errs.KindOf(err) == errs.NotFound {
+		s.log.Info("segment of a deleted camera removed", "camera", seg.CameraID, "path", seg.Path)
+		return removeFile(seg.Path)
+	}
+	return err
+}
+
+// indexTail indexes finished segments that a crash left on disk but not in
+// the index (the process died between renaming a file and indexing it).
+// Only the newest day directory of each camera can hold such files, so
+// start-up does not walk months of recordings.
+func (s *Service) indexTail(ctx context.Context) (int, error) {
+	cams, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return 0, err
+	}
+	var paths []string
+	for _, c := range cams {
+		if _, err := strconv.ParseInt(c.Name(), 10, 64); err != nil || !c.IsDir() {
+			continue
+		}
+		day := newestDayDir(filepath.Join(s.cfg.Dir, c.Name()))
+		if day == "" {
+			continue
+		}
+		files, _ := os.ReadDir(day)
+		for _, f := range files {
+			if !f.IsDir() && strings.HasSuffix(f.Name(), ".mp4") {
+				paths = append(paths, filepath.Join(day, f.Name()))
+			}
+		}
+	}
+	known, err := s.a.Store.R().IndexedPaths(ctx, paths)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range paths {
+		if known[p] {
+			continue
+		}
+		seg, err := media.ProbeSegment(p)
+		if err != nil {
+			s.log.Warn("unreadable segment left out of the index", "path", p, "err", err)
+			continue
+		}
+		if err := s.index(ctx, seg); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// newestDayDir returns <camDir>/YYYY/MM/DD of the latest day, or "".
+func newestDayDir(camDir string) string {
+	dir := camDir
+	for range 3 {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return ""
+		}
+		last := ""
+		for _, e := range ents { // ReadDir sorts by name; zero-padded names sort by date
+			if e.IsDir() {
+				last = e.Name()
+			}
+		}
+		if last == "" {
+			return ""
+		}
+		dir = filepath.Join(dir, last)
+	}
+	return dir
+}
