@@ -22,6 +22,7 @@ func Routes() []Route {
 		liveRoutes(), // api/live.go
 		sessionRoutes(),
 		totpRoutes(),
+		privacyRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -47,6 +47,10 @@ type App struct {
 	// ClipKick wakes the clip job after a clip was asked for (nil: none runs
 	// in this process; pending clips wait for one).
 	ClipKick func()
+
+	// parentSeen spaces out the audit of parents' video use
+	// (parent_access.go).
+	parentSeen parentAccesses
 }
 
 // Observer is told about work done, for metrics. The app layer reports; it

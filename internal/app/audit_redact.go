@@ -15,6 +15,11 @@ const AncestorActor = "a parent account"
 // redactAncestor hides who acted, and from where, when the actor's account
 // is not in the reader's subtree (a parent acting on a child, or an actor
 // whose account is gone). The action and its target stay.
+//
+// One exception is the customer-privacy promise: a parent's use of a
+// customer's video (ActionParentAccess) keeps the user's e-mail, and its
+// detail names the ancestor account (from_account), so the customer knows
+// who from which account watched; ids and the address stay hidden.
 func redactAncestor(reader tenancy.Actor, e *store.AuditEntry) {
 	if e.ActorAccountPath != "" && strings.HasPrefix(e.ActorAccountPath, reader.AccountPath) {
 		return
@@ -23,6 +28,8 @@ func redactAncestor(reader tenancy.Actor, e *store.AuditEntry) {
 		return // the system itself (first start, sweeps): nobody to hide
 	}
 	e.ActorUserID, e.ActorAccountID, e.RemoteAddr = 0, 0, ""
-	e.ActorEmail = AncestorActor
+	if e.Action != ActionParentAccess {
+		e.ActorEmail = AncestorActor
+	}
 	e.ActorAccountPath = ""
 }

@@ -17,34 +17,60 @@ import (
 // actor may exercise right on it, and the refusal otherwise. Callers never
 // combine their own checks around it, so the rule lives in one place: the
 // pure camera.DecideRight, fed here with two indexed queries (the camera
-// with its paths; the accounts of its customer's path with their statuses
-// and the right's module switches). Nothing is cached, so a disable, a
-// module switched off or a role changed applies on the very next call.
+// with its paths; the accounts of its customer's path with their statuses,
+// privacy flags and the right's module switches), and a third only for a
+// parent asking for a private customer's video (its live grants). Nothing
+// is cached, so a disable, a module switched off, a role changed, privacy
+// switched on or a grant revoked applies on the very next call.
+//
+// A parent let through to a customer's video is recorded in the
+// customer's audit log (parent_access.go).
 func (a *App) CameraForRight(ctx context.Context, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
-	return cameraForRight(ctx, a.Store.R(), actor, id, right)
+	return a.cameraForRight(ctx, a.Store.R(), actor, id, right)
 }
 
-func cameraForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
+func (a *App) cameraForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Camera, error) {
+	c, acc, err := a.decideCamera(ctx, q, actor, id, right)
+	if err != nil {
+		return camera.Camera{}, err
+	}
+	if err := a.noteParentAccess(ctx, q, actor, c, right, acc); err != nil {
+		return camera.Camera{}, err
+	}
+	return c, nil
+}
+
+// decideCamera is CameraForRight without the audit of parents' accesses:
+// for asking which controls to show (rightsOn), which uses no video.
+func (a *App) decideCamera(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Camera, camera.Access, error) {
 	if actor.AccountPath == "" {
-		return camera.Camera{}, errs.Unauthorizedf("unauthenticated", "sign in first")
+		return camera.Camera{}, camera.Access{}, errs.Unauthorizedf("unauthenticated", "sign in first")
 	}
 	// Not visible: answered before anything else is loaded (R10).
 	c, err := loadCamera(ctx, q, actor, id)
 	if err != nil {
-		return camera.Camera{}, err
+		return camera.Camera{}, camera.Access{}, err
 	}
 	mod, ok := camera.RightModule[right]
 	if !ok {
-		return camera.Camera{}, errs.New(errs.Internal, "internal", "unknown camera right "+right)
+		return camera.Camera{}, camera.Access{}, errs.New(errs.Internal, "internal", "unknown camera right "+right)
 	}
 	path, err := q.PathModuleLevels(ctx, c.ServicePath(), mod)
 	if err != nil {
-		return camera.Camera{}, err
+		return camera.Camera{}, camera.Access{}, err
 	}
-	if err := camera.DecideRight(camera.RightInputs{Actor: actor, Camera: c, Right: right, Path: path}); err != nil {
-		return camera.Camera{}, err
+	in := camera.RightInputs{Actor: actor, Camera: c, Right: right, Path: path, Now: a.Now()}
+	if camera.NeedsGrants(actor, path) {
+		svc := path[len(path)-1]
+		if in.Grants, err = q.LivePrivacyGrants(ctx, svc.AccountID, actor.AccountID, in.Now); err != nil {
+			return camera.Camera{}, camera.Access{}, err
+		}
 	}
-	return c, nil
+	acc, err := camera.DecideRight(in)
+	if err != nil {
+		return camera.Camera{}, camera.Access{}, err
+	}
+	return c, acc, nil
 }
 
 // coveredCamera loads a camera the actor's role reaches for some right

@@ -92,11 +92,11 @@ func clipDetail(s string) string {
 // returned.
 func (a *App) CameraEvents(ctx context.Context, actor tenancy.Actor, id int64, from, to time.Time) ([]camera.Event, error) {
 	r := a.Store.R()
-	if _, err := cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
+	if _, err := a.cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
 		if k := errs.KindOf(err); k != errs.Forbidden {
 			return nil, err
 		}
-		if _, err2 := cameraForRight(ctx, r, actor, id, identity.RightViewLive); err2 != nil {
+		if _, err2 := a.cameraForRight(ctx, r, actor, id, identity.RightViewLive); err2 != nil {
 			return nil, err
 		}
 	}

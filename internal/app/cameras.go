@@ -472,7 +472,7 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 // It needs the playback right (CameraForRight).
 func (a *App) CameraRecordings(ctx context.Context, actor tenancy.Actor, id int64, from, to time.Time) ([]camera.Span, error) {
 	r := a.Store.R()
-	if _, err := cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
+	if _, err := a.cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
 		return nil, err
 	}
 	if !to.After(from) {
@@ -487,7 +487,7 @@ func (a *App) CameraRecordings(ctx context.Context, actor tenancy.Actor, id int6
 // the first byte (so the caller can still answer with an error).
 func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start time.Time, dur time.Duration, w io.Writer) (int64, error) {
 	r := a.Store.R()
-	if _, err := cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
+	if _, err := a.cameraForRight(ctx, r, actor, id, identity.RightPlayback); err != nil {
 		return 0, err
 	}
 	f := errs.Fields{}

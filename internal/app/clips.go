@@ -30,7 +30,7 @@ func serviceAccount(c camera.Camera) tenancy.Account {
 func (a *App) CreateClip(ctx context.Context, actor tenancy.Actor, cameraID int64, in camera.NewClip) (camera.Clip, error) {
 	var clip camera.Clip
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
-		c, err := cameraForRight(ctx, q, actor, cameraID, identity.RightSaveClip)
+		c, err := a.cameraForRight(ctx, q, actor, cameraID, identity.RightSaveClip)
 		if err != nil {
 			return err
 		}
@@ -62,12 +62,12 @@ func (a *App) CreateClip(ctx context.Context, actor tenancy.Actor, cameraID int6
 
 // clipForRight loads a clip whose camera the actor may use with right; a
 // clip of a camera it cannot see does not exist for it (R10).
-func clipForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Clip, camera.Camera, error) {
+func (a *App) clipForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64, right string) (camera.Clip, camera.Camera, error) {
 	clip, err := q.Clip(ctx, id)
 	if err != nil {
 		return clip, camera.Camera{}, err
 	}
-	c, err := cameraForRight(ctx, q, actor, clip.CameraID, right)
+	c, err := a.cameraForRight(ctx, q, actor, clip.CameraID, right)
 	if errs.KindOf(err) == errs.NotFound {
 		return camera.Clip{}, c, errs.NotFoundf("clip %d not found", id)
 	}
@@ -79,7 +79,7 @@ func clipForRight(ctx context.Context, q store.Q, actor tenancy.Actor, id int64,
 
 // Clip returns one clip with its status and progress (right playback).
 func (a *App) Clip(ctx context.Context, actor tenancy.Actor, id int64) (camera.Clip, error) {
-	clip, _, err := clipForRight(ctx, a.Store.R(), actor, id, identity.RightPlayback)
+	clip, _, err := a.clipForRight(ctx, a.Store.R(), actor, id, identity.RightPlayback)
 	return clip, err
 }
 
@@ -92,7 +92,7 @@ func (a *App) ListClips(ctx context.Context, actor tenancy.Actor, cameraID int64
 	p := page.Clamp()
 	f := store.ClipFilter{Scope: actor.AccountPath, CameraID: cameraID, Page: p}
 	if cameraID != 0 {
-		if _, err := cameraForRight(ctx, r, actor, cameraID, identity.RightPlayback); err != nil {
+		if _, err := a.cameraForRight(ctx, r, actor, cameraID, identity.RightPlayback); err != nil {
 			return nil, 0, p, err
 		}
 	} else if !actor.Admin {
@@ -112,7 +112,7 @@ func (a *App) DeleteClip(ctx context.Context, actor tenancy.Actor, id int64) err
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
 		var c camera.Camera
 		var err error
-		if clip, c, err = clipForRight(ctx, q, actor, id, identity.RightSaveClip); err != nil {
+		if clip, c, err = a.clipForRight(ctx, q, actor, id, identity.RightSaveClip); err != nil {
 			return err
 		}
 		if err := q.DeleteClip(ctx, id); err != nil {
@@ -141,7 +141,7 @@ type ClipFile struct {
 // OpenClip opens a ready clip's file for download (right playback). A clip
 // still being written is 409 clip_not_ready; a failed one 409 clip_failed.
 func (a *App) OpenClip(ctx context.Context, actor tenancy.Actor, id int64) (ClipFile, error) {
-	clip, _, err := clipForRight(ctx, a.Store.R(), actor, id, identity.RightPlayback)
+	clip, _, err := a.clipForRight(ctx, a.Store.R(), actor, id, identity.RightPlayback)
 	if err != nil {
 		return ClipFile{}, err
 	}

@@ -24,7 +24,7 @@ func (a *App) CreateShare(ctx context.Context, actor tenancy.Actor, in camera.Ne
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
 		camID := in.CameraID
 		if in.Kind == camera.ShareClip {
-			clip, _, err := clipForRight(ctx, q, actor, in.ClipID, identity.RightShare)
+			clip, _, err := a.clipForRight(ctx, q, actor, in.ClipID, identity.RightShare)
 			if err != nil {
 				return err
 			}
@@ -33,7 +33,7 @@ func (a *App) CreateShare(ctx context.Context, actor tenancy.Actor, in camera.Ne
 			}
 			camID = clip.CameraID
 		}
-		c, err := shareDecision(ctx, q, actor, in.Kind, camID)
+		c, err := a.shareDecision(ctx, q, actor, in.Kind, camID)
 		if err != nil {
 			return err
 		}
@@ -57,11 +57,11 @@ func (a *App) ShareURL(token string) string {
 }
 
 // shareDecision is CameraForRight for every right a share of kind needs.
-func shareDecision(ctx context.Context, q store.Q, actor tenancy.Actor, kind string, cameraID int64) (camera.Camera, error) {
+func (a *App) shareDecision(ctx context.Context, q store.Q, actor tenancy.Actor, kind string, cameraID int64) (camera.Camera, error) {
 	var c camera.Camera
 	for _, right := range camera.ShareRights(kind) {
 		var err error
-		if c, err = cameraForRight(ctx, q, actor, cameraID, right); err != nil {
+		if c, err = a.cameraForRight(ctx, q, actor, cameraID, right); err != nil {
 			return c, err
 		}
 	}
@@ -130,7 +130,7 @@ func (a *App) OpenShare(ctx context.Context, token string, view bool) (Shared, e
 		}
 		sharer, err := a.actorOfUser(ctx, q, s.CreatedBy)
 		if err == nil {
-			out.Camera, err = shareDecision(ctx, q, sharer, s.Kind, s.CameraID)
+			out.Camera, err = a.shareDecision(ctx, q, sharer, s.Kind, s.CameraID)
 		}
 		if err == nil && s.Kind == camera.ShareClip {
 			out.Clip, err = q.Clip(ctx, s.ClipID)

@@ -25,7 +25,8 @@ func (v VideoCamera) Can(right string) bool { return v.Rights[right] }
 // none yet: it belongs to the onboarding work).
 var videoRights = []string{identity.RightViewLive, identity.RightPlayback, identity.RightSaveClip, identity.RightShare}
 
-// rightsOn asks the one camera decision (CameraForRight) for each right, so
+// rightsOn asks the one camera decision (decideCamera: CameraForRight without
+// the audit of a parent's access, since asking is not watching) for each right, so
 // the portal never holds a second copy of the rule. The first refusal that is
 // not a missing right (not found, a disabled account) is returned when no
 // right is held.
@@ -33,7 +34,7 @@ func (a *App) rightsOn(ctx context.Context, actor tenancy.Actor, id int64) (map[
 	held := map[string]bool{}
 	var refusal error
 	for _, r := range videoRights {
-		_, err := a.CameraForRight(ctx, actor, id, r)
+		_, _, err := a.decideCamera(ctx, a.Store.R(), actor, id, r)
 		switch {
 		case err == nil:
 			held[r] = true

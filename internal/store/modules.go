@@ -28,7 +28,7 @@ func (q Q) PathModuleLevels(ctx context.Context, path, key string) ([]tenancy.Mo
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := q.query(ctx, `SELECT a.id, a.name, a.type, a.status, m.module, m.enabled
+	rows, err := q.query(ctx, `SELECT a.id, a.name, a.type, a.status, a.video_private, m.module, m.enabled
 		FROM accounts a LEFT JOIN account_modules m ON `+join+`
 		WHERE a.id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
@@ -41,14 +41,15 @@ func (q Q) PathModuleLevels(ctx context.Context, path, key string) ([]tenancy.Mo
 		var name string
 		var typ tenancy.Type
 		var status tenancy.Status
+		var private bool
 		var mod sql.NullString
 		var on sql.NullBool
-		if err := rows.Scan(&id, &name, &typ, &status, &mod, &on); err != nil {
+		if err := rows.Scan(&id, &name, &typ, &status, &private, &mod, &on); err != nil {
 			return nil, errs.Wrap(err, "scan module switch")
 		}
 		l := byID[id]
 		if l == nil {
-			l = &tenancy.ModuleLevel{AccountID: id, Name: name, Type: typ, Status: status, Switches: map[string]bool{}}
+			l = &tenancy.ModuleLevel{AccountID: id, Name: name, Type: typ, Status: status, Switches: map[string]bool{}, VideoPrivate: private}
 			byID[id] = l
 		}
 		if mod.Valid && on.Valid {

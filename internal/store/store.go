@@ -183,6 +183,14 @@ func (q Q) count(ctx context.Context, query string, args ...any) (int, error) {
 // Dialect names the engine behind q.
 func (q Q) Dialect() string { return q.d.name }
 
+// InTx reports whether q runs inside a transaction (Store.InTx), where a
+// write must go through q itself: on SQLite another connection would wait
+// for the writer this transaction holds.
+func (q Q) InTx() bool {
+	_, ok := q.x.(*sql.Tx)
+	return ok
+}
+
 // notFound maps sql.ErrNoRows to a NotFound error; other errors stay internal.
 func notFound(err error, what string, id any) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -89,6 +89,9 @@ type ModuleLevel struct {
 	// load serves both the module fold and the R6 chain check.
 	Status   Status
 	Switches map[string]bool
+	// VideoPrivate: the account withholds its video from the accounts
+	// above it (customer privacy, privacy.go).
+	VideoPrivate bool
 }
 
 // Switch is the switch of key at this level: as set by the parent, or the
