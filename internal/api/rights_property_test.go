@@ -32,6 +32,37 @@ type rightsModel struct {
 	roleOf     map[int64]*rightsRole // video user → role
 	roles      []*rightsRole         // every video role
 	camsOf     map[int64][]int64     // customer → its cameras at build time
+	private    map[int64]bool        // customers keeping their video private
+	grants     []*rightsGrant
+	now        func() time.Time // the app's clock
+	granted    int              // decisions let through by a grant
+}
+
+// rightsGrant is a privacy grant of the model.
+type rightsGrant struct {
+	id, account, grantee int64
+	expires              time.Time
+	revoked              bool
+}
+
+// withheld is customer privacy in the model: a private customer's video
+// is refused to users of accounts above it unless an unrevoked, unexpired
+// grant names their own account, and never for share.
+func (m *rightsModel) withheld(u *propUser, cust int64, right string) bool {
+	if cust == 0 || !m.private[cust] || u.account == cust {
+		return false
+	}
+	if right == "share" {
+		return true
+	}
+	now := m.now()
+	for _, g := range m.grants {
+		if g.account == cust && g.grantee == u.account && !g.revoked && now.Before(g.expires) {
+			m.granted++
+			return false
+		}
+	}
+	return true
 }
 
 var rightModules = map[string]string{"view_live": "live_view", "playback": "playback", "save_clip": "clips",
@@ -58,6 +89,9 @@ func (m *rightsModel) expectRight(u *propUser, c int64, right string) (int, stri
 	}
 	if !m.active(service) {
 		return 403, "account_disabled"
+	}
+	if m.withheld(u, cust, right) {
+		return 403, "video_withheld"
 	}
 	return 200, ""
 }
@@ -156,8 +190,10 @@ func addVideoUsers(t *testing.T, w *propWorld, m *rightsModel) {
 
 // TestCameraRightsProperty builds a random tree with owners (all rights),
 // video roles with random rights and camera sets, then runs random module
-// switches (the right modules), account disables/enables, role edits and
-// camera unassignments. After every step it asks CameraForRight for every
+// switches (the right modules), account disables/enables, role edits,
+// camera unassignments and customer privacy (privacy switched on and off by
+// the customer, grants to a random ancestor for 1–2 hours, revocations, and
+// the clock moved on an hour so that grants expire). After every step it asks CameraForRight for every
 // user × visible camera × right, plus a sample of invisible cameras, and
 // compares status and code with the oracle; it also checks the camera list
 // of a sample of users over HTTP (all users at the end), and a sample of
@@ -168,7 +204,13 @@ func TestCameraRightsProperty(t *testing.T) {
 		w := newPropWorld(t, pg, 11, 60)
 		ctx, a, st := w.ctx, w.a, w.st
 		m := &rightsModel{propModel: w.m, integrator: map[int64]int64{}, customer: map[int64]int64{},
-			roleOf: map[int64]*rightsRole{}, camsOf: map[int64][]int64{}}
+			roleOf: map[int64]*rightsRole{}, camsOf: map[int64][]int64{}, private: map[int64]bool{}}
+		// The clock starts hours back and moves forward by whole hours, so
+		// grants expire while sessions (an hour from real now) stay valid.
+		offset := -5 * time.Hour
+		a.Now = func() time.Time { return time.Now().Add(offset) }
+		defer func() { a.Now = time.Now }()
+		m.now = a.Now
 		for _, pc := range w.m.cams {
 			c, err := st.R().Camera(ctx, pc.id)
 			if err != nil {
@@ -277,12 +319,88 @@ func TestCameraRightsProperty(t *testing.T) {
 		checkLists(m.users)
 		mods := []string{"live_view", "playback", "clips", "sharing", "api_access"}
 		pick := func() int64 { return m.ids[1+w.rng.IntN(len(m.ids)-1)] }
-		for step := 0; step < 16 && !t.Failed(); step++ {
-			op := w.rng.IntN(10)
-			if step == 0 {
+		customers := func() []int64 {
+			var out []int64
+			for _, pc := range m.cams {
+				if c := m.customer[pc.id]; c != 0 && !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		ownerOf := func(x int64) tenancy.Actor {
+			acct, err := st.R().Account(ctx, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tenancy.Actor{AccountID: x, AccountPath: acct.Path, AccountType: acct.Type, Admin: true, Owner: true,
+				Email: fmt.Sprintf("owner-of-%d@rights.test", x)}
+		}
+		for step := 0; step < 24 && !t.Failed(); step++ {
+			op := w.rng.IntN(15)
+			switch step {
+			case 0:
 				op = 3 // one disable early, so that refusals below a disabled customer always occur
+			case 1, 2:
+				op = 10 // privacy on early, then a grant
+			case 3:
+				op = 11
 			}
 			switch {
+			case op == 10 || op == 14: // a customer switches its privacy
+				cs := customers()
+				if len(cs) == 0 {
+					continue
+				}
+				x := cs[w.rng.IntN(len(cs))]
+				if step < 3 {
+					x = cs[step%len(cs)]
+				}
+				on := !m.private[x] || step < 3
+				if _, err := a.SetPrivacy(ctx, ownerOf(x), x, on); err != nil {
+					t.Fatal(err)
+				}
+				m.private[x] = on
+			case op == 11: // a customer grants an ancestor access
+				var cs []int64
+				for _, c := range customers() {
+					if m.private[c] {
+						cs = append(cs, c)
+					}
+				}
+				if len(cs) == 0 {
+					continue
+				}
+				x := cs[w.rng.IntN(len(cs))]
+				var above []int64
+				for _, acc := range m.chain(x) {
+					if acc.id != x {
+						above = append(above, acc.id)
+					}
+				}
+				to := above[len(above)-1] // the parent, or any ancestor
+				if w.rng.IntN(2) == 0 {
+					to = above[w.rng.IntN(len(above))]
+				}
+				hours := 1 + w.rng.IntN(2)
+				g, err := a.CreatePrivacyGrant(ctx, ownerOf(x), x, tenancy.NewPrivacyGrant{GranteeID: to, Hours: hours})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.grants = append(m.grants, &rightsGrant{id: g.ID, account: x, grantee: to, expires: g.ExpiresAt})
+			case op == 12: // a grant is revoked
+				if len(m.grants) == 0 {
+					continue
+				}
+				g := m.grants[w.rng.IntN(len(m.grants))]
+				if err := a.RevokePrivacyGrant(ctx, ownerOf(g.account), g.account, g.id); err != nil {
+					t.Fatal(err)
+				}
+				g.revoked = true
+			case op == 13: // an hour passes
+				if offset < -time.Hour {
+					offset += time.Hour
+				}
 			case op < 3: // a module at X
 				x := pick()
 				k, v := mods[w.rng.IntN(len(mods))], w.rng.IntN(3) == 0
@@ -352,10 +470,14 @@ func TestCameraRightsProperty(t *testing.T) {
 		}
 		checkLists(m.users)
 		t.Logf("%d decisions checked: %v", checked, byCode)
-		for _, code := range []string{"", "not_found", "right_missing", "module_disabled", "account_disabled"} {
+		for _, code := range []string{"", "not_found", "right_missing", "module_disabled", "account_disabled", "video_withheld"} {
 			if byCode[code] == 0 {
 				t.Errorf("no decision exercised %q", code)
 			}
+		}
+		t.Logf("%d decisions let through by a grant", m.granted)
+		if m.granted == 0 {
+			t.Error("no decision went through a grant")
 		}
 	})
 }
