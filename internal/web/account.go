@@ -33,6 +33,7 @@ type accountData struct {
 	Plans     *accountPlans
 	Modules   *accountModules
 	Cameras   *accountCameras
+	Privacy   *accountPrivacy
 	Empty     string
 	Confirm   string // disable, enable, delete: the confirmation shown as a page
 }
@@ -44,7 +45,7 @@ type tabLink struct {
 
 var accountTabs = []struct{ key, label string }{
 	{"statistics", "Statistics"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
-	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"},
+	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"},
 }
 
 func (p *Portal) accountTab(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -85,6 +86,9 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 	for _, t := range accountTabs {
 		if t.key == "modules" && d.Self {
 			continue // one's own modules are set from above
+		}
+		if t.key == "privacy" && acct.Type != tenancy.Customer {
+			continue // a customer's setting (privacy.go)
 		}
 		d.Tabs = append(d.Tabs, tabLink{Key: t.key, Label: t.label, Href: "/accounts/" + itoa64(acct.ID) + "/" + t.key, Current: t.key == tab})
 		known = known || t.key == tab
@@ -134,6 +138,10 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		}
 	case "modules":
 		if d.Modules, err = p.accountModules(r, q, acct); err != nil {
+			return err
+		}
+	case "privacy":
+		if d.Privacy, err = p.accountPrivacy(r, q, acct); err != nil {
 			return err
 		}
 	case "cameras":

@@ -178,6 +178,9 @@ func (p *Portal) fail(w http.ResponseWriter, r *http.Request, q *req, err error)
 			d.Message = e.Message
 			d.Code = e.Code
 		}
+		if d.Code == "video_withheld" {
+			d.Title = "Video kept private"
+		}
 	case http.StatusBadRequest, http.StatusConflict:
 		d.Title = "That did not work"
 		if e, ok := errs.As(err); ok {
