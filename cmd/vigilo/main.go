@@ -4,6 +4,7 @@
 //	vigilo migrate   apply database migrations and list them
 //	vigilo user      manage users from the console (reset a password)
 //	vigilo bench     run benchmarks (see docs/BENCHMARKS.md)
+//	vigilo agent     the P&P agent, run on a camera's LAN (docs/CAMERAS.md)
 //	vigilo version   print the version
 package main
 
@@ -35,6 +36,8 @@ func main() {
 		err = cmdUser(args)
 	case "bench":
 		err = cmdBench(args)
+	case "agent":
+		err = cmdAgent(args)
 	case "version", "--version", "-v":
 		fmt.Println("vigilo", version)
 	case "help", "-h", "--help":
@@ -58,6 +61,7 @@ commands:
   migrate   apply database migrations and list them
   user      console user tools: vigilo user reset-password <email> <new-password>
   bench     benchmarks: vigilo bench record -h
+  agent     the P&P agent, on a camera's LAN: vigilo agent -h
   version   print the version
 `)
 }

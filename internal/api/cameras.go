@@ -137,7 +137,11 @@ type cameraONVIFJSON struct {
 }
 
 type cameraPnPJSON struct {
-	DeviceID string `json:"device_id"`
+	DeviceID       string     `json:"device_id"`
+	Claimed        bool       `json:"claimed"`
+	AgentConnected bool       `json:"agent_connected"`
+	AgentVersion   string     `json:"agent_version"`
+	LastSeenAt     *time.Time `json:"last_seen_at"`
 }
 
 // CameraStatusJSON is a camera's live state.
@@ -189,6 +193,10 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		j.HasPassword = c.HasPassword()
 	case camera.PnP:
 		j.PnP = &cameraPnPJSON{DeviceID: c.DeviceID}
+		if ag := v.Agent; ag != nil {
+			j.PnP.Claimed, j.PnP.AgentConnected, j.PnP.AgentVersion = ag.Claimed, ag.Connected, ag.Version
+			j.PnP.LastSeenAt = ag.LastSeenAt
+		}
 	}
 	return j
 }

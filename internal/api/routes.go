@@ -23,6 +23,7 @@ func Routes() []Route {
 		sessionRoutes(),
 		totpRoutes(),
 		privacyRoutes(),
+		agentRoutes(), // api/agent.go
 	} {
 		all = append(all, group...)
 	}

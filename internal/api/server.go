@@ -13,6 +13,7 @@ import (
 	"github.com/vigilo/vigilo/internal/httpx"
 	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/tenancy"
+	"github.com/vigilo/vigilo/internal/tunnel"
 )
 
 // Server serves the API.
@@ -23,6 +24,8 @@ type Server struct {
 	Live *live.Service
 	// Traffic meters the bytes delivered to live viewers.
 	Traffic *live.Meter
+	// Agents is the P&P tunnel (api/agent.go); nil answers 409.
+	Agents *tunnel.Server
 }
 
 // HandlerFunc is an API handler: it returns an error instead of writing one,

@@ -32,6 +32,8 @@ type CameraDeps struct {
 	// PTZ drives a camera's pan/tilt/zoom (ptz.go); nil: no connector can,
 	// and PTZ answers 409 ptz_unsupported.
 	PTZ PTZDriver
+	// Agents is the P&P tunnel (app/pnp.go); nil: P&P cameras never stream.
+	Agents AgentTunnels
 }
 
 // MaxPlayback bounds one playback request; players ask again for more.
@@ -53,6 +55,8 @@ type CameraView struct {
 	camera.Camera
 	Status  CameraStatus
 	Storage store.CameraStorage
+	// Agent is set for P&P cameras.
+	Agent *AgentInfo
 }
 
 // RegisterCameraInput is POST /cameras. IntegratorID defaults to the
@@ -220,7 +224,7 @@ func (a *App) cameraView(ctx context.Context, q store.Q, c camera.Camera) Camera
 	if err != nil {
 		a.Log.Warn("camera storage", "camera", c.ID, "err", err)
 	}
-	return CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st)}
+	return withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st), Agent: a.agentInfo(ctx, q, c)})
 }
 
 // cameraStatus combines the recorder's live state with the reasons a
@@ -256,6 +260,13 @@ func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage) CameraStatus
 	}
 	s.Online, s.Recording, s.BitrateKbps, s.LastError = ms.Online, ms.Recording, ms.BitrateKbps, ms.LastError
 	s.Reason = ms.Reason
+	if c.Type == camera.PnP {
+		if _, ok := a.AgentLink(c.ID); !ok {
+			// The recorder has nothing to dial: say why, in the agent's terms.
+			s.Online, s.Recording, s.BitrateKbps = false, false, 0
+			s.Reason, s.LastError = camera.ReasonAgentDisconnected, "the camera's P&P agent is not connected"
+		}
+	}
 	if !ms.LastSegmentAt.IsZero() && (s.LastSegmentAt == nil || ms.LastSegmentAt.After(*s.LastSegmentAt)) {
 		t := ms.LastSegmentAt.UTC()
 		s.LastSegmentAt = &t
@@ -312,7 +323,7 @@ func (a *App) CameraViews(ctx context.Context, q store.Q, list []camera.Camera) 
 	out := make([]CameraView, len(list))
 	for i, c := range list {
 		st := storage[c.ID]
-		out[i] = CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st)}
+		out[i] = withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st), Agent: a.agentInfo(ctx, q, c)})
 	}
 	return out, nil
 }
@@ -465,6 +476,9 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 		return err
 	}
 	a.removeCameraFiles(id, paths, a.Now())
+	if a.Cameras.Agents != nil {
+		a.Cameras.Agents.Disconnect(id) // its credential went with the row
+	}
 	return nil
 }
 

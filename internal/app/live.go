@@ -104,7 +104,14 @@ func (a *App) LiveSourceURL(ctx context.Context, cameraID int64) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if !c.Type.Connectable() || c.RTSPURL == "" {
+	if c.Type == camera.PnP && c.Enabled {
+		l, ok := a.AgentLink(c.ID)
+		if !ok {
+			return "", errs.Conflictf(camera.ReasonAgentDisconnected, "the camera's P&P agent is not connected")
+		}
+		return l.Stream.URL(c.ID), nil
+	}
+	if !c.Type.Connectable() || (c.RTSPURL == "" && c.Type != camera.PnP) {
 		return "", errs.Conflictf("camera_not_connected", "the camera has no stream address the server can pull yet")
 	}
 	if !c.Enabled {

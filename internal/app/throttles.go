@@ -21,11 +21,16 @@ type Throttles struct {
 	// KnownClients are clients whose last sign-in succeeded: their
 	// password checks wait in the hasher's first lane (identity.LaneKnown).
 	KnownClients *throttle.Limiter
+	// PnPDevice and PnPClient limit wrong claim codes and device
+	// credentials per device id and per client address (app/pnp.go).
+	PnPDevice, PnPClient *throttle.Limiter
 }
 
 // ThrottleConfig shapes the four limiters.
 type ThrottleConfig struct {
 	LoginAccount, LoginClient, MailAddress, MailClient, KnownClients throttle.Config
+	// Zero P&P configs take DefaultThrottles'.
+	PnPDevice, PnPClient throttle.Config
 }
 
 // DefaultThrottles: an account gets 5 free failures then locks of 1 s
@@ -40,16 +45,27 @@ var DefaultThrottles = ThrottleConfig{
 	MailAddress:  throttle.Config{Free: 3, Base: 10 * time.Minute, Max: 24 * time.Hour, Forget: 6 * time.Hour},
 	MailClient:   throttle.Config{Free: 10, Base: time.Minute, Max: time.Hour, Forget: 6 * time.Hour},
 	KnownClients: throttle.Config{Free: math.MaxInt32, Forget: 7 * 24 * time.Hour}, // a set: never locks
+	// A device id gets 5 wrong claim codes or credentials, then 1 s
+	// doubling to 15 min; a client 20 (an installer's agents share it).
+	PnPDevice: throttle.Config{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: 6 * time.Hour},
+	PnPClient: throttle.Config{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
 }
 
 // SetThrottles replaces the limiters (and their counts). Their clock is the
 // App's Now, read on every call, so tests that move Now move the locks too.
 func (a *App) SetThrottles(c ThrottleConfig) {
 	now := func() time.Time { return a.Now() }
+	if c.PnPDevice == (throttle.Config{}) {
+		c.PnPDevice = DefaultThrottles.PnPDevice
+	}
+	if c.PnPClient == (throttle.Config{}) {
+		c.PnPClient = DefaultThrottles.PnPClient
+	}
 	a.Throttles = Throttles{
 		LoginAccount: throttle.New(c.LoginAccount, now), LoginClient: throttle.New(c.LoginClient, now),
 		MailAddress: throttle.New(c.MailAddress, now), MailClient: throttle.New(c.MailClient, now),
 		KnownClients: throttle.New(c.KnownClients, now),
+		PnPDevice:    throttle.New(c.PnPDevice, now), PnPClient: throttle.New(c.PnPClient, now),
 	}
 }
 

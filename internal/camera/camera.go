@@ -29,16 +29,18 @@ const (
 	// such cameras are stored and shown as "pending".
 	ONVIF Type = "onvif"
 	// PnP: an agent on the camera or its LAN connects outbound, identified
-	// by a device id and a claim code. Also "pending" until the agent exists.
+	// by a device id and a claim code; the recorder reaches the camera
+	// through the agent's tunnel (internal/tunnel).
 	PnP Type = "pnp"
 )
 
 // Valid reports whether t is a known type.
 func (t Type) Valid() bool { return t == Generic || t == ONVIF || t == PnP }
 
-// Connectable reports whether this build can reach the camera itself. ONVIF
-// and P&P connectors are a later issue; their cameras wait as "pending".
-func (t Type) Connectable() bool { return t == Generic }
+// Connectable reports whether this build can reach the camera: itself, or
+// for P&P through the agent. The ONVIF connector is a later issue; its
+// cameras wait as "pending".
+func (t Type) Connectable() bool { return t == Generic || t == PnP }
 
 // Field limits.
 const (
@@ -147,6 +149,9 @@ type Validated struct {
 }
 
 var deviceIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{2,63}$`)
+
+// ValidDeviceID reports whether id is a well-formed P&P device id.
+func ValidDeviceID(id string) bool { return deviceIDRe.MatchString(id) }
 
 // Validate checks a registration and normalizes it. Credentials inside the
 // URL are moved out of it, so a stored or displayed URL never carries a

@@ -111,7 +111,7 @@ func New(ctx context.Context, a *app.App, cfg Config) (*Service, error) {
 		Logger:               a.Log.With("part", "recorder"),
 		DefaultSegmentLength: cfg.SegmentLength,
 		Transport:            cfg.Transport,
-		Dial:                 a.Cameras.Addresses.DialContext, // checked at every dial
+		Dial:                 a.DialCamera, // the address policy at every dial, or the P&P tunnel
 		LiveLinger:           cfg.LiveLinger,
 	})
 	// Recovery must finish before any camera writes: files being written
@@ -204,8 +204,18 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	targets := make([]media.Target, 0, len(want))
 	desired := make(map[int64]bool, len(want))
 	for _, d := range want {
+		if camera.Type(d.Type) == camera.PnP {
+			// Desired even while its agent is away (status says so); pulled
+			// through the tunnel while it is connected.
+			desired[d.CameraID] = true
+			if l, ok := s.a.AgentLink(d.CameraID); ok {
+				targets = append(targets, media.Target{CameraID: d.CameraID, URL: l.Stream.URL(d.CameraID),
+					SegmentLength: s.cfg.SegmentLength, MaxBitrateKbps: d.MaxBitrateKbps})
+			}
+			continue
+		}
 		if !camera.Type(d.Type).Connectable() || d.RTSPURL == "" {
-			continue // ONVIF / P&P wait for their connectors
+			continue // ONVIF waits for its connector
 		}
 		pw, err := s.a.OpenCameraSecret(d.SecretEnc)
 		if err != nil {

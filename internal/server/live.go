@@ -21,7 +21,7 @@ func (m *Main) startLive(_ context.Context) error {
 	} else {
 		hub = media.New(media.Config{RecordingsDir: filepath.Join(m.Config.DataDir, "recordings"),
 			Logger: m.Log.With("part", "live-hub"), LiveLinger: m.Config.LiveLinger,
-			Dial: m.App.Cameras.Addresses.DialContext}) // the camera-address policy, as for recording
+			Dial: m.App.DialCamera}) // the camera-address policy or the P&P tunnel, as for recording
 		m.OnClose(hub.Stop)
 	}
 	ice, err := live.ParseICEServers(m.Config.ICEServers)

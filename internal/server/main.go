@@ -27,6 +27,7 @@ import (
 	"github.com/vigilo/vigilo/internal/metrics"
 	"github.com/vigilo/vigilo/internal/recording"
 	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tunnel"
 )
 
 // Main is one running Vigilo.
@@ -47,6 +48,7 @@ type Main struct {
 	recording *recording.Service // server/cameras.go
 	live      *live.Service      // server/live.go
 	traffic   *live.Meter
+	agents    *tunnel.Server // server/agents.go
 
 	httpSrv *http.Server
 	cancel  context.CancelFunc
@@ -161,7 +163,7 @@ func (m *Main) OnClose(fn func()) { m.closers = append(m.closers, fn) }
 // Handler is the whole HTTP surface.
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
-	apiSrv := &api.Server{App: m.App, Log: m.Log, Live: m.live, Traffic: m.traffic}
+	apiSrv := &api.Server{App: m.App, Log: m.Log, Live: m.live, Traffic: m.traffic, Agents: m.agents}
 	apiSrv.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vigilo/vigilo/internal/agent"
+)
+
+// cameraFlags collects repeated --camera NAME=rtsp://… flags.
+type cameraFlags []agent.Camera
+
+func (c *cameraFlags) String() string { return fmt.Sprint(len(*c), " cameras") }
+
+func (c *cameraFlags) Set(v string) error {
+	cam, err := agent.ParseCamera(v)
+	if err != nil {
+		return err
+	}
+	*c = append(*c, cam)
+	return nil
+}
+
+// cmdAgent runs the P&P agent on a camera's LAN (docs/CAMERAS.md).
+func cmdAgent(args []string) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: vigilo agent --server URL --device-id ID --claim-code CODE --camera NAME=rtsp://user:pass@host/path [--camera ...] [--state-dir DIR]
+
+Connects outbound (HTTPS/WebSocket to the server's API port) and serves the
+cameras to the server through that connection: no port forwarding needed.
+Register each camera first (P&P, device id and claim code); with several
+--camera flags, camera NAME is registered as device id ID:NAME.
+
+`)
+		fs.PrintDefaults()
+	}
+	var cams cameraFlags
+	cfg := agent.Config{Version: version, Logger: newLogger("info", "text")}
+	fs.StringVar(&cfg.Server, "server", os.Getenv("VIGILO_AGENT_SERVER"), "server base URL, e.g. https://vigilo.example.com (VIGILO_AGENT_SERVER)")
+	fs.StringVar(&cfg.DeviceID, "device-id", os.Getenv("VIGILO_AGENT_DEVICE_ID"), "this agent's device id (VIGILO_AGENT_DEVICE_ID)")
+	fs.StringVar(&cfg.ClaimCode, "claim-code", os.Getenv("VIGILO_AGENT_CLAIM_CODE"), "claim code the integrator registered (VIGILO_AGENT_CLAIM_CODE)")
+	fs.Var(&cams, "camera", "NAME=rtsp://user:pass@host/path of a camera on this LAN (repeatable)")
+	fs.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "where the device credentials are kept")
+	onvif := fs.String("onvif", "", "ONVIF device host:port (not supported yet)")
+	fs.String("onvif-user", "", "ONVIF user name (not supported yet)")
+	fs.String("onvif-password", "", "ONVIF password (not supported yet)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *onvif != "" {
+		return errors.New("--onvif: ONVIF devices behind the agent are not supported yet; give the camera's RTSP address with --camera")
+	}
+	cfg.Cameras = cams
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	for i, id := range cfg.DeviceIDs() {
+		fmt.Fprintf(os.Stderr, "camera %s: register it as a P&P camera with device id %s and your claim code\n", cams[i].Name, id)
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	return agent.Run(ctx, cfg)
+}
+
+// defaultStateDir is the user's configuration directory, or ./vigilo-agent.
+func defaultStateDir() string {
+	if d, err := os.UserConfigDir(); err == nil && strings.TrimSpace(d) != "" {
+		return filepath.Join(d, "vigilo-agent")
+	}
+	return "vigilo-agent"
+}

@@ -1,0 +1,168 @@
+// Package agent is the P&P agent (`vigilo agent`): it runs on a camera's LAN,
+// claims its cameras on the server with the device id and claim code, and
+// then serves them to the server through one outbound WebSocket per camera
+// (internal/tunnel): the server opens a stream for every RTSP connection it
+// needs, the agent connects it to the camera. Nothing listens on the LAN.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/errs"
+)
+
+// Camera is one camera the agent serves: a name and its RTSP address on the
+// LAN, credentials included.
+type Camera struct {
+	Name string
+	URL  string
+}
+
+// Config is the agent's configuration (flags and VIGILO_AGENT_* in cmd/vigilo).
+type Config struct {
+	// Server is the server's base URL (https://…; http:// for tests).
+	Server    string
+	DeviceID  string
+	ClaimCode string
+	Cameras   []Camera
+	// StateDir keeps the device credentials between runs ("" keeps them
+	// in memory only: a restart then needs an unclaimed registration).
+	StateDir string
+	Version  string
+	Logger   *slog.Logger
+	// Dial connects to cameras (default net.Dialer).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// HeartbeatEvery (default tunnel.HeartbeatEvery); back-off between
+	// connection attempts grows from MinBackoff to MaxBackoff (1 s, 1 min).
+	HeartbeatEvery         time.Duration
+	MinBackoff, MaxBackoff time.Duration
+}
+
+var cameraNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+
+// ParseCamera reads a --camera flag: NAME=rtsp://user:pass@host/path.
+func ParseCamera(v string) (Camera, error) {
+	name, raw, ok := strings.Cut(v, "=")
+	if !ok || !cameraNameRe.MatchString(name) {
+		return Camera{}, errors.New("--camera must be NAME=rtsp://user:pass@host/path, NAME of 1 to 32 letters, digits or . _ -")
+	}
+	f := errs.Fields{}
+	if _, _, ok := camera.ParseRTSPURL(f, "url", raw); !ok {
+		return Camera{}, fmt.Errorf("--camera %s: %v", name, f.Err())
+	}
+	return Camera{Name: name, URL: strings.TrimSpace(raw)}, nil
+}
+
+// Validate checks the configuration before anything connects.
+func (c *Config) Validate() error {
+	var problems []string
+	u, err := url.Parse(c.Server)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		problems = append(problems, "--server must be the server's https:// address")
+	}
+	if !deviceIDOK(c.DeviceID) {
+		problems = append(problems, "--device-id must be 3 to 64 letters, digits or . _ : -")
+	}
+	if n := len(strings.TrimSpace(c.ClaimCode)); n < 6 || n > 64 {
+		problems = append(problems, "--claim-code must be 6 to 64 characters")
+	}
+	if len(c.Cameras) == 0 {
+		problems = append(problems, "at least one --camera NAME=rtsp://… is needed")
+	}
+	seen := map[string]bool{}
+	for _, cam := range c.Cameras {
+		if seen[cam.Name] {
+			problems = append(problems, "--camera "+cam.Name+" is given twice")
+		}
+		seen[cam.Name] = true
+		if !deviceIDOK(c.deviceIDOf(cam)) {
+			problems = append(problems, "--camera "+cam.Name+": device id "+c.deviceIDOf(cam)+" is too long")
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Dial == nil {
+		c.Dial = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
+	}
+	if c.HeartbeatEvery <= 0 {
+		c.HeartbeatEvery = 10 * time.Second
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = time.Second
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = max(time.Minute, c.MinBackoff)
+	}
+	return nil
+}
+
+func deviceIDOK(id string) bool {
+	return len(id) >= 3 && len(id) <= 64 && camera.ValidDeviceID(id)
+}
+
+// DeviceIDs lists the device id under which each camera is registered: the
+// agent's own id when it serves one camera, "<id>:<name>" for each when it
+// serves several (each is one P&P registration with the same claim code).
+func (c *Config) DeviceIDs() []string {
+	out := make([]string, len(c.Cameras))
+	for i, cam := range c.Cameras {
+		out[i] = c.deviceIDOf(cam)
+	}
+	return out
+}
+
+func (c *Config) deviceIDOf(cam Camera) string {
+	if len(c.Cameras) == 1 {
+		return c.DeviceID
+	}
+	return c.DeviceID + ":" + cam.Name
+}
+
+// stream is what the agent tells the server of a camera: everything but
+// the host, which the server never needs.
+func stream(cam Camera) (camera.AgentStream, string, error) {
+	u, err := url.Parse(cam.URL)
+	if err != nil {
+		return camera.AgentStream{}, "", err
+	}
+	s := camera.AgentStream{Scheme: strings.ToLower(u.Scheme), Path: u.EscapedPath()}
+	if s.Path == "" {
+		s.Path = "/"
+	}
+	if u.RawQuery != "" {
+		s.Path += "?" + u.RawQuery
+	}
+	if u.User != nil {
+		s.Username = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	port := u.Port()
+	if port == "" {
+		port = "554"
+		if s.Scheme == "rtsps" {
+			port = "322"
+		}
+	}
+	s.Port, err = strconv.Atoi(port)
+	if err != nil {
+		return camera.AgentStream{}, "", err
+	}
+	return s, net.JoinHostPort(u.Hostname(), port), s.Validate()
+}

@@ -1,0 +1,113 @@
+package camera
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+)
+
+// Agent is what the server knows of a P&P camera's agent: whether it has
+// claimed the camera (proved the claim code and received its device
+// credential), the version it last reported and when it was last heard.
+type Agent struct {
+	CameraID   int64
+	Claimed    bool
+	Version    string
+	LastSeenAt time.Time
+}
+
+// Reasons a P&P camera does not stream, shown as status.reason.
+const (
+	// ReasonAgentDisconnected: the camera's agent is not connected now.
+	ReasonAgentDisconnected = "agent_disconnected"
+	// ReasonAgentUnclaimed: no agent has proved the claim code yet.
+	ReasonAgentUnclaimed = "agent_unclaimed"
+)
+
+// AgentStream is how a P&P camera's agent reaches the camera on its LAN, as
+// the agent reports it: everything of the RTSP address but the host, which
+// the server never learns nor dials (the agent connects to it).
+type AgentStream struct {
+	Scheme   string `json:"scheme"`
+	Port     int    `json:"port"`
+	Path     string `json:"path"` // path and ?query of the camera's URL
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// AgentLink is a connected agent as the tunnel holds it.
+type AgentLink struct {
+	Version     string
+	Stream      AgentStream
+	ConnectedAt time.Time
+}
+
+// MaxAgentVersion bounds the version string an agent reports.
+const MaxAgentVersion = 64
+
+// Validate checks what an agent reported, naming the field at fault: it
+// comes from outside, over a connection that only proved a credential.
+func (s AgentStream) Validate() error {
+	f := errs.Fields{}
+	if s.Scheme != "rtsp" && s.Scheme != "rtsps" {
+		f.Add("stream.scheme", `must be "rtsp" or "rtsps"`)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		f.Add("stream.port", "must be 1 to 65535")
+	}
+	if !strings.HasPrefix(s.Path, "/") || len(s.Path) > MaxURL || strings.ContainsAny(s.Path, " #\x00\r\n") {
+		f.Add("stream.path", "must be an absolute path of at most 2048 characters")
+	} else if _, err := url.ParseRequestURI(s.Path); err != nil {
+		f.Add("stream.path", "is not a valid path")
+	}
+	checkCredentials(f, "stream.username", "stream.password", s.Username, s.Password)
+	return f.Err()
+}
+
+// CheckAgentVersion validates the version an agent reports.
+func CheckAgentVersion(v string) error {
+	if v == "" || len(v) > MaxAgentVersion || strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return errs.Field("version", "must be 1 to 64 printable ASCII characters")
+	}
+	return nil
+}
+
+// agentHostSuffix is the domain of the stand-in host that names a P&P
+// camera in its stream URL. ".invalid" never resolves (RFC 2606), so the URL
+// cannot reach anything but the tunnel.
+const agentHostSuffix = ".agent.invalid"
+
+// AgentHost is the stand-in host of a P&P camera's stream URL; the
+// recorder's dialer recognizes it and opens a stream over the agent's tunnel
+// instead of a connection.
+func AgentHost(cameraID int64) string {
+	return "camera-" + strconv.FormatInt(cameraID, 10) + agentHostSuffix
+}
+
+// ParseAgentHost reads the camera id back from AgentHost.
+func ParseAgentHost(host string) (int64, bool) {
+	rest, ok := strings.CutSuffix(strings.ToLower(host), agentHostSuffix)
+	if !ok {
+		return 0, false
+	}
+	rest, ok = strings.CutPrefix(rest, "camera-")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// URL is the stream URL the recorder pulls a P&P camera from: the agent's
+// scheme, port, path and credentials on the camera's stand-in host.
+func (s AgentStream) URL(cameraID int64) string {
+	u := &url.URL{Scheme: s.Scheme, Host: net.JoinHostPort(AgentHost(cameraID), strconv.Itoa(s.Port))}
+	if s.Username != "" || s.Password != "" {
+		u.User = url.UserPassword(s.Username, s.Password)
+	}
+	return u.String() + s.Path
+}

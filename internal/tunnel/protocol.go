@@ -1,0 +1,65 @@
+// Package tunnel carries a P&P camera's video from its agent to the server
+// over the one connection the agent opens: a WebSocket to the API port
+// (outbound HTTPS, so it works behind NAT), multiplexed by yamux. The
+// server opens a stream whenever the recorder or a live viewer "dials" the
+// camera; the agent connects that stream to the camera on its LAN. The
+// server never learns the camera's address, let alone dials it.
+//
+// On the wire, after the WebSocket upgrade (authenticated by the device
+// credential, see internal/app/pnp.go):
+//
+//   - the agent opens the first stream, the control stream, and writes one
+//     JSON line, the Hello; then a JSON line {"type":"heartbeat"} every
+//     HeartbeatEvery. The server closes a link that stays silent for
+//     HeartbeatTimeout.
+//   - the server opens one stream per camera connection and writes
+//     OpenRequest; the agent answers "ok\n" and then relays bytes, or
+//     "error <reason>\n" and closes the stream.
+package tunnel
+
+import (
+	"time"
+
+	"github.com/vigilo/vigilo/internal/camera"
+)
+
+// HTTP paths and headers of the agent's side of the API.
+const (
+	ClaimPath     = "/api/v1/agent/claim"
+	ConnectPath   = "/api/v1/agent/connect"
+	HeaderDevice  = "X-Vigilo-Device-Id"
+	HeaderVersion = "X-Vigilo-Agent-Version"
+)
+
+// Hello is the first line on the control stream.
+type Hello struct {
+	Type    string             `json:"type"` // "hello"
+	Version string             `json:"version"`
+	Stream  camera.AgentStream `json:"stream"`
+}
+
+// Heartbeat is every later line on the control stream.
+type Heartbeat struct {
+	Type string `json:"type"` // "heartbeat"
+}
+
+// Protocol timings and limits.
+const (
+	HeartbeatEvery   = 10 * time.Second
+	HeartbeatTimeout = 3 * HeartbeatEvery
+	// MaxLine bounds one control line or stream reply; longer is malformed.
+	MaxLine = 8 << 10
+	// MaxMessage bounds one WebSocket message (yamux writes frames of at
+	// most its 256 KiB window plus a header).
+	MaxMessage = 1 << 20
+	// OpenRequest is what the server writes on a new stream.
+	OpenRequest = "open\n"
+	// OpenOK is the agent's answer when it reached the camera.
+	OpenOK = "ok\n"
+)
+
+// Stream open failures the agent names after "error ".
+const (
+	OpenUnreachable = "unreachable"
+	OpenBadRequest  = "bad_request"
+)
