@@ -152,7 +152,11 @@ type CameraStatusJSON struct {
 	LastSegmentAt *time.Time `json:"last_segment_at"`
 	BitrateKbps   int        `json:"bitrate_kbps"`
 	LastError     string     `json:"last_error"`
-	Reason        string     `json:"reason,omitempty"` // a named cause: address_refused, unreachable, timeout, unauthorized…
+	Reason        string     `json:"reason,omitempty"`     // a named cause: address_refused, unreachable, timeout, unauthorized…
+	LastSeenAt    *time.Time `json:"last_seen_at"`         // last time the camera was seen sending video
+	Recorder      string     `json:"recorder,omitempty"`   // the node recording it
+	Uptime24h     *float64   `json:"uptime_24h,omitempty"` // share of the last day online (single-camera reads)
+	Uptime7d      *float64   `json:"uptime_7d,omitempty"`
 }
 
 // SpanJSON is one stretch of continuous recording.
@@ -176,7 +180,8 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Status: CameraStatusJSON{State: v.Status.State, Online: v.Status.Online, Recording: v.Status.Recording,
 			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError,
-			Reason: v.Status.Reason}}
+			Reason: v.Status.Reason, LastSeenAt: v.Status.LastSeenAt, Recorder: v.Status.Recorder,
+			Uptime24h: v.Status.Uptime24h, Uptime7d: v.Status.Uptime7d}}
 	if !actor.Admin || !c.ManagedBy(actor) {
 		// The registering integrator is above a customer: not shown to it
 		// (R10), nor how the integrator reaches the camera (address,

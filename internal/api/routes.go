@@ -24,6 +24,7 @@ func Routes() []Route {
 		totpRoutes(),
 		privacyRoutes(),
 		agentRoutes(), // api/agent.go
+		alertRoutes(), // api/alerts.go
 	} {
 		all = append(all, group...)
 	}

@@ -44,6 +44,8 @@ type App struct {
 	// MailFloor is the least time a forgot/resend request takes, so known
 	// and unknown addresses answer alike (mail_limits.go).
 	MailFloor time.Duration
+	// Alerts holds the alert settings of the deployment (alerts.go).
+	Alerts AlertDeps
 	// ClipKick wakes the clip job after a clip was asked for (nil: none runs
 	// in this process; pending clips wait for one).
 	ClipKick func()
@@ -76,6 +78,7 @@ func New(s *store.Store, bus *events.Bus, log *slog.Logger, cfg Config) *App {
 		MailFloor: DefaultMailFloor}
 	a.SetThrottles(DefaultThrottles)
 	a.Cameras.Addresses = netpolicy.New(nil)
+	a.Alerts.Webhooks = netpolicy.New(nil)
 	return a
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/health"
 	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/netpolicy"
@@ -29,6 +30,8 @@ type CameraDeps struct {
 	// address the server will dial for a camera, and the recorder dials
 	// through it (camera_addresses.go). New sets the strict default.
 	Addresses *netpolicy.Policy
+	// NodeName names this process in a camera's status.recorder.
+	NodeName string
 	// PTZ drives a camera's pan/tilt/zoom (ptz.go); nil: no connector can,
 	// and PTZ answers 409 ptz_unsupported.
 	PTZ PTZDriver
@@ -48,6 +51,15 @@ type CameraStatus struct {
 	BitrateKbps   int
 	LastError     string
 	Reason        string // media.Reason* when LastError is a connection problem
+	// LastSeenAt is when the camera was last seen sending video: now while
+	// online, else the health monitor's last sighting (nil: never seen).
+	LastSeenAt *time.Time
+	// Recorder names the node that records the camera ("" when none does).
+	Recorder string
+	// Uptime24h and Uptime7d are the shares of the last day and week the
+	// camera was online while it should record (single-camera reads only;
+	// nil when unknown).
+	Uptime24h, Uptime7d *float64
 }
 
 // CameraView is a camera with its status and storage, as shown to people.
@@ -224,12 +236,41 @@ func (a *App) cameraView(ctx context.Context, q store.Q, c camera.Camera) Camera
 	if err != nil {
 		a.Log.Warn("camera storage", "camera", c.ID, "err", err)
 	}
-	return withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st), Agent: a.agentInfo(ctx, q, c)})
+	hs, err := q.CamerasHealth(ctx, []int64{c.ID})
+	if err != nil {
+		a.Log.Warn("camera health", "camera", c.ID, "err", err)
+	}
+	v := withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st, hs[c.ID]), Agent: a.agentInfo(ctx, q, c)})
+	now := a.Now()
+	if evs, err := q.CameraEventsInRange(ctx, c.ID, now.Add(-7*24*time.Hour), now, camera.MaxEventsListed); err != nil {
+		a.Log.Warn("camera health events", "camera", c.ID, "err", err)
+	} else {
+		if r, ok := health.Uptime(evs, now.Add(-24*time.Hour), now); ok {
+			v.Status.Uptime24h = &r
+		}
+		if r, ok := health.Uptime(evs, now.Add(-7*24*time.Hour), now); ok {
+			v.Status.Uptime7d = &r
+		}
+	}
+	return v
 }
 
 // cameraStatus combines the recorder's live state with the reasons a
 // camera is not recording, in words a person can act on.
-func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage) CameraStatus {
+func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage, h health.State) CameraStatus {
+	s := a.cameraLiveStatus(c, st, h)
+	switch {
+	case s.Online:
+		now := a.Now().UTC()
+		s.LastSeenAt = &now
+	case !h.LastSeen.IsZero():
+		t := h.LastSeen.UTC()
+		s.LastSeenAt = &t
+	}
+	return s
+}
+
+func (a *App) cameraLiveStatus(c camera.Camera, st store.CameraStorage, h health.State) CameraStatus {
 	s := CameraStatus{LastSegmentAt: st.LastEnd}
 	switch {
 	case !c.Type.Connectable():
@@ -248,8 +289,13 @@ func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage) CameraStatus
 	}
 	rec := a.Cameras.Recording
 	if rec == nil {
+		// Another node records: the health monitor's saved state is the
+		// best this process knows.
 		s.State = camera.StateIdle
 		s.LastError = "the recorder does not run in this process"
+		if h.CameraID != 0 {
+			s.Online, s.Reason = h.Online, h.Reason
+		}
 		return s
 	}
 	ms, desired := rec.Status(c.ID)
@@ -267,6 +313,7 @@ func (a *App) cameraStatus(c camera.Camera, st store.CameraStorage) CameraStatus
 			s.Reason, s.LastError = camera.ReasonAgentDisconnected, "the camera's P&P agent is not connected"
 		}
 	}
+	s.Recorder = a.Cameras.NodeName
 	if !ms.LastSegmentAt.IsZero() && (s.LastSegmentAt == nil || ms.LastSegmentAt.After(*s.LastSegmentAt)) {
 		t := ms.LastSegmentAt.UTC()
 		s.LastSegmentAt = &t
@@ -320,10 +367,14 @@ func (a *App) CameraViews(ctx context.Context, q store.Q, list []camera.Camera) 
 	if err != nil {
 		return nil, err
 	}
+	hs, err := q.CamerasHealth(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]CameraView, len(list))
 	for i, c := range list {
 		st := storage[c.ID]
-		out[i] = withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st), Agent: a.agentInfo(ctx, q, c)})
+		out[i] = withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st, hs[c.ID]), Agent: a.agentInfo(ctx, q, c)})
 	}
 	return out, nil
 }

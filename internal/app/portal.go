@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/vigilo/vigilo/internal/health"
 
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -67,9 +68,13 @@ func (a *App) PortalCameras(ctx context.Context, actor tenancy.Actor, accountID 
 	if err != nil {
 		return nil, 0, p, err
 	}
+	hs, err := r.CamerasHealth(ctx, ids)
+	if err != nil {
+		return nil, 0, p, err
+	}
 	out := make([]CameraView, len(list))
 	for i, c := range list {
-		out[i] = CameraView{Camera: c, Storage: storage[c.ID], Status: a.cameraStatus(c, storage[c.ID])}
+		out[i] = CameraView{Camera: c, Storage: storage[c.ID], Status: a.cameraStatus(c, storage[c.ID], hs[c.ID])}
 	}
 	return out, total, p, nil
 }
@@ -93,7 +98,7 @@ func (a *App) PortalCameraCounts(ctx context.Context, actor tenancy.Actor, accou
 	c := CameraCounts{Total: len(list)}
 	for _, cam := range list {
 		// Online and recording come from the recorder, not from storage.
-		st := a.cameraStatus(cam, store.CameraStorage{})
+		st := a.cameraLiveStatus(cam, store.CameraStorage{}, health.State{})
 		if st.Online {
 			c.Online++
 		}

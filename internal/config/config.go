@@ -49,6 +49,8 @@ type Config struct {
 	// MetricsAddr is the separate listener of /metrics (VIGILO_METRICS_ADDR);
 	// empty serves no metrics.
 	MetricsAddr string
+	// Alerts: camera health, offline alerts, webhooks (alerts.go).
+	Alerts Alerts
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -107,6 +109,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := sessionFlags(fs, &c, env); err != nil {
 		return c, err
 	}
+	alertsDone, err := c.alertFlags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	liveDone, err := c.liveFlags(fs, env)
 	if err != nil {
 		return c, err
@@ -115,6 +121,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	liveDone()
+	if err := alertsDone(); err != nil {
+		return c, err
+	}
 	if c.TrustedProxies, err = ParseCIDRs("VIGILO_TRUSTED_PROXIES", *tp); err != nil {
 		return c, err
 	}

@@ -92,3 +92,6 @@ func ReasonOf(err error) string {
 
 // describeErr is the sentence shown for err: its reason's, never err's text.
 func describeErr(err error) string { return reasonText[ReasonOf(err)] }
+
+// ReasonText is the fixed sentence of a named reason ("" when unknown).
+func ReasonText(reason string) string { return reasonText[reason] }

@@ -21,6 +21,9 @@ func (m *Main) startFeatures(ctx context.Context) error {
 	if err := m.startCameras(ctx); err != nil { // server/cameras.go
 		return err
 	}
+	if err := m.startAlerts(); err != nil { // server/alerts.go
+		return err
+	}
 	if err := m.startClips(); err != nil { // server/clips.go
 		return err
 	}

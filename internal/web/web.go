@@ -95,6 +95,9 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{uid}/{action}", p.admin(p.userAction))
 	mux.Handle("GET /roles", p.admin(p.ownRoles))
 	// Cameras (camera_pages.go).
+	mux.Handle("GET /health", p.admin(p.healthPage))
+	mux.Handle("GET /alerts", p.admin(p.alertsPage))
+	mux.Handle("POST /alerts/{action}", p.admin(p.alertsSubmit))
 	mux.Handle("GET /cameras", p.admin(p.camerasPage))
 	mux.Handle("GET /cameras/new", p.admin(p.cameraNewPage))
 	mux.Handle("POST /cameras/new", p.admin(p.cameraNewSubmit))
