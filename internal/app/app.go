@@ -49,6 +49,8 @@ type App struct {
 	// ClipKick wakes the clip job after a clip was asked for (nil: none runs
 	// in this process; pending clips wait for one).
 	ClipKick func()
+	// SSO talks to accounts' OpenID Connect providers (nil: no SSO sign-in).
+	SSO SSOProvider
 
 	// parentSeen spaces out the audit of parents' video use
 	// (parent_access.go).

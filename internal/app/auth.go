@@ -53,9 +53,15 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 	if err := a.secondFactor(ctx, u); err != nil { // totp.go
 		return Session{}, err
 	}
+	return a.openSession(ctx, u, acct, map[string]any{"user_id": u.ID})
+}
+
+// openSession is every sign-in's end (password or SSO): a new session, the
+// user's last sign-in, and the user.login audit entry.
+func (a *App) openSession(ctx context.Context, u identity.User, acct tenancy.Account, detail map[string]any) (Session, error) {
 	plain, hash := identity.NewToken()
 	s := Session{Token: plain, ExpiresAt: a.Now().Add(a.sessionMax()).UTC(), User: u, Account: acct}
-	err = a.tx(ctx, func(q store.Q, _ *outbox) error {
+	err := a.tx(ctx, func(q store.Q, _ *outbox) error {
 		if err := a.insertSession(ctx, q, u.ID, hash, s.ExpiresAt); err != nil {
 			return err
 		}
@@ -64,7 +70,7 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 		if err := q.UpdateUser(ctx, &u); err != nil {
 			return err
 		}
-		return a.audit(ctx, q, tenancy.Actor{UserID: u.ID, Email: u.Email, AccountID: acct.ID}, acct, "user.login", map[string]any{"user_id": u.ID})
+		return a.audit(ctx, q, tenancy.Actor{UserID: u.ID, Email: u.Email, AccountID: acct.ID}, acct, "user.login", detail)
 	})
 	if err == nil {
 		a.Log.Info("sign-in", "user_id", u.ID, "email", u.Email, "remote", remoteOf(ctx))

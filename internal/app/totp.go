@@ -219,7 +219,7 @@ func (a *App) TwoFactor(ctx context.Context, actor tenancy.Actor, accountID int6
 // account or of one above it may do it.
 func (a *App) SetTwoFactor(ctx context.Context, actor tenancy.Actor, accountID int64, on bool) (TwoFactorPolicy, error) {
 	if !actor.Admin {
-		return TwoFactorPolicy{}, errs.Forbiddenf("admin_only", "only administrators change the sign-in rules")
+		return TwoFactorPolicy{}, errAdminOnly
 	}
 	var p TwoFactorPolicy
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {

@@ -101,7 +101,24 @@ func readKey(path string) (*Secrets, error) {
 }
 
 // Seal encrypts plain; the empty string stays empty (no credential).
-func (s *Secrets) Seal(plain string) (string, error) {
+func (s *Secrets) Seal(plain string) (string, error) { return s.seal(plain, aad) }
+
+// Open decrypts a value made by Seal.
+func (s *Secrets) Open(sealed string) (string, error) { return s.open(sealed, aad) }
+
+// SealFor seals another kind of credential with the same key (an SSO
+// client secret): purpose is bound to the ciphertext, so a value sealed for
+// one purpose does not open as another.
+func (s *Secrets) SealFor(purpose, plain string) (string, error) {
+	return s.seal(plain, []byte("vigilo "+purpose))
+}
+
+// OpenFor decrypts a value made by SealFor with the same purpose.
+func (s *Secrets) OpenFor(purpose, sealed string) (string, error) {
+	return s.open(sealed, []byte("vigilo "+purpose))
+}
+
+func (s *Secrets) seal(plain string, aad []byte) (string, error) {
 	if plain == "" {
 		return "", nil
 	}
@@ -113,8 +130,7 @@ func (s *Secrets) Seal(plain string) (string, error) {
 	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
-// Open decrypts a value made by Seal.
-func (s *Secrets) Open(sealed string) (string, error) {
+func (s *Secrets) open(sealed string, aad []byte) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}

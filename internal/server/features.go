@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/vigilo/vigilo/internal/oidc"
 	"github.com/vigilo/vigilo/internal/sharepage"
 	"github.com/vigilo/vigilo/internal/web"
 )
@@ -24,6 +25,9 @@ func (m *Main) startFeatures(ctx context.Context) error {
 	if err := m.startAlerts(); err != nil { // server/alerts.go
 		return err
 	}
+	// OpenID Connect sign-in: issuers are tenants' choice, so their
+	// connections obey the same outbound policy as cameras (SSRF).
+	m.App.SSO = oidc.New(m.App.Cameras.Addresses.DialContext)
 	if err := m.startClips(); err != nil { // server/clips.go
 		return err
 	}

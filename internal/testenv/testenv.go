@@ -41,8 +41,8 @@ func missing(t testing.TB, msg string) {
 }
 
 // findTool looks a program up. chromium honours VIGILO_CHROMIUM and
-// /usr/bin/chromium; mailpit also looks in $(go env GOPATH)/bin, where
-// `make tools` installs it.
+// /usr/bin/chromium; mailpit and hydra also look in $(go env GOPATH)/bin,
+// where `make tools` and .ci/run install them.
 func findTool(name string) (string, error) {
 	var candidates []string
 	switch name {
@@ -51,10 +51,10 @@ func findTool(name string) (string, error) {
 			candidates = append(candidates, p)
 		}
 		candidates = append(candidates, "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-	case "mailpit":
-		candidates = append(candidates, "mailpit")
+	case "mailpit", "hydra":
+		candidates = append(candidates, name)
 		if gp := goPathBin(); gp != "" {
-			candidates = append(candidates, filepath.Join(gp, "mailpit"))
+			candidates = append(candidates, filepath.Join(gp, name))
 		}
 	default:
 		candidates = append(candidates, name)

@@ -34,6 +34,7 @@ type accountData struct {
 	Modules   *accountModules
 	Cameras   *accountCameras
 	Privacy   *accountPrivacy
+	SignIn    *accountSignIn // the 2FA and SSO tabs (account_signin.go)
 	Empty     string
 	Confirm   string // disable, enable, delete: the confirmation shown as a page
 }
@@ -45,7 +46,7 @@ type tabLink struct {
 
 var accountTabs = []struct{ key, label string }{
 	{"statistics", "Statistics"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
-	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"},
+	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"}, {"two-factor", "2FA"}, {"sso", "SSO"},
 }
 
 func (p *Portal) accountTab(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -143,6 +144,13 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 	case "privacy":
 		if d.Privacy, err = p.accountPrivacy(r, q, acct); err != nil {
 			return err
+		}
+	case "two-factor", "sso":
+		if d.SignIn, err = p.accountSignIn(r, q, acct); err != nil {
+			return err
+		}
+		if tab == "sso" && len(form) == 0 {
+			form = ssoForm(d.SignIn.SSO)
 		}
 	case "cameras":
 		if d.Cameras, err = p.accountCameras(ctx, q, acct, atoiDefault(r.URL.Query().Get("page"), 1), r.URL.Path); err != nil {

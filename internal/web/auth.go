@@ -23,11 +23,17 @@ type loginData struct {
 	// OTP is the second step: the password was right and the user has
 	// two-factor sign-in on, so the form asks for the code.
 	OTP bool
+	// SSO: the address's domain signs in through its provider ("Continue
+	// with SSO"); SSOCode: the code step of such a sign-in.
+	SSO     bool
+	SSOCode bool
 }
 
 func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request, q *req) error {
+	email := r.URL.Query().Get("email")
 	d := loginData{Next: safeNext(r.URL.Query().Get("next")), Why: loginReasons[r.URL.Query().Get("why")]}
-	p.renderForm(w, r, q, "login", "Sign in", "", d, url.Values{"email": {r.URL.Query().Get("email")}}, nil)
+	d.SSO = email != "" && p.App.SSOAvailable(r.Context(), email)
+	p.renderForm(w, r, q, "login", "Sign in", "", d, url.Values{"email": {email}}, nil)
 	return nil
 }
 
@@ -38,6 +44,7 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) err
 	sess, err := p.App.Login(app.WithOTP(r.Context(), otp), email, pw)
 	if err != nil {
 		form := url.Values{"email": {email}}
+		d.SSO = p.App.SSOAvailable(r.Context(), email)
 		switch errs.CodeOf(err) {
 		case "otp_required":
 			// The second step carries the password on to the next post

@@ -51,6 +51,10 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /login", p.anon(p.loginPage))
 	mux.Handle("POST /login", p.anon(p.loginSubmit))
 	mux.Handle("POST /logout", http.HandlerFunc(p.logout))
+	mux.Handle("GET /auth/oidc/domain", p.anon(p.ssoDomain)) // web/sso.go
+	mux.Handle("GET /auth/oidc/start", p.anon(p.ssoStart))
+	mux.Handle("GET "+app.SSOCallbackPath, p.anon(p.ssoCallback))
+	mux.Handle("POST /auth/oidc/otp", p.anon(p.ssoOTPSubmit))
 	mux.Handle("GET /confirm", p.anon(p.confirmPage))
 	mux.Handle("POST /confirm", p.anon(p.confirmSubmit))
 	mux.Handle("POST /confirm/resend", p.anon(p.resendSubmit))
@@ -80,6 +84,8 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /accounts/{id}/privacy", p.admin(p.privacySubmit))
 	mux.Handle("POST /accounts/{id}/privacy/grants", p.admin(p.privacySubmit))
 	mux.Handle("POST /accounts/{id}/privacy/grants/{gid}/revoke", p.admin(p.privacySubmit))
+	mux.Handle("POST /accounts/{id}/two-factor", p.admin(p.twoFactorSubmit)) // web/account_signin.go
+	mux.Handle("POST /accounts/{id}/sso", p.admin(p.ssoSubmit))
 	mux.Handle("POST /accounts/{id}/plans/{plan}", p.admin(p.childPlanSubmit))
 	mux.Handle("POST /accounts/{id}/disable", p.admin(p.disableSubmit))
 	mux.Handle("POST /accounts/{id}/enable", p.admin(p.enableSubmit))

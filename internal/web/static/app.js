@@ -128,6 +128,30 @@
     try { i.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser: UTC */ }
   });
 
+  // Sign-in: an address whose domain signs in through its organisation's
+  // provider gets "Continue with SSO" as soon as it is typed.
+  var sso = document.querySelector("[data-sso]");
+  var ssoEmail = document.querySelector("form[action='/login'] input[name=email]");
+  if (sso && ssoEmail) {
+    var ssoLink = sso.querySelector("[data-sso-link]"), ssoTimer = null;
+    var ssoCheck = function () {
+      var email = ssoEmail.value.trim();
+      if (email.indexOf("@") < 1) { sso.hidden = true; return; }
+      fetch("/auth/oidc/domain?email=" + encodeURIComponent(email), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { sso: false }; })
+        .then(function (j) {
+          if (ssoEmail.value.trim() !== email) return; // typed on meanwhile
+          var u = new URL(ssoLink.href, location.href);
+          u.searchParams.set("email", email);
+          ssoLink.href = u.pathname + u.search;
+          sso.hidden = !j.sso;
+        })
+        .catch(function () { /* no SSO hint; the password form still works */ });
+    };
+    ssoEmail.addEventListener("input", function () { clearTimeout(ssoTimer); ssoTimer = setTimeout(ssoCheck, 250); });
+    if (ssoEmail.value) ssoCheck();
+  }
+
   // Focus the first field with an error so keyboard users land on it.
   var bad = document.querySelector("[aria-invalid=true]");
   if (bad) bad.focus();
