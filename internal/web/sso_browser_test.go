@@ -30,10 +30,10 @@ func TestSSOInBrowser(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS("#f-issuer"), h.Issuer), chromedp.SetValue(chromedp.CSS("#f-client_id"), id),
 		chromedp.SetValue(chromedp.CSS("#f-client_secret"), secret), chromedp.SetValue(chromedp.CSS("#f-domains"), "browser.example"))
 	testenv.Screenshot(t, ctx, "account-sso-tab")
-	b.do(chromedp.Click(chromedp.CSS("#sso-form button.primary")))
-	b.waitPath("/accounts/" + itoa(in.ID) + "/sso")
+	// The same path before and after: the saved page is the one with Remove.
+	b.do(chromedp.Click(chromedp.CSS("#sso-form button.primary")), chromedp.WaitVisible(chromedp.CSS("#sso-form button.danger")))
 	if r := e.Must(200, "GET", "/api/v1/accounts/"+itoa(in.ID)+"/sso", in.Token, nil); r.JSON["client_secret_set"] != true || r.JSON["enabled"] != true {
-		t.Fatalf("not saved from the form: %s", r.Body)
+		t.Fatalf("not saved from the form: %s\n%s", r.Body, b.eval(`document.querySelector("main").innerText`))
 	}
 	b.signOut()
 
