@@ -25,7 +25,7 @@ func Routes() []Route {
 		privacyRoutes(),
 		agentRoutes(), // api/agent.go
 		alertRoutes(), // api/alerts.go
-		ssoRoutes(), // api/sso.go
+		ssoRoutes(),   // api/sso.go
 	} {
 		all = append(all, group...)
 	}
