@@ -53,5 +53,12 @@ func benchLiveServer(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// VIGILO_BENCH_CPUPROFILE=file profiles the server for the whole run
+	// (how the per-camera WebRTC writer was found to be the bottleneck).
+	stop, err := startCPUProfile(os.Getenv("VIGILO_BENCH_CPUPROFILE"))
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return livebench.Serve(ctx, o, os.Stdout)
 }

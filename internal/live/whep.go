@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -33,6 +34,7 @@ type whepSession struct {
 	s        *Service
 	pc       *webrtc.PeerConnection
 	src      *rtcSource
+	viewer   *rtcViewer
 	check    Check
 
 	once sync.Once
@@ -72,6 +74,7 @@ func (s *Service) serveWHEP(w http.ResponseWriter, r *http.Request, cameraID int
 	if s.closed {
 		s.mu.Unlock()
 		ws.pc.Close()
+		src.removeViewer(ws.viewer)
 		s.releaseRTC(src)
 		return errs.Conflictf("shutting_down", "the server is shutting down")
 	}
@@ -125,29 +128,43 @@ func readOffer(r *http.Request) (string, error) {
 	return "", errs.Field("sdp", "the offer has no H.264 video codec (a=rtpmap:… H264/90000); use the LL-HLS stream instead")
 }
 
-// negotiate creates the peer connection with the camera's shared track and
-// returns the SDP answer with every candidate in it (no trickle).
+// negotiate creates the peer connection with a viewer track of the camera's
+// source and returns the SDP answer with every candidate in it (no trickle).
 func (ws *whepSession) negotiate(offer string) (string, error) {
 	s := ws.s
+	v, err := ws.src.addViewer()
+	if err != nil {
+		return "", errs.Wrap(err, "viewer track")
+	}
+	ws.viewer = v
 	pc, err := s.api.NewPeerConnection(webrtc.Configuration{ICEServers: s.cfg.ICEServers})
 	if err != nil {
+		ws.src.removeViewer(v)
 		return "", errs.Wrap(err, "new peer connection")
 	}
 	ws.pc = pc
 	fail := func(err error) (string, error) {
 		pc.Close()
+		ws.src.removeViewer(v)
 		return "", err
 	}
-	sender, err := pc.AddTrack(ws.src.track)
+	sender, err := pc.AddTrack(v.track)
 	if err != nil {
 		return fail(errs.Wrap(err, "add track"))
 	}
 	go func() {
-		// RTCP must be read for NACKs and reports to work.
-		buf := make([]byte, 1500)
+		// RTCP must be read for NACKs and reports to work; a picture loss
+		// (PLI/FIR) replays the GOP to this viewer.
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
 				return
+			}
+			for _, p := range pkts {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					v.restart.Store(true)
+				}
 			}
 		}
 	}()
@@ -168,6 +185,8 @@ func (ws *whepSession) negotiate(offer string) (string, error) {
 	}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			v.ready.Store(true)
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			go ws.end("connection " + st.String())
 		}
@@ -186,7 +205,7 @@ func (ws *whepSession) watch() {
 	connected := false
 	flush := func() {
 		if connected {
-			cur := ws.src.sent.Load()
+			cur := ws.viewer.sent.Load()
 			ws.check.meter(cur - base)
 			base = cur
 		}
@@ -199,7 +218,7 @@ func (ws *whepSession) watch() {
 		case <-t.C:
 		}
 		if !connected && ws.pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
-			connected, base = true, ws.src.sent.Load()
+			connected, base = true, ws.viewer.sent.Load()
 		}
 		if !connected && time.Since(started) > connectWait {
 			go ws.end("never connected")
@@ -226,6 +245,7 @@ func (ws *whepSession) end(reason string) {
 		s.mu.Unlock()
 		close(ws.done)
 		_ = ws.pc.Close()
+		ws.src.removeViewer(ws.viewer)
 		s.releaseRTC(ws.src)
 		s.log.Debug("live session ended", "camera", ws.cameraID, "session", ws.id, "reason", reason)
 	})

@@ -53,9 +53,11 @@ type camera struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	// Timeline for live readers across reconnects (ingest goroutine only).
+	// Timeline for live readers across reconnects, and the GOP a new
+	// reader starts with (ingest goroutine only).
 	lastDTS int64
 	lastAt  time.Time
+	gop     gopCache
 
 	mu sync.Mutex
 	t  Target

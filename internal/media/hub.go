@@ -24,6 +24,12 @@ type Unit struct {
 	// Params are the current parameter sets (H.264: SPS, PPS; H.265: VPS,
 	// SPS, PPS).
 	Params [][]byte
+	// Replay marks a unit from the camera's GOP cache, handed to a new
+	// reader in a burst before the live unit it joined at: its timestamps
+	// are the real ones, already in the past. A player that shows frames
+	// by their timestamps (WebRTC) should pack them tightly so that it
+	// catches up with live instead of trailing it by the GOP.
+	Replay bool
 }
 
 // Reader receives a camera's video from the hub. WriteUnit runs on the
@@ -65,20 +71,31 @@ func (s *session) fanOut(dts, pts int64, au [][]byte, key bool) {
 			next = c.lastDTS + durToClock(now.Sub(c.lastAt), videoClock)
 		}
 		s.tsOffset = next - dts
+		c.gop.reset() // the previous session's GOP may not match this one's parameters
 	}
 	c.lastDTS, c.lastAt = dts+s.tsOffset, now
+	c.gop.add(dts+s.tsOffset, pts+s.tsOffset, now, au, key, s.params)
 	if rs == nil || len(*rs) == 0 {
 		return
 	}
 	u := &s.unit
-	u.PTS, u.DTS, u.NTP, u.AU, u.Key, u.Params = pts+s.tsOffset, dts+s.tsOffset, now, au, key, s.params
+	codec := s.tc.video.name
 	for _, rd := range *rs {
 		if !rd.started {
 			if !key {
-				continue
+				// Joined mid-GOP: the GOP so far (without this unit,
+				// which the cache holds last) first.
+				c.gop.replay(u, codec, s.params, 1, func(ru *Unit) {
+					rd.started = true
+					rd.r.WriteUnit(ru)
+				})
+				if !rd.started {
+					continue
+				}
 			}
 			rd.started = true
 		}
+		u.Codec, u.PTS, u.DTS, u.NTP, u.AU, u.Key, u.Params, u.Replay = codec, pts+s.tsOffset, dts+s.tsOffset, now, au, key, s.params, false
 		rd.r.WriteUnit(u)
 	}
 	u.AU = nil

@@ -18,6 +18,10 @@ type countReader struct {
 	firstKey bool
 	lastDTS  int64
 	backward int
+	replays  int
+	// replayAfterLive counts replayed units after a live one: the cache
+	// must come first, in one burst.
+	replayAfterLive int
 }
 
 func (c *countReader) WriteUnit(u *media.Unit) {
@@ -27,6 +31,12 @@ func (c *countReader) WriteUnit(u *media.Unit) {
 		c.firstKey = u.Key
 	} else if u.DTS <= c.lastDTS {
 		c.backward++
+	}
+	if u.Replay {
+		if c.units > c.replays {
+			c.replayAfterLive++
+		}
+		c.replays++
 	}
 	c.units++
 	if u.Key {
@@ -118,4 +128,45 @@ func TestHubOnePullManyReaders(t *testing.T) {
 	}
 	stop3()
 	waitFor(t, 5*time.Second, "all released", func() bool { return len(rec.Pulled()) == 0 && cam.Sessions() == 0 })
+}
+
+// TestHubGOPCache: a reader that joins a camera mid-GOP starts with the
+// GOP so far (a keyframe first, marked Replay, timestamps in order), then
+// the live units, instead of waiting for the next keyframe.
+func TestHubGOPCache(t *testing.T) {
+	cam := startSimcam(t, testClip)
+	rec := media.New(media.Config{RecordingsDir: t.TempDir()})
+	defer rec.Stop()
+	rec.Reconcile([]media.Target{{CameraID: 1, URL: cam.URL(1)}})
+	waitFor(t, 10*time.Second, "recording", func() bool { return rec.Status(1).Recording })
+	time.Sleep(1500 * time.Millisecond) // past the first keyframe
+
+	var readers []*countReader
+	for range 6 {
+		r := &countReader{}
+		stop, err := rec.Watch(media.Source{CameraID: 1, URL: cam.URL(1)}, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		readers = append(readers, r)
+		time.Sleep(130 * time.Millisecond) // spread over the 1 s GOP
+	}
+	time.Sleep(300 * time.Millisecond)
+	replayed := 0
+	for i, r := range readers {
+		r.mu.Lock()
+		if r.units == 0 || !r.firstKey || r.backward > 0 || r.replayAfterLive > 0 || r.replays >= 25 {
+			t.Errorf("reader %d: %d units (%d replayed, %d after live), first key %v, %d backwards", i, r.units, r.replays,
+				r.replayAfterLive, r.firstKey, r.backward)
+		}
+		if r.replays > 0 {
+			replayed++
+		}
+		r.mu.Unlock()
+	}
+	// Six joins 130 ms apart over a 1 s GOP: at most two can land on a keyframe.
+	if replayed < 4 {
+		t.Errorf("only %d of 6 readers joining mid-GOP started from the cache", replayed)
+	}
 }
