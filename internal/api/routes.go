@@ -16,6 +16,7 @@ func Routes() []Route {
 		cameraEventRoutes(),
 		tokenRoutes(),
 		statisticsRoutes(),
+		statementRoutes(), // api/statements.go
 		clipRoutes(),
 		shareRoutes(),
 		ptzRoutes(),

@@ -72,6 +72,9 @@ func Boot(t testing.TB, o Options) *Env {
 		// Any free port: test servers run side by side.
 		"VIGILO_WEBRTC_UDP_PORT": "0",
 		"VIGILO_METRICS_ADDR":    "127.0.0.1:0",
+		// No scheduled billing close: tests that want one start it on a
+		// moved clock (internal/billingclose).
+		"VIGILO_BILLING_CLOSE_AFTER": "0",
 	}
 	if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/netpolicy"
 	"github.com/vigilo/vigilo/internal/store"
 )
@@ -23,6 +24,8 @@ type Config struct {
 	// use / after that long at all (zero: the defaults in app/sessions.go).
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// Currency is the tree's billing currency (empty: DefaultCurrency).
+	Currency money.Currency
 }
 
 // App is the set of use cases over one store.

@@ -118,6 +118,13 @@ type OfferKey struct{ PlanID, AccountID int64 }
 // Charges is what one account owes its parent over a period.
 type Charges struct {
 	FixedCameras int // fixed-plan cameras in the subtree
+	// FixedCameraDays is what the fixed charge is priced on: each fixed
+	// camera for each day of the period.
+	FixedCameraDays int64
+	// StorageByteDays and TrafficBytes are the raw usage priced, kept by a
+	// closed statement so that late usage can be told apart later.
+	StorageByteDays int64
+	TrafficBytes    int64
 	// UnpricedCameras are fixed-plan cameras for which the payer has no
 	// offer row (the plan was never offered to it): they cost nothing.
 	UnpricedCameras int
@@ -267,6 +274,7 @@ func Owes(in StatementInput, payer Payer) Charges {
 		perMonth = add(&c.Overflow, perMonth, line)
 	}
 	c.Fixed = perMonth.MulRatio(int64(in.Period.Days), DaysPerMonth)
+	c.FixedCameraDays = int64(c.FixedCameras) * int64(in.Period.Days)
 	var byteDays, traffic int64
 	for _, u := range in.Usage {
 		if tenancy.InSubtree(payer.Path, u.CustomerPath) {
@@ -274,6 +282,7 @@ func Owes(in StatementInput, payer Payer) Charges {
 			traffic = addInt(&c.Overflow, traffic, u.TrafficBytes)
 		}
 	}
+	c.StorageByteDays, c.TrafficBytes = byteDays, traffic
 	gbMonth := int64(BytesPerGB * DaysPerMonth)
 	c.StorageGBMonths = mulDiv(money.MustParse("1"), byteDays, gbMonth)
 	c.Storage = mulDiv(payer.StoragePrice, byteDays, gbMonth)

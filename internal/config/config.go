@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilo/vigilo/internal/money"
 )
 
 // Config is everything `vigilo serve` needs.
@@ -51,6 +53,10 @@ type Config struct {
 	MetricsAddr string
 	// Alerts: camera health, offline alerts, webhooks (alerts.go).
 	Alerts Alerts
+	// Billing (billing.go): the tree's ISO 4217 currency, and the delay
+	// after a month's end before the scheduled close (0: no scheduled close).
+	Currency          money.Currency
+	BillingCloseAfter time.Duration
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -117,11 +123,18 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	billingDone, err := c.billingFlags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	liveDone()
 	if err := alertsDone(); err != nil {
+		return c, err
+	}
+	if err := billingDone(); err != nil {
 		return c, err
 	}
 	if c.TrustedProxies, err = ParseCIDRs("VIGILO_TRUSTED_PROXIES", *tp); err != nil {

@@ -34,5 +34,6 @@ func (m *Main) startFeatures(ctx context.Context) error {
 	if err := m.startLive(ctx); err != nil { // server/live.go
 		return err
 	}
+	m.startBillingClose() // server/billing.go
 	return nil
 }

@@ -1,0 +1,162 @@
+package billing
+
+import (
+	"time"
+
+	"github.com/vigilo/vigilo/internal/money"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// Monthly statements (docs/BILLING.md, "Periods and closing"): the money of
+// one account for one calendar month, as lines rounded to the currency's
+// minor unit so that a statement adds up on paper. A closed statement is
+// stored as computed and never recomputed; usage that arrives for a closed
+// month is billed as an adjustment line of the next month.
+
+// LineKind names what a statement line charges for.
+type LineKind string
+
+const (
+	LineFixed   LineKind = "fixed"   // fixed-plan cameras; quantity in camera-days
+	LineStorage LineKind = "storage" // usage-plan storage; quantity in GB-months
+	LineTraffic LineKind = "traffic" // usage-plan playback; quantity in GB
+	// Adjustments price usage of the previous, closed month that its
+	// statement did not count (or counted and was later corrected away).
+	LineStorageAdjustment LineKind = "storage_adjustment"
+	LineTrafficAdjustment LineKind = "traffic_adjustment"
+)
+
+// Line is one charge of a statement. Quantity keeps four decimals; Amount is
+// rounded to the currency's minor unit.
+type Line struct {
+	Kind     LineKind
+	Quantity money.Amount
+	Amount   money.Amount
+}
+
+// ChildOwes is what one direct child owes the account for the month: the
+// child's own owes_above, to the minor unit.
+type ChildOwes struct {
+	AccountID int64
+	Name      string
+	Owes      money.Amount
+}
+
+// Counted is what a statement priced as the payer's usage of its month, and
+// at which prices: the next month compares it with the usage as it then
+// stands to bill late usage at the closed month's prices.
+type Counted struct {
+	StorageByteDays int64
+	TrafficBytes    int64
+	StoragePrice    money.Amount
+	TrafficPrice    money.Amount
+}
+
+// MonthStatement is one account's statement for one month.
+type MonthStatement struct {
+	AccountID int64
+	Month     Month
+	Closed    bool
+	ClosedAt  time.Time // zero for a draft
+	Currency  money.Currency
+	OwesAbove money.Amount // Σ Lines (zero for the operator)
+	OwedBelow money.Amount // Σ Children's Owes
+	Margin    money.Amount // OwedBelow − OwesAbove
+	Lines     []Line
+	Children  []ChildOwes // by name, then id
+	Counted   Counted
+}
+
+// MonthInput is what a month's statement is built from: the account's
+// statement over the month's days (ComputeStatement) and the adjustment
+// lines of the account and of each child (by account id).
+type MonthInput struct {
+	Month       Month
+	Currency    money.Currency
+	Account     Payer
+	Statement   Statement
+	Adjustments map[int64][]Line
+}
+
+// BuildMonth turns the month's charges into a statement. Each payer's lines
+// are computed once and its owes is their sum, so what a child owes is, to
+// the minor unit, what its parent's statement lists for it. ok is false if
+// a sum did not fit.
+func BuildMonth(in MonthInput) (MonthStatement, bool) {
+	ok := !in.Statement.Overflow
+	m := MonthStatement{AccountID: in.Account.ID, Month: in.Month, Currency: in.Currency, Lines: []Line{}, Children: []ChildOwes{}}
+	if !in.Account.Root {
+		c := in.Statement.OwesAbove
+		m.Counted = Counted{StorageByteDays: c.StorageByteDays, TrafficBytes: c.TrafficBytes,
+			StoragePrice: in.Account.StoragePrice, TrafficPrice: in.Account.TrafficPrice}
+		m.Lines = PayerLines(c, in.Adjustments[in.Account.ID], in.Currency)
+	}
+	var s bool
+	if m.OwesAbove, s = SumLines(m.Lines); !s {
+		ok = false
+	}
+	for _, ch := range in.Statement.Children {
+		owes, s := SumLines(PayerLines(ch.Charges, in.Adjustments[ch.AccountID], in.Currency))
+		ok = ok && s
+		m.Children = append(m.Children, ChildOwes{AccountID: ch.AccountID, Name: ch.Name, Owes: owes})
+		if m.OwedBelow, s = m.OwedBelow.Add(owes); !s {
+			ok = false
+		}
+	}
+	if m.Margin, s = m.OwedBelow.Sub(m.OwesAbove); !s {
+		ok = false
+	}
+	return m, ok
+}
+
+// PayerLines is what a payer owes for the month as lines: fixed, storage and
+// traffic always (zeros included, so every statement has the same shape),
+// then the adjustments, each rounded to the currency's minor unit.
+func PayerLines(c Charges, adj []Line, cur money.Currency) []Line {
+	out := []Line{
+		{Kind: LineFixed, Quantity: money.FromUnits(c.FixedCameraDays * 10000), Amount: cur.Round(c.Fixed)},
+		{Kind: LineStorage, Quantity: c.StorageGBMonths, Amount: cur.Round(c.Storage)},
+		{Kind: LineTraffic, Quantity: c.TrafficGB, Amount: cur.Round(c.Traffic)},
+	}
+	return append(out, adj...)
+}
+
+// Adjust prices the difference between a closed month's usage as it stands
+// now and what its statement counted, at the prices the statement used.
+// Nothing changed, no line.
+func Adjust(counted Counted, storageByteDays, trafficBytes int64, cur money.Currency) []Line {
+	var out []Line
+	if d := storageByteDays - counted.StorageByteDays; d != 0 {
+		gbMonth := int64(BytesPerGB * DaysPerMonth)
+		out = append(out, Line{Kind: LineStorageAdjustment, Quantity: mulDiv(money.MustParse("1"), d, gbMonth),
+			Amount: cur.Round(mulDiv(counted.StoragePrice, d, gbMonth))})
+	}
+	if d := trafficBytes - counted.TrafficBytes; d != 0 {
+		out = append(out, Line{Kind: LineTrafficAdjustment, Quantity: mulDiv(money.MustParse("1"), d, BytesPerGB),
+			Amount: cur.Round(mulDiv(counted.TrafficPrice, d, BytesPerGB))})
+	}
+	return out
+}
+
+// SumLines adds the lines' amounts; false on overflow.
+func SumLines(lines []Line) (money.Amount, bool) {
+	var t money.Amount
+	for _, l := range lines {
+		var ok bool
+		if t, ok = t.Add(l.Amount); !ok {
+			return 0, false
+		}
+	}
+	return t, true
+}
+
+// UsageOf sums the usage rows of the customers in the subtree at path.
+func UsageOf(rows []UsageRow, path string) (storageByteDays, trafficBytes int64) {
+	for _, u := range rows {
+		if tenancy.InSubtree(path, u.CustomerPath) {
+			storageByteDays += u.StorageByteDays
+			trafficBytes += u.TrafficBytes
+		}
+	}
+	return storageByteDays, trafficBytes
+}

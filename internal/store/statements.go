@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
+)
+
+// Closed monthly statements (migration 0016, docs/BILLING.md).
+
+// BeginClose claims month for closing: it records the close and reports
+// true, or reports false when the month is already closed (another close
+// won; the caller then reads that one). Run it in the transaction that
+// writes the statements, so a failed close leaves nothing behind.
+func (q Q) BeginClose(ctx context.Context, month billing.Month, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, `INSERT INTO billing_closes (period, closed_at_ms) VALUES (?, ?) ON CONFLICT (period) DO NOTHING`,
+		month.String(), ms(at))
+	if err != nil {
+		return false, errs.Wrap(err, "begin close")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, errs.Wrap(err, "begin close")
+}
+
+// FinishClose records how many statements the close wrote.
+func (q Q) FinishClose(ctx context.Context, month billing.Month, n int) error {
+	_, err := q.exec(ctx, `UPDATE billing_closes SET statements = ? WHERE period = ?`, n, month.String())
+	return errs.Wrap(err, "finish close")
+}
+
+// MonthClosed reports whether month is closed, and the close.
+func (q Q) MonthClosed(ctx context.Context, month billing.Month) (billing.Closing, bool, error) {
+	c := billing.Closing{Month: month}
+	var at int64
+	err := q.row(ctx, `SELECT closed_at_ms, statements FROM billing_closes WHERE period = ?`, month.String()).Scan(&at, &c.Statements)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, errs.Wrap(err, "month closed")
+	}
+	c.ClosedAt = fromMS(at)
+	return c, true, nil
+}
+
+// statementBody is the stored JSON of a statement's lines and children; its
+// field names are part of the stored format, so they never change.
+type statementBody struct {
+	Lines    []lineJSON  `json:"lines"`
+	Children []childJSON `json:"children"`
+}
+
+type lineJSON struct {
+	Kind     string `json:"kind"`
+	Quantity int64  `json:"quantity"`
+	Amount   int64  `json:"amount"`
+}
+
+type childJSON struct {
+	AccountID int64  `json:"account_id"`
+	Name      string `json:"name"`
+	Owes      int64  `json:"owes"`
+}
+
+// InsertStatement stores one account's statement of a month being closed
+// (after BeginClose, in the same transaction).
+func (q Q) InsertStatement(ctx context.Context, s billing.MonthStatement) error {
+	b := statementBody{Lines: []lineJSON{}, Children: []childJSON{}}
+	for _, l := range s.Lines {
+		b.Lines = append(b.Lines, lineJSON{string(l.Kind), l.Quantity.Units(), l.Amount.Units()})
+	}
+	for _, c := range s.Children {
+		b.Children = append(b.Children, childJSON{c.AccountID, c.Name, c.Owes.Units()})
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		return errs.Wrap(err, "encode statement")
+	}
+	_, err = q.exec(ctx, `INSERT INTO statements (account_id, period, currency, owes_above, owed_below, margin,
+		storage_byte_days, traffic_bytes, storage_price, traffic_price, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.AccountID, s.Month.String(), string(s.Currency), s.OwesAbove.Units(), s.OwedBelow.Units(), s.Margin.Units(),
+		s.Counted.StorageByteDays, s.Counted.TrafficBytes, s.Counted.StoragePrice.Units(), s.Counted.TrafficPrice.Units(), string(body))
+	return errs.Wrap(err, "insert statement")
+}
+
+// ClosedStatement reads an account's stored statement of a closed month;
+// false when the account has none (it did not exist when the month closed).
+func (q Q) ClosedStatement(ctx context.Context, accountID int64, month billing.Month) (billing.MonthStatement, bool, error) {
+	s := billing.MonthStatement{AccountID: accountID, Month: month, Closed: true}
+	var cur, body string
+	var oa, ob, mg, sp, tp, at int64
+	err := q.row(ctx, `SELECT s.currency, s.owes_above, s.owed_below, s.margin, s.storage_byte_days, s.traffic_bytes,
+		s.storage_price, s.traffic_price, s.body, c.closed_at_ms FROM statements s JOIN billing_closes c ON c.period = s.period
+		WHERE s.account_id = ? AND s.period = ?`, accountID, month.String()).
+		Scan(&cur, &oa, &ob, &mg, &s.Counted.StorageByteDays, &s.Counted.TrafficBytes, &sp, &tp, &body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, errs.Wrap(err, "closed statement")
+	}
+	var b statementBody
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		return s, false, errs.Wrap(err, "decode statement")
+	}
+	s.Currency, s.ClosedAt = money.Currency(cur), fromMS(at)
+	s.OwesAbove, s.OwedBelow, s.Margin = money.FromUnits(oa), money.FromUnits(ob), money.FromUnits(mg)
+	s.Counted.StoragePrice, s.Counted.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
+	s.Lines = make([]billing.Line, 0, len(b.Lines))
+	for _, l := range b.Lines {
+		s.Lines = append(s.Lines, billing.Line{Kind: billing.LineKind(l.Kind), Quantity: money.FromUnits(l.Quantity), Amount: money.FromUnits(l.Amount)})
+	}
+	s.Children = make([]billing.ChildOwes, 0, len(b.Children))
+	for _, c := range b.Children {
+		s.Children = append(s.Children, billing.ChildOwes{AccountID: c.AccountID, Name: c.Name, Owes: money.FromUnits(c.Owes)})
+	}
+	return s, true, nil
+}
+
+// CountedUsage reads what the closed statements of month counted for the
+// given accounts (absent: the account had no statement).
+func (q Q) CountedUsage(ctx context.Context, month billing.Month, ids []int64) (map[int64]billing.Counted, error) {
+	out := map[int64]billing.Counted{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{month.String()}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := q.query(ctx, `SELECT account_id, storage_byte_days, traffic_bytes, storage_price, traffic_price FROM statements
+		WHERE period = ? AND account_id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "counted usage")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, sp, tp int64
+		var c billing.Counted
+		if err := rows.Scan(&id, &c.StorageByteDays, &c.TrafficBytes, &sp, &tp); err != nil {
+			return nil, errs.Wrap(err, "counted usage")
+		}
+		c.StoragePrice, c.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
+		out[id] = c
+	}
+	return out, errs.Wrap(rows.Err(), "counted usage")
+}
