@@ -22,6 +22,10 @@ func (m *Main) startAlerts() error {
 	hooks := hookworker.New(hookworker.Config{Store: m.Store, Open: secrets.Open, Policy: m.App.Alerts.Webhooks, Log: m.Log,
 		Backoff: func(n int) time.Duration { return webhook.BackoffFrom(cfg.WebhookRetryMin, n) }})
 	m.OnClose(func() { _ = hooks.Close() })
+	// Motion events (whoever records them) go to "motion" webhooks.
+	motion := alerting.NewMotionHooks(alerting.MotionConfig{Store: m.Store, Events: m.App.Events, Log: m.Log,
+		BaseURL: m.App.Config.BaseURL, HookKick: hooks.Kick})
+	m.OnClose(func() { _ = motion.Close() })
 	rec := m.recording
 	if rec == nil {
 		return nil // health is sampled where cameras are pulled

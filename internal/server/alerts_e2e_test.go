@@ -165,13 +165,8 @@ func TestOfflineAlertEndToEnd(t *testing.T) {
 		}})
 		A := e.CreateAccount(e.Root, 1, "integrator", "Integrator A")
 		C := e.CreateAccount(A.Token, A.ID, "customer", "Customer C")
-		plan := e.Must(201, "POST", "/api/v1/plans", e.Root, map[string]any{"name": "7 days", "kind": "fixed",
-			"retention_days": 7, "recording_mode": "continuous", "price": "10.0000"}).ID()
+		plan := offerPlan(t, e, A, C)
 		acct := "/api/v1/accounts/" + strconv.FormatInt(A.ID, 10)
-		e.Must(200, "PUT", acct+"/plans/"+strconv.FormatInt(plan, 10), e.Root,
-			map[string]any{"selected": true, "visible": true, "cost": "5.0000", "end_user_price": "8.0000"})
-		e.Must(200, "PUT", "/api/v1/accounts/"+strconv.FormatInt(C.ID, 10)+"/plans/"+strconv.FormatInt(plan, 10), A.Token,
-			map[string]any{"selected": true, "visible": true, "cost": "8.0000"})
 
 		// Bad input names the field.
 		for _, c := range []struct {
@@ -320,6 +315,19 @@ func TestOfflineAlertEndToEnd(t *testing.T) {
 			t.Fatalf("camera events %v, want one ended offline span", evs)
 		}
 	})
+}
+
+// offerPlan creates a recording plan offered to integrator A and its
+// customer C.
+func offerPlan(t *testing.T, e *apitest.Env, A, C apitest.Account) int64 {
+	t.Helper()
+	plan := e.Must(201, "POST", "/api/v1/plans", e.Root, map[string]any{"name": "7 days", "kind": "fixed",
+		"retention_days": 7, "recording_mode": "continuous", "price": "10.0000"}).ID()
+	e.Must(200, "PUT", "/api/v1/accounts/"+strconv.FormatInt(A.ID, 10)+"/plans/"+strconv.FormatInt(plan, 10), e.Root,
+		map[string]any{"selected": true, "visible": true, "cost": "5.0000", "end_user_price": "8.0000"})
+	e.Must(200, "PUT", "/api/v1/accounts/"+strconv.FormatInt(C.ID, 10)+"/plans/"+strconv.FormatInt(plan, 10), A.Token,
+		map[string]any{"selected": true, "visible": true, "cost": "8.0000"})
+	return plan
 }
 
 // waitWatched waits until the fleet health report shows the camera online,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/tenancy"
 	"github.com/vigilo/vigilo/internal/webhook"
@@ -190,4 +191,36 @@ func (q Q) Deliveries(ctx context.Context, f DeliveryFilter) ([]webhook.Delivery
 		out = append(out, d)
 	}
 	return out, total, errs.Wrap(rows.Err(), "list deliveries")
+}
+
+// UnhookedMotion returns up to limit motion camera events not yet handed to
+// the webhook outbox, oldest first.
+func (q Q) UnhookedMotion(ctx context.Context, limit int) ([]camera.Event, error) {
+	return scanCameraEvents(q.query(ctx, `SELECT `+cameraEventCols+` FROM camera_events
+		WHERE hooked_at IS NULL AND type = 'motion' ORDER BY id LIMIT ?`, limit))
+}
+
+// ErrHookedElsewhere: another process handed some of these motion events
+// on first; the caller's transaction must roll back.
+var ErrHookedElsewhere = errs.Conflictf("hooked_elsewhere", "motion events already handed to webhooks")
+
+// MarkMotionHooked records that motion events were handed to the outbox. If
+// another process marked any of them meanwhile it returns
+// ErrHookedElsewhere, so two forwarders never queue one event twice.
+func (q Q) MarkMotionHooked(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{ms(at)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := q.exec(ctx, `UPDATE camera_events SET hooked_at = ? WHERE hooked_at IS NULL AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return errs.Wrap(err, "mark motion hooked")
+	}
+	if n, err := res.RowsAffected(); err == nil && n != int64(len(ids)) {
+		return ErrHookedElsewhere
+	}
+	return nil
 }

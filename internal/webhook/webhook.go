@@ -167,6 +167,7 @@ type Payload struct {
 	Camera   *PayloadCamera `json:"camera,omitempty"`
 	Reason   string         `json:"reason,omitempty"`
 	Duration string         `json:"offline_for,omitempty"`
+	Detail   string         `json:"detail,omitempty"` // what the camera reported (a motion event's topic)
 }
 
 // PayloadCamera names the camera an event is about.
