@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/pion/rtp"
@@ -28,11 +29,17 @@ const (
 	replayStep = 90
 	// maxGOPFrames bounds the packets kept for joining viewers.
 	maxGOPFrames = 512
-	// replayBudget paces a joining viewer's catch-up: at most this many
-	// bytes per camera frame beyond the first frame (~1.6 MB/s at 25 fps),
-	// so the GOP does not arrive as one burst that overflows the viewer's
-	// socket buffer (the keyframe would be lost, and the picture with it).
+	// replayBudget paces joining viewers' catch-up: each gets one pending
+	// frame per camera frame (keeping pace), and beyond that they share at
+	// most this many bytes per camera frame (~1.6 MB/s at 25 fps). The GOP
+	// thus never arrives as one burst that overflows a viewer's socket
+	// buffer (the keyframe would be lost, and the picture with it), and
+	// many viewers joining at once cannot starve the live frames.
 	replayBudget = 64 << 10
+	// maxLag is how late the writer may run behind the camera: beyond it
+	// (a starved machine) it skips to the next keyframe rather than serve
+	// every viewer seconds behind live from a full queue.
+	maxLag = 500 * time.Millisecond
 )
 
 // rtcSource is one camera's video for all its WebRTC viewers. Each frame is
@@ -59,7 +66,8 @@ type rtcSource struct {
 	viewers atomic.Pointer[[]*rtcViewer] // copy-on-write under mu
 
 	// writer goroutine state
-	enc rtph264.Encoder
+	lagging bool // skipping to the next keyframe (maxLag)
+	enc     rtph264.Encoder
 	gop []rtcPackets // the frames since the last keyframe, packetized
 }
 
@@ -68,6 +76,7 @@ type rtcFrame struct {
 	dts    int64    // 90 kHz
 	key    bool
 	replay bool // from the hub's GOP cache: only fills ours
+	at     time.Time
 }
 
 type rtcPackets struct {
@@ -160,7 +169,7 @@ func (s *rtcSource) WriteUnit(u *vmedia.Unit) {
 		au[i] = buf[len(buf)-len(nalu):]
 	}
 	select {
-	case s.frames <- rtcFrame{au: au, dts: u.DTS, key: u.Key, replay: u.Replay}:
+	case s.frames <- rtcFrame{au: au, dts: u.DTS, key: u.Key, replay: u.Replay, at: time.Now()}:
 		s.skip = false
 	default: // viewers too slow: drop rather than stall the camera
 		s.skip = true
@@ -174,6 +183,12 @@ func (s *rtcSource) write() {
 		case <-s.quit:
 			return
 		case f := <-s.frames:
+			if !f.replay && !f.key && (s.lagging || time.Since(f.at) > maxLag) {
+				s.lagging = true
+				s.gop = s.gop[:0] // what follows would not decode
+				continue
+			}
+			s.lagging = false
 			s.writeFrame(f)
 		}
 	}
@@ -197,6 +212,7 @@ func (s *rtcSource) writeFrame(f rtcFrame) {
 		// catch-up below at the next live frame, never as is.
 		return
 	}
+	budget := replayBudget
 	for _, v := range *s.viewers.Load() {
 		if !v.ready.Load() {
 			continue
@@ -229,18 +245,20 @@ func (s *rtcSource) writeFrame(f rtcFrame) {
 			continue
 		}
 		v.pending = append(v.pending, rtcPackets{pkts: pkts, ts: ts})
-		s.catchUp(v)
+		s.catchUp(v, &budget)
 	}
 }
 
-// catchUp sends a joining viewer's pending frames, the first at once and
-// then up to replayBudget bytes.
-func (s *rtcSource) catchUp(v *rtcViewer) {
-	n := 0
-	for len(v.pending) > 0 && (n == 0 || n < replayBudget) {
+// catchUp sends a joining viewer's oldest pending frame, and more while
+// the budget shared by this camera frame's catch-ups lasts.
+func (s *rtcSource) catchUp(v *rtcViewer, budget *int) {
+	for i := 0; len(v.pending) > 0 && (i == 0 || *budget > 0); i++ {
 		fr := v.pending[0]
 		v.pending = v.pending[1:]
-		n += s.send(v, fr.pkts, fr.ts)
+		n := s.send(v, fr.pkts, fr.ts)
+		if i > 0 {
+			*budget -= n
+		}
 	}
 	if len(v.pending) == 0 {
 		v.pending = nil
