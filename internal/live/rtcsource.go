@@ -68,7 +68,7 @@ type rtcSource struct {
 	// writer goroutine state
 	lagging bool // skipping to the next keyframe (maxLag)
 	enc     rtph264.Encoder
-	gop []rtcPackets // the frames since the last keyframe, packetized
+	gop     []rtcPackets // the frames since the last keyframe, packetized
 }
 
 type rtcFrame struct {
