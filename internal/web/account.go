@@ -25,6 +25,7 @@ type accountData struct {
 	Self      bool // the actor's own account
 	CanManage bool // the actor is above it: prices, modules, status, delete
 	Stats     statsView
+	Statement *statementView // the Statements tab (statements.go)
 	Users     []identity.User
 	RoleNames map[int64]string
 	Pager     pager
@@ -45,7 +46,7 @@ type tabLink struct {
 }
 
 var accountTabs = []struct{ key, label string }{
-	{"statistics", "Statistics"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
+	{"statistics", "Statistics"}, {"statements", "Statements"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
 	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"}, {"two-factor", "2FA"}, {"sso", "SSO"},
 }
 
@@ -113,6 +114,10 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		}
 		if ferr == nil {
 			ferr = periodErr
+		}
+	case "statements":
+		if d.Statement, err = p.accountStatement(r, q, acct); err != nil {
+			return err
 		}
 	case "profile":
 		if len(form) == 0 {

@@ -79,6 +79,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /accounts/new", p.admin(p.wizardSubmit))
 	mux.Handle("GET /accounts/{id}", p.admin(p.accountTab))
 	mux.Handle("GET /accounts/{id}/{tab}", p.admin(p.accountTab))
+	mux.Handle("GET /accounts/{id}/statements.csv", p.admin(p.statementCSV)) // web/statements.go
 	mux.Handle("POST /accounts/{id}/profile", p.admin(p.profileSubmit))
 	mux.Handle("POST /accounts/{id}/modules", p.admin(p.modulesSubmit))
 	mux.Handle("POST /accounts/{id}/privacy", p.admin(p.privacySubmit))
