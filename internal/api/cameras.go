@@ -21,7 +21,8 @@ func cameraRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/cameras", Tag: "cameras",
 			Summary: `Register a camera to my integrator account: type "generic" with rtsp_url (credentials in the URL or as username/password); ` +
-				`"onvif" {address,username,password} and "pnp" {device_id,claim_code} are stored as pending until their connectors ship`,
+				`"onvif" {address,username,password} (pending until the ONVIF connector has asked the device for its stream: then online, or a named reason); ` +
+				`"pnp" {device_id,claim_code} is stored as pending until the agent ships`,
 			Request: createCameraRequest{}, Response: CameraJSON{}, Handler: h((*Server).createCamera)},
 		{Method: "GET", Path: "/cameras", Tag: "cameras", Summary: "List cameras registered in or assigned within my subtree",
 			Query: append(idParam, pageParams...), Response: List[CameraJSON]{}, Handler: h((*Server).listCameras)},
@@ -131,9 +132,39 @@ type CameraJSON struct {
 }
 
 type cameraONVIFJSON struct {
-	Address     string `json:"address"`
-	Username    string `json:"username"`
-	HasPassword bool   `json:"has_password"`
+	Address     string `json:"address,omitempty"`
+	Username    string `json:"username,omitempty"`
+	HasPassword bool   `json:"has_password,omitempty"`
+	// What the device told at onboarding (empty until then).
+	Manufacturer string             `json:"manufacturer"`
+	Model        string             `json:"model"`
+	Firmware     string             `json:"firmware"`
+	Serial       string             `json:"serial,omitempty"`
+	Profiles     []onvifProfileJSON `json:"profiles"`
+	MainProfile  string             `json:"main_profile,omitempty"`
+	SubProfile   string             `json:"sub_profile,omitempty"`
+	PTZ          bool               `json:"ptz"`
+	Events       bool               `json:"events"`
+}
+
+type onvifProfileJSON struct {
+	Token    string `json:"token"`
+	Name     string `json:"name"`
+	Encoding string `json:"encoding"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+}
+
+// onvifJSONOf is the device part of an ONVIF camera, for admins.
+func onvifJSONOf(c camera.Camera) *cameraONVIFJSON {
+	i := c.ONVIF
+	j := &cameraONVIFJSON{Manufacturer: i.Manufacturer, Model: i.Model, Firmware: i.Firmware, Serial: i.Serial,
+		MainProfile: i.MainProfile, SubProfile: i.SubProfile, PTZ: i.HasPTZ(), Events: i.EventsURL != "",
+		Profiles: make([]onvifProfileJSON, len(i.Profiles))}
+	for k, p := range i.Profiles {
+		j.Profiles[k] = onvifProfileJSON(p)
+	}
+	return j
 }
 
 type cameraPnPJSON struct {
@@ -182,6 +213,9 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError,
 			Reason: v.Status.Reason, LastSeenAt: v.Status.LastSeenAt, Recorder: v.Status.Recorder,
 			Uptime24h: v.Status.Uptime24h, Uptime7d: v.Status.Uptime7d}}
+	if c.Type == camera.ONVIF && actor.Admin {
+		j.ONVIF = onvifJSONOf(c)
+	}
 	if !actor.Admin || !c.ManagedBy(actor) {
 		// The registering integrator is above a customer: not shown to it
 		// (R10), nor how the integrator reaches the camera (address,
@@ -194,8 +228,9 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 	case camera.Generic:
 		j.RTSPURL, j.Username, j.HasPassword = c.RTSPURL, c.Username, c.HasPassword()
 	case camera.ONVIF:
-		j.ONVIF = &cameraONVIFJSON{Address: c.ONVIFAddress, Username: c.Username, HasPassword: c.HasPassword()}
+		j.ONVIF.Address, j.ONVIF.Username, j.ONVIF.HasPassword = c.ONVIFAddress, c.Username, c.HasPassword()
 		j.HasPassword = c.HasPassword()
+		j.RTSPURL = c.RTSPURL // the stream address the device gave ("" until onboarded)
 	case camera.PnP:
 		j.PnP = &cameraPnPJSON{DeviceID: c.DeviceID}
 		if ag := v.Agent; ag != nil {

@@ -277,6 +277,10 @@ func (a *App) cameraLiveStatus(c camera.Camera, st store.CameraStorage, h health
 		s.State = camera.StatePending
 		s.LastError = "waiting for the " + string(c.Type) + " connector, which is not available in this version"
 		return s
+	case c.Type == camera.ONVIF && c.RTSPURL == "":
+		cs, _ := connectStatus(c)
+		cs.LastSegmentAt = st.LastEnd
+		return cs
 	case !c.Enabled:
 		s.State, s.LastError = camera.StateOff, "switched off"
 		return s
@@ -317,6 +321,11 @@ func (a *App) cameraLiveStatus(c camera.Camera, st store.CameraStorage, h health
 	if !ms.LastSegmentAt.IsZero() && (s.LastSegmentAt == nil || ms.LastSegmentAt.After(*s.LastSegmentAt)) {
 		t := ms.LastSegmentAt.UTC()
 		s.LastSegmentAt = &t
+	}
+	if !ms.Recording && c.ConnectReason != "" {
+		// The device itself refuses us now (its stream address is being
+		// asked again): its reason says more than the recorder's.
+		s.Reason, s.LastError = c.ConnectReason, ONVIFReasonText(c.ConnectReason)
 	}
 	if ms.Recording {
 		s.State = camera.StateRecording

@@ -25,8 +25,8 @@ const (
 	// Generic: an RTSP URL the recorder pulls from.
 	Generic Type = "generic"
 	// ONVIF: an address and credentials; the stream address is asked from
-	// the device. The ONVIF connector arrives in a later issue: until then
-	// such cameras are stored and shown as "pending".
+	// the device by the ONVIF connector (internal/onvifconn), which stores
+	// it as the camera's RTSP URL. "pending" until the first attempt.
 	ONVIF Type = "onvif"
 	// PnP: an agent on the camera or its LAN connects outbound, identified
 	// by a device id and a claim code; the recorder reaches the camera
@@ -37,10 +37,10 @@ const (
 // Valid reports whether t is a known type.
 func (t Type) Valid() bool { return t == Generic || t == ONVIF || t == PnP }
 
-// Connectable reports whether this build can reach the camera: itself, or
-// for P&P through the agent. The ONVIF connector is a later issue; its
-// cameras wait as "pending".
-func (t Type) Connectable() bool { return t == Generic || t == PnP }
+// Connectable reports whether this build can reach the camera: itself
+// (generic; ONVIF once its device gave a stream address), or for P&P
+// through the agent.
+func (t Type) Connectable() bool { return t == Generic || t == ONVIF || t == PnP }
 
 // Field limits.
 const (
@@ -72,8 +72,14 @@ type Camera struct {
 	// ClaimCodeHash is the SHA-256 of the P&P claim code; the code itself
 	// is a bearer secret and is not kept.
 	ClaimCodeHash string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ONVIF holds what an ONVIF device told at onboarding (zero until then);
+	// ConnectReason names why the last onboarding attempt failed ("" when it
+	// worked or none was made), at ConnectCheckedAt (zero: never).
+	ONVIF            ONVIFInfo
+	ConnectReason    string
+	ConnectCheckedAt time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	// Paths of the integrator and (when assigned) the customer, loaded with
 	// the camera for the access decision; not columns of the camera.
@@ -104,7 +110,7 @@ func (c Camera) ManagedBy(actor tenancy.Actor) bool {
 
 // Status words for a camera's connection, shown beside the live figures.
 const (
-	StatePending   = "pending"   // ONVIF/P&P: connector not available yet
+	StatePending   = "pending"   // ONVIF: not onboarded yet; P&P: agent not available
 	StateOff       = "off"       // switched off on its own
 	StateIdle      = "idle"      // should not record (unassigned, no plan, account disabled, module off)
 	StateRecording = "recording" // recording now

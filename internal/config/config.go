@@ -35,6 +35,10 @@ type Config struct {
 	// Recorder settings.
 	SegmentLength time.Duration
 	Record        bool
+	// ONVIFRetry spaces onboarding attempts at a failing ONVIF camera, and
+	// is how long the recorder may fail before its stream address is asked
+	// again (VIGILO_ONVIF_RETRY, default 15s).
+	ONVIFRetry time.Duration
 	// Security (security.go).
 	TrustedProxies  []netip.Prefix // peers whose X-Forwarded-For is believed
 	HashConcurrency int            // concurrent argon2id hashes; 0 = derived from cores and memory
@@ -102,6 +106,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("VIGILO_SEGMENT_LENGTH: %w", err)
 	}
 	fs.DurationVar(&c.SegmentLength, "segment-length", sl, "recording segment length (VIGILO_SEGMENT_LENGTH)")
+	or, err := time.ParseDuration(env("VIGILO_ONVIF_RETRY", "15s"))
+	if err != nil || or < time.Second {
+		return c, fmt.Errorf("VIGILO_ONVIF_RETRY: want a duration of at least 1s, e.g. 15s")
+	}
+	fs.DurationVar(&c.ONVIFRetry, "onvif-retry", or, "spacing of attempts at a failing ONVIF camera (VIGILO_ONVIF_RETRY)")
 	rec, _ := strconv.ParseBool(env("VIGILO_RECORD", "true"))
 	fs.BoolVar(&c.Record, "record", rec, "run the recorder in this process (VIGILO_RECORD)")
 	tp := fs.String("trusted-proxies", env("VIGILO_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For names the client (VIGILO_TRUSTED_PROXIES)")

@@ -35,5 +35,6 @@ func (m *Main) startFeatures(ctx context.Context) error {
 		return err
 	}
 	m.startBillingClose() // server/billing.go
+	m.startONVIF()        // server/onvif.go
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -15,17 +16,26 @@ import (
 // the access decision (camera.VisibleTo) needs.
 const cameraCols = `c.id, c.integrator_id, COALESCE(c.customer_id, 0), COALESCE(c.plan_id, 0), c.type, c.name, c.enabled,
 	c.rtsp_url, c.onvif_address, c.username, c.secret_enc, c.device_id, c.claim_code_hash, c.created_at, c.updated_at,
-	ia.path, COALESCE(ca.path, '')`
+	ia.path, COALESCE(ca.path, ''), c.onvif_info, c.connect_reason, c.connect_checked_at`
 
 const cameraFrom = ` FROM cameras c JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id`
 
 func scanCamera(sc interface{ Scan(...any) error }) (camera.Camera, error) {
 	var c camera.Camera
-	var ca, ua int64
+	var ca, ua, checked int64
+	var info string
 	err := sc.Scan(&c.ID, &c.IntegratorID, &c.CustomerID, &c.PlanID, &c.Type, &c.Name, &c.Enabled,
 		&c.RTSPURL, &c.ONVIFAddress, &c.Username, &c.SecretEnc, &c.DeviceID, &c.ClaimCodeHash, &ca, &ua,
-		&c.IntegratorPath, &c.CustomerPath)
+		&c.IntegratorPath, &c.CustomerPath, &info, &c.ConnectReason, &checked)
 	c.CreatedAt, c.UpdatedAt = fromMS(ca), fromMS(ua)
+	if checked != 0 {
+		c.ConnectCheckedAt = fromMS(checked)
+	}
+	if err == nil && info != "" {
+		// A row written by an older build or damaged by hand loses only
+		// the device details, never the camera.
+		_ = json.Unmarshal([]byte(info), &c.ONVIF)
+	}
 	return c, err
 }
 

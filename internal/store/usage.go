@@ -239,17 +239,5 @@ func (q Q) SubtreeCameras(ctx context.Context, path string) ([]camera.Camera, er
 	lo, hi := tenancy.SubtreeRange(path)
 	rows, err := q.query(ctx, `SELECT `+cameraCols+cameraFrom+` WHERE (ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?)`,
 		lo, hi, lo, hi)
-	if err != nil {
-		return nil, errs.Wrap(err, "subtree cameras")
-	}
-	defer rows.Close()
-	var out []camera.Camera
-	for rows.Next() {
-		c, err := scanCamera(rows)
-		if err != nil {
-			return nil, errs.Wrap(err, "scan camera")
-		}
-		out = append(out, c)
-	}
-	return out, errs.Wrap(rows.Err(), "subtree cameras")
+	return scanCameras(rows, err, "subtree cameras")
 }

@@ -56,6 +56,12 @@ func findTool(name string) (string, error) {
 		if gp := goPathBin(); gp != "" {
 			candidates = append(candidates, filepath.Join(gp, name))
 		}
+	case Go2RTC:
+		// .ci/run builds it at that exact version into GOPATH/bin.
+		if gp := goPathBin(); gp != "" {
+			candidates = append(candidates, filepath.Join(gp, Go2RTC))
+		}
+		candidates = append(candidates, Go2RTC)
 	default:
 		candidates = append(candidates, name)
 	}

@@ -281,6 +281,8 @@ func (p *Portal) cameraNewSubmit(w http.ResponseWriter, r *http.Request, q *req)
 	msg := "Camera " + v.Name + " registered."
 	if !v.Type.Connectable() {
 		msg += " It waits as pending until the " + string(v.Type) + " connector is available."
+	} else if v.Type == camera.ONVIF {
+		msg += " The server is asking the device for its stream; the status below says when it is online or why not."
 	}
 	return p.redirect(w, r, "/cameras/"+itoa64(v.ID), msg)
 }

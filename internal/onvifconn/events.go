@@ -1,0 +1,129 @@
+package onvifconn
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/onvif"
+)
+
+// pullWait is how long one PullMessages may wait at the device for news:
+// a message is answered at once, so this bounds nothing but idle rounds.
+const pullWait = 10 * time.Second
+
+// renewEvery renews the subscription well before its term ends.
+const renewEvery = onvif.SubscriptionTerm / 2
+
+// puller holds one camera's PullPoint subscription.
+type puller struct {
+	url    string // events service it was started for
+	fp     string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (p *puller) stop() {
+	p.cancel()
+	<-p.done
+}
+
+// syncEvents starts or stops the camera's event subscription: wanted for
+// an enabled, onboarded camera with an events service whose customer has
+// the events module (enforced here: no module, no subscription, no events).
+func (s *Service) syncEvents(ctx context.Context, c camera.Camera, st *camState) {
+	want := c.Enabled && c.RTSPURL != "" && c.ONVIF.EventsURL != ""
+	if want {
+		on, err := s.a.EventsOn(ctx, c)
+		want = err == nil && on
+	}
+	fp := c.ONVIF.EventsURL + "\x00" + c.Username + "\x00" + c.SecretEnc
+	s.mu.Lock()
+	cur := st.events
+	if cur != nil && (!want || cur.fp != fp) {
+		st.events = nil
+		s.mu.Unlock()
+		cur.stop()
+		s.mu.Lock()
+		cur = nil
+	}
+	if want && cur == nil && ctx.Err() == nil {
+		pctx, cancel := context.WithCancel(ctx)
+		p := &puller{url: c.ONVIF.EventsURL, fp: fp, cancel: cancel, done: make(chan struct{})}
+		st.events = p
+		s.wg.Add(1)
+		go s.pull(pctx, c, p)
+	}
+	s.mu.Unlock()
+}
+
+// pull keeps a subscription going: create, pull (long-poll), renew, and
+// start over after a failure. Motion on opens the camera's motion event,
+// motion off closes it; when the subscription stops, an open one is closed.
+func (s *Service) pull(ctx context.Context, c camera.Camera, p *puller) {
+	defer s.wg.Done()
+	defer close(p.done)
+	defer func() {
+		_, _, _ = s.a.CloseCameraEvent(context.Background(), c.ID, camera.EventMotion, time.Time{})
+	}()
+	cl, err := s.client(c)
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	for ctx.Err() == nil {
+		sub, err := cl.CreatePullPoint(ctx, p.url)
+		if err != nil {
+			s.log.Debug("onvif events subscription", "camera", c.ID, "reason", onvif.ReasonOf(err))
+			sleep(ctx, 5*time.Second)
+			continue
+		}
+		s.follow(ctx, c, cl, sub)
+		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = cl.Unsubscribe(uctx, sub)
+		cancel()
+		sleep(ctx, time.Second)
+	}
+}
+
+func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client, sub string) {
+	renewAt := time.Now().Add(renewEvery)
+	for ctx.Err() == nil {
+		msgs, err := cl.PullMessages(ctx, sub, pullWait)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Debug("onvif pull", "camera", c.ID, "reason", onvif.ReasonOf(err))
+			}
+			return
+		}
+		for _, m := range msgs {
+			on, ok := m.Motion()
+			if !ok {
+				continue
+			}
+			if on {
+				_, err = s.a.OpenCameraEvent(ctx, c.ID, camera.EventMotion, time.Time{}, m.Topic)
+			} else {
+				_, _, err = s.a.CloseCameraEvent(ctx, c.ID, camera.EventMotion, time.Time{})
+			}
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("motion event", "camera", c.ID, "err", err)
+			}
+		}
+		if time.Now().After(renewAt) {
+			if err := cl.Renew(ctx, sub); err != nil {
+				return
+			}
+			renewAt = time.Now().Add(renewEvery)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,107 @@
+package testenv
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Go2RTC is the go2rtc binary the tests use: a real ONVIF device (device and
+// media services over its RTSP server) that we did not write. .ci/run builds
+// it at exactly this version.
+const Go2RTC = "go2rtc-v1.9.9"
+
+// Go2RTCServer is a running go2rtc.
+type Go2RTCServer struct {
+	APIAddr  string // 127.0.0.1:port: HTTP API, and ONVIF at /onvif/device_service
+	RTSPAddr string // 127.0.0.1:port
+	out      *lockedBuffer
+}
+
+// Log is what go2rtc printed so far.
+func (g *Go2RTCServer) Log() string { return g.out.String() }
+
+// StartGo2RTC runs go2rtc with the given streams (name → source, e.g.
+// "exec:ffmpeg … -f rtsp {output}") on free 127.0.0.1 ports, with WebRTC,
+// SRTP and RTMP off, and stops it when the test ends. Without the binary
+// the test skips (fails when CI=true).
+func StartGo2RTC(t testing.TB, streams map[string]string) *Go2RTCServer {
+	t.Helper()
+	bin := RequireTool(t, Go2RTC)
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		g, err := startGo2RTC(t, bin, streams)
+		if err == nil {
+			return g
+		}
+		lastErr = err
+	}
+	t.Fatalf("testenv: go2rtc did not start: %v", lastErr)
+	return nil
+}
+
+func startGo2RTC(t testing.TB, bin string, streams map[string]string) (*Go2RTCServer, error) {
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	rtspPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir := t.TempDir()
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "api:\n  listen: \"127.0.0.1:%d\"\nrtsp:\n  listen: \"127.0.0.1:%d\"\n", apiPort, rtspPort)
+	cfg.WriteString("webrtc:\n  listen: \"\"\n  ice_servers: []\nsrtp:\n  listen: \"\"\nrtmp:\n  listen: \"\"\nlog:\n  level: info\nstreams:\n")
+	for name, src := range streams {
+		fmt.Fprintf(&cfg, "  %s: %s\n", name, strconv.Quote(src))
+	}
+	path := filepath.Join(dir, "go2rtc.yaml")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-config", path)
+	cmd.Dir = dir
+	// Its own process group, so the ffmpeg its exec: sources start goes
+	// with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	g := &Go2RTCServer{APIAddr: "127.0.0.1:" + strconv.Itoa(apiPort), RTSPAddr: "127.0.0.1:" + strconv.Itoa(rtspPort), out: out}
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := client.Get("http://" + g.APIAddr + "/api")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("go2rtc exited: %s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			return nil, fmt.Errorf("go2rtc not ready after 20s: %s", out.String())
+		}
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	})
+	return g, nil
+}
