@@ -25,6 +25,7 @@ type securityData struct {
 	Required  bool               // the organisation requires 2FA and it is off
 	Sessions  []app.SessionInfo
 	APITokens []app.SessionInfo
+	Passkeys  []app.PasskeyInfo
 }
 
 func (p *Portal) securityData(r *http.Request, q *req) (*securityData, error) {
@@ -39,6 +40,9 @@ func (p *Portal) securityData(r *http.Request, q *req) (*securityData, error) {
 		return nil, err
 	}
 	if d.APITokens, err = p.App.MySessions(ctx, q.Actor, identity.PurposeAPI); err != nil {
+		return nil, err
+	}
+	if d.Passkeys, err = p.App.Passkeys(ctx, q.Actor); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -82,6 +86,14 @@ func (p *Portal) securitySubmit(w http.ResponseWriter, r *http.Request, q *req) 
 		}
 		if err = p.App.RevokeMySession(ctx, q.Actor, id); err == nil {
 			return p.redirect(w, r, "/security", "That session is signed out.")
+		}
+	case "passkey-remove":
+		id, perr := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+		if perr != nil {
+			return errNotFound
+		}
+		if err = p.App.DeletePasskey(ctx, q.Actor, id); err == nil {
+			return p.redirect(w, r, "/security", "The passkey is removed.")
 		}
 	case "revoke-others":
 		if _, err = p.App.RevokeOtherSessions(ctx, q.Actor); err == nil {

@@ -51,6 +51,8 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /login", p.anon(p.loginPage))
 	mux.Handle("POST /login", p.anon(p.loginSubmit))
 	mux.Handle("POST /logout", http.HandlerFunc(p.logout))
+	mux.Handle("POST /login/passkey/begin", p.anon(p.passkeySignInBegin)) // web/passkeys.go
+	mux.Handle("POST /login/passkey/finish", p.anon(p.passkeySignInFinish))
 	mux.Handle("GET /auth/oidc/domain", p.anon(p.ssoDomain)) // web/sso.go
 	mux.Handle("GET /auth/oidc/start", p.anon(p.ssoStart))
 	mux.Handle("GET "+app.SSOCallbackPath, p.anon(p.ssoCallback))
@@ -73,6 +75,8 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /audit.csv", p.admin(p.auditCSV))
 	mux.Handle("POST /audit/retention", p.admin(p.auditRetentionSubmit))
 	mux.Handle("POST /security/{action}", p.authed(p.securitySubmit))
+	mux.Handle("POST /security/passkeys/begin", p.authed(p.passkeyBegin)) // web/passkeys.go
+	mux.Handle("POST /security/passkeys/finish", p.authed(p.passkeyFinish))
 	mux.Handle("GET /{$}", p.admin(p.dashboard))
 	mux.Handle("GET /accounts", p.admin(p.customers))
 	mux.Handle("GET /accounts/new", p.admin(p.wizardStart))

@@ -152,6 +152,90 @@
     if (ssoEmail.value) ssoCheck();
   }
 
+  // Passkeys (WebAuthn): the server's options carry binary fields as
+  // base64url; navigator.credentials wants ArrayBuffers, and the answer goes
+  // back as JSON with base64url again, posted as a form field with the form
+  // token. The sign-in form shows only where the browser has WebAuthn.
+  var b64u = {
+    dec: function (s) {
+      s = s.replace(/-/g, "+").replace(/_/g, "/");
+      while (s.length % 4) s += "=";
+      var bin = atob(s), out = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+      return out.buffer;
+    },
+    enc: function (buf) {
+      var bytes = new Uint8Array(buf), bin = "";
+      for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+      return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    }
+  };
+  var pkDescriptors = function (list) {
+    return (list || []).map(function (c) { return Object.assign({}, c, { id: b64u.dec(c.id) }); });
+  };
+  var pkAnswer = function (cred) {
+    var r = cred.response, out = { id: cred.id, rawId: b64u.enc(cred.rawId), type: cred.type,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+      response: { clientDataJSON: b64u.enc(r.clientDataJSON) } };
+    if (r.attestationObject) {
+      out.response.attestationObject = b64u.enc(r.attestationObject);
+      if (r.getTransports) out.response.transports = r.getTransports();
+    } else {
+      out.response.authenticatorData = b64u.enc(r.authenticatorData);
+      out.response.signature = b64u.enc(r.signature);
+      if (r.userHandle) out.response.userHandle = b64u.enc(r.userHandle);
+    }
+    return JSON.stringify(out);
+  };
+  var pkPost = function (url, fields) {
+    var body = new URLSearchParams(fields);
+    return fetch(url, { method: "POST", credentials: "same-origin", body: body }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error((j.error && j.error.message) || "the request failed");
+        return j;
+      });
+    });
+  };
+  var pkRun = function (form, begin, finish, ceremony, extra) {
+    var err = form.querySelector("[data-passkey-error]");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      err.hidden = true;
+      var csrf = form.querySelector("input[name=csrf]").value;
+      pkPost(begin, { csrf: csrf })
+        .then(function (start) { return ceremony(start.options).then(function (cred) { return [start, cred]; }); })
+        .then(function (sc) {
+          return pkPost(finish, Object.assign({ csrf: csrf, token: sc[0].token, credential: pkAnswer(sc[1]) }, extra()));
+        })
+        .then(function (done) { location.assign(done.next || "/"); })
+        .catch(function (x) { err.textContent = "Passkey: " + (x && x.message ? x.message : x); err.hidden = false; });
+    });
+  };
+  if (window.PublicKeyCredential && navigator.credentials) {
+    var pkAdd = document.querySelector("form[data-passkey-add]");
+    if (pkAdd) {
+      pkRun(pkAdd, "/security/passkeys/begin", "/security/passkeys/finish", function (o) {
+        var pk = Object.assign({}, o.publicKey);
+        pk.challenge = b64u.dec(pk.challenge);
+        pk.user = Object.assign({}, pk.user, { id: b64u.dec(pk.user.id) });
+        pk.excludeCredentials = pkDescriptors(pk.excludeCredentials);
+        return navigator.credentials.create({ publicKey: pk });
+      }, function () { return { name: pkAdd.querySelector("input[name=name]").value }; });
+    }
+    var pkSignIn = document.querySelector("form[data-passkey-signin]");
+    if (pkSignIn) {
+      pkSignIn.hidden = false;
+      pkRun(pkSignIn, "/login/passkey/begin", "/login/passkey/finish", function (o) {
+        var pk = Object.assign({}, o.publicKey);
+        pk.challenge = b64u.dec(pk.challenge);
+        pk.allowCredentials = pkDescriptors(pk.allowCredentials);
+        return navigator.credentials.get({ publicKey: pk });
+      }, function () { return { next: pkSignIn.querySelector("input[name=next]").value }; });
+    }
+  } else {
+    document.querySelectorAll("form[data-passkey-add]").forEach(function (f) { f.hidden = true; });
+  }
+
   // Focus the first field with an error so keyboard users land on it.
   var bad = document.querySelector("[aria-invalid=true]");
   if (bad) bad.focus();
