@@ -284,6 +284,9 @@ func (p *Portal) cameraNewSubmit(w http.ResponseWriter, r *http.Request, q *req)
 	} else if v.Type == camera.ONVIF {
 		msg += " The server is asking the device for its stream; the status below says when it is online or why not."
 	}
+	if v.Type == camera.PnP {
+		msg += " Run `vigilo agent --device-id " + v.DeviceID + " --claim-code … --camera NAME=rtsp://…` on the camera's network: it is pending until the agent claims it."
+	}
 	return p.redirect(w, r, "/cameras/"+itoa64(v.ID), msg)
 }
 
