@@ -17,7 +17,7 @@ TESTPKGS  ?= ./...
 MAILPIT_VERSION ?= v1.33.1
 POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run build test test-postgres bench tools screenshots clean
+.PHONY: run build agent test test-postgres bench tools screenshots clean
 
 ## run: build bin/vigilo (saying so: the first build downloads modules and
 ## takes a minute or two) and start it on SQLite in $VIGILO_DATA_DIR (default ./data).
@@ -34,6 +34,14 @@ run:
 ## build: build bin/vigilo with the version from git describe
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo ./cmd/vigilo
+
+## agent: cross-build the binary for the P&P agent's usual hosts (a PC, a
+## small Linux box, a camera running Linux): bin/vigilo-linux-{amd64,arm64,armv7}.
+## The agent is `vigilo agent` of the same static binary (CGO off).
+agent:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo-linux-amd64 ./cmd/vigilo
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo-linux-arm64 ./cmd/vigilo
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo-linux-armv7 ./cmd/vigilo
 
 ## test: vet and run every test. Tests that need mailpit, ffmpeg or chromium
 ## skip when the tool is missing (and fail when CI=true); PostgreSQL tests run
