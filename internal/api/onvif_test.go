@@ -164,6 +164,21 @@ func TestONVIF(t *testing.T) {
 		e.Must(204, "POST", camPath(ptz, "/ptz"), ct.A.Token, map[string]any{"action": "stop"})
 		e.Must(204, "POST", camPath(ptz, "/ptz"), ct.A.Token, map[string]any{"action": "goto_preset", "preset": "Door"})
 		wantFields(t, e.Do("POST", camPath(ptz, "/ptz"), ct.A.Token, map[string]any{"action": "goto_preset", "preset": "Roof"}), "preset")
+		// The video portal shows PTZ controls for this camera to a user with
+		// the ptz right, not to one without it, and never for go2rtc's.
+		if _, _, body := portalGet(t, e, "/video/cameras/"+itoa(ptz), ct.C.Token); !strings.Contains(body, `id="ptz"`) {
+			t.Fatal("no PTZ controls for the customer's owner on a PTZ camera")
+		}
+		if _, _, body := portalGet(t, e, "/video/cameras/"+itoa(cam), ct.C.Token); strings.Contains(body, `id="ptz"`) {
+			t.Fatal("PTZ controls on a camera without PTZ")
+		}
+		role := e.Must(201, "POST", "/api/v1/accounts/"+itoa(ct.C.ID)+"/roles", ct.C.Token, map[string]any{"name": "Watcher",
+			"portal": "video", "rights": []string{"view_live", "playback"}, "all_cameras": true}).ID()
+		watcher := addUser(t, e, ct.C, ct.C.Token, role, "watcher")
+		if status, _, body := portalGet(t, e, "/video/cameras/"+itoa(ptz), watcher); status != 200 || strings.Contains(body, `id="ptz"`) {
+			t.Fatalf("a user without the ptz right (%d) sees PTZ controls", status)
+		}
+		wantErr(t, e.Do("POST", camPath(ptz, "/ptz"), watcher, map[string]any{"action": "stop"}), 403, "right_missing")
 		calls := dig.PTZCalls()
 		if len(calls) != 3 || !strings.HasPrefix(calls[0], `ContinuousMove x="0.500" y="-0.500"`) || !strings.HasPrefix(calls[1], "Stop") || !strings.Contains(calls[2], "p1") {
 			t.Fatalf("PTZ calls at the device: %q", calls)

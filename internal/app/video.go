@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"github.com/vigilo/vigilo/internal/camera"
+
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/identity"
 	"github.com/vigilo/vigilo/internal/store"
@@ -21,8 +23,8 @@ type VideoCamera struct {
 // Can reports whether the actor holds right on the camera.
 func (v VideoCamera) Can(right string) bool { return v.Rights[right] }
 
-// videoRights are the rights the video portal has controls for (PTZ has
-// none yet: it belongs to the onboarding work).
+// videoRights are the rights that put a camera in the video portal; PTZ
+// controls are added on the camera's page (VideoCamera) where it has PTZ.
 var videoRights = []string{identity.RightViewLive, identity.RightPlayback, identity.RightSaveClip, identity.RightShare}
 
 // rightsOn asks the one camera decision (decideCamera: CameraForRight without
@@ -92,6 +94,13 @@ func (a *App) VideoCamera(ctx context.Context, actor tenancy.Actor, id int64) (V
 	c, err := loadCamera(ctx, r, actor, id)
 	if err != nil {
 		return VideoCamera{}, err
+	}
+	// PTZ controls only where the camera can be driven and the one
+	// decision grants the ptz right (module live_view included).
+	if c.Type == camera.ONVIF && c.ONVIF.HasPTZ() {
+		if _, err := a.cameraForRight(ctx, r, actor, id, identity.RightPTZ); err == nil {
+			held[identity.RightPTZ] = true
+		}
 	}
 	return VideoCamera{CameraView: a.cameraView(ctx, r, c), Rights: held}, nil
 }

@@ -121,6 +121,7 @@ type videoCameraData struct {
 	tile
 	Playback, Clip, Share bool
 	ShareLive             bool // the live view may be shared (the share page plays live)
+	PTZ                   bool // the camera has PTZ and the user the ptz right
 	TimeZone              string
 }
 
@@ -138,6 +139,7 @@ func (p *Portal) videoCamera(w http.ResponseWriter, r *http.Request, q *req) err
 		Playback: c.Can(identity.RightPlayback),
 		Clip:     c.Can(identity.RightSaveClip) && f.Clips && c.Can(identity.RightPlayback),
 		Share:    c.Can(identity.RightShare) && f.Shares,
+		PTZ:      c.Can(identity.RightPTZ),
 	}
 	d.ShareLive = d.Share && d.Live && f.LiveShares
 	p.render(w, r, q, http.StatusOK, "video_camera", c.Name, "video", d)

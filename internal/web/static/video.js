@@ -100,6 +100,37 @@
   }
   if (goLive) goLive.addEventListener("click", showLive);
 
+  // ---- PTZ (shown only with the ptz right on a camera that has it) ----
+  var ptz = document.getElementById("ptz");
+  if (ptz) {
+    var ptzStatus = document.getElementById("ptz-status");
+    var ptzSend = async function (body) {
+      var res = await fetch(api + "/ptz", { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      ptzStatus.textContent = res.ok ? "" : "The camera did not move: " + await apiError(res);
+      ptz.setAttribute("data-last", body.action + (res.ok ? ":ok" : ":" + res.status));
+    };
+    var moving = false;
+    var stopMove = function () { if (moving) { moving = false; ptzSend({ action: "stop" }); } };
+    ptz.querySelectorAll("[data-ptz]").forEach(function (b) {
+      var v = b.getAttribute("data-ptz").split(",").map(parseFloat);
+      var start = function (e) {
+        e.preventDefault();
+        moving = true;
+        ptzSend({ action: "move", pan: v[0] * 0.5, tilt: v[1] * 0.5, zoom: v[2] * 0.5 });
+      };
+      b.addEventListener("pointerdown", start);
+      b.addEventListener("keydown", function (e) { if ((e.key === "Enter" || e.key === " ") && !e.repeat) start(e); });
+      b.addEventListener("keyup", function (e) { if (e.key === "Enter" || e.key === " ") stopMove(); });
+      ["pointerup", "pointerleave", "pointercancel", "blur"].forEach(function (ev) { b.addEventListener(ev, stopMove); });
+    });
+    document.getElementById("ptz-preset").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var name = document.getElementById("ptz-preset-name").value.trim();
+      if (name) ptzSend({ action: "goto_preset", preset: name });
+    });
+  }
+
   // ---- playback ----
   var playing = null; // {start: ms asked, dur: ms asked}
   var rate = 1;
