@@ -52,10 +52,10 @@ func testStatementsClose(t *testing.T, pg bool) {
 	}
 	w := e.Main.Store.W()
 	ids, err := w.SeedCameras(ctx, []store.SeedCamera{
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-1"},
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-2"},
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: uID, Name: "usage"},
-		{IntegratorID: a.ID, CustomerID: d.ID, PlanID: pID, Name: "d-fixed"},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-1", Enabled: true},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-2", Enabled: true},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: uID, Name: "usage", Enabled: true},
+		{IntegratorID: a.ID, CustomerID: d.ID, PlanID: pID, Name: "d-fixed", Enabled: true},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -79,10 +79,10 @@ func testStatisticsMoney(t *testing.T, pg bool) {
 
 	w := e.Main.Store.W()
 	ids, err := w.SeedCameras(ctx, []store.SeedCamera{
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-1"},
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-2"},
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: cp.ID(), Name: "copy"},
-		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: uID, Name: "usage"},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-1", Enabled: true},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: pID, Name: "fixed-2", Enabled: true},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: cp.ID(), Name: "copy", Enabled: true},
+		{IntegratorID: b.ID, CustomerID: c.ID, PlanID: uID, Name: "usage", Enabled: true},
 		{IntegratorID: b.ID, Name: "spare"}, // unassigned: billed to nobody
 	})
 	if err != nil {

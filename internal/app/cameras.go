@@ -146,6 +146,9 @@ func (a *App) RegisterCamera(ctx context.Context, actor tenancy.Actor, in Regist
 		if err := q.InsertCamera(ctx, &c); err != nil {
 			return err
 		}
+		if err := q.SyncAssignments(ctx, a.Now(), c.ID); err != nil { // billing follows the history
+			return err
+		}
 		out.publish(events.Event{Kind: events.CameraChanged, AccountID: integ.ID, Path: integ.Path, CameraID: c.ID})
 		return a.audit(ctx, q, actor, integ, "camera.created", map[string]any{
 			"camera_id": c.ID, "type": c.Type, "name": c.Name, "customer_id": c.CustomerID, "plan_id": c.PlanID,
@@ -461,6 +464,9 @@ func (a *App) UpdateCamera(ctx context.Context, actor tenancy.Actor, id int64, p
 		if err := q.UpdateCamera(ctx, &c); err != nil {
 			return err
 		}
+		if err := q.SyncAssignments(ctx, a.Now(), c.ID); err != nil { // a move, plan change or switch-off splits the month
+			return err
+		}
 		target := integ
 		if !managed {
 			// A customer's own change belongs in the customer's log.
@@ -525,6 +531,9 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 		}
 		paths = append(paths, clips...)
 		if err := q.DeleteCamera(ctx, id); err != nil {
+			return err
+		}
+		if err := q.SyncAssignments(ctx, a.Now(), id); err != nil { // billed until now
 			return err
 		}
 		integ := tenancy.Account{ID: c.IntegratorID, Path: c.IntegratorPath}

@@ -77,7 +77,7 @@ func (a *App) statement(ctx context.Context, q store.Q, acct tenancy.Account, p 
 	if in.Children, err = q.ChildPayers(ctx, acct.ID); err != nil {
 		return billing.Statement{}, err
 	}
-	if in.Groups, err = q.SubtreeCameraGroups(ctx, acct.Path); err != nil {
+	if in.Groups, err = q.SubtreeCameraGroups(ctx, acct.Path, p.From, p.To); err != nil {
 		return billing.Statement{}, err
 	}
 	var ids []int64

@@ -114,7 +114,7 @@ func BuildMonth(in MonthInput) (MonthStatement, bool) {
 // then the adjustments, each rounded to the currency's minor unit.
 func PayerLines(c Charges, adj []Line, cur money.Currency) []Line {
 	out := []Line{
-		{Kind: LineFixed, Quantity: money.FromUnits(c.FixedCameraDays * 10000), Amount: cur.Round(c.Fixed)},
+		{Kind: LineFixed, Quantity: c.FixedCameraDays, Amount: cur.Round(c.Fixed)},
 		{Kind: LineStorage, Quantity: c.StorageGBMonths, Amount: cur.Round(c.Storage)},
 		{Kind: LineTraffic, Quantity: c.TrafficGB, Amount: cur.Round(c.Traffic)},
 	}

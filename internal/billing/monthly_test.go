@@ -15,7 +15,7 @@ func TestBuildMonthAddsUp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 2026))
 	eur := money.Currency("EUR")
 	charges := func() Charges {
-		return Charges{FixedCameraDays: rng.Int64N(3000), Fixed: money.Amount(rng.Int64N(1e9)),
+		return Charges{FixedCameraDays: money.Amount(rng.Int64N(3e7)), Fixed: money.Amount(rng.Int64N(1e9)),
 			StorageGBMonths: money.Amount(rng.Int64N(1e8)), Storage: money.Amount(rng.Int64N(1e8)),
 			TrafficGB: money.Amount(rng.Int64N(1e8)), Traffic: money.Amount(rng.Int64N(1e8))}
 	}

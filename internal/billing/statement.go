@@ -88,11 +88,27 @@ type Payer struct {
 }
 
 // CameraGroup counts the cameras on one plan assigned to one customer
-// (identified by its path, which places it in the tree).
+// (identified by its path, which places it in the tree) during a period,
+// and the time they were billable there: the assignment history splits a
+// camera moved, re-planned or switched off mid-period exactly.
 type CameraGroup struct {
 	CustomerPath string
 	PlanID       int64
-	Cameras      int
+	Cameras      int   // distinct cameras with some time in the group
+	Millis       int64 // Σ over those cameras of their billable time in the period
+}
+
+// Time units of fixed-plan pricing: a camera-day, and the 30-day month the
+// prices are per.
+const (
+	DayMillis   = int64(24 * time.Hour / time.Millisecond)
+	MonthMillis = DaysPerMonth * DayMillis
+)
+
+// WholePeriod is the group of cameras billable for the whole of p (tests
+// and callers without history).
+func WholePeriod(customerPath string, planID int64, cameras int, p Period) CameraGroup {
+	return CameraGroup{CustomerPath: customerPath, PlanID: planID, Cameras: cameras, Millis: int64(cameras) * int64(p.Days) * DayMillis}
 }
 
 // UsageRow is the usage of one customer's usage-plan cameras over a period.
@@ -118,9 +134,9 @@ type OfferKey struct{ PlanID, AccountID int64 }
 // Charges is what one account owes its parent over a period.
 type Charges struct {
 	FixedCameras int // fixed-plan cameras in the subtree
-	// FixedCameraDays is what the fixed charge is priced on: each fixed
-	// camera for each day of the period.
-	FixedCameraDays int64
+	// FixedCameraDays is what the fixed charge is priced on: the time each
+	// fixed camera was billable in the period, in days (four decimals).
+	FixedCameraDays money.Amount
 	// StorageByteDays and TrafficBytes are the raw usage priced, kept by a
 	// closed statement so that late usage can be told apart later.
 	StorageByteDays int64
@@ -251,7 +267,8 @@ func Owes(in StatementInput, payer Payer) Charges {
 	if payer.Root {
 		return c
 	}
-	var perMonth money.Amount // fixed cameras' monthly cost, before pro-rating
+	perMonth := new(big.Int) // Σ cost × billable milliseconds, divided once
+	var millis int64
 	for _, g := range in.Groups {
 		if !tenancy.InSubtree(payer.Path, g.CustomerPath) {
 			continue
@@ -261,20 +278,17 @@ func Owes(in StatementInput, payer Payer) Charges {
 			continue
 		}
 		c.FixedCameras += g.Cameras
+		millis = addInt(&c.Overflow, millis, g.Millis)
 		priced, ok := pricingPlan(in.Plans, g.PlanID, payer.Path)
 		cost, offered := in.Costs[OfferKey{priced, payer.ID}]
 		if !ok || !offered {
 			c.UnpricedCameras += g.Cameras
 			continue
 		}
-		line, ok := cost.Times(int64(g.Cameras))
-		if !ok {
-			c.Overflow = true
-		}
-		perMonth = add(&c.Overflow, perMonth, line)
+		perMonth.Add(perMonth, new(big.Int).Mul(big.NewInt(int64(cost)), big.NewInt(g.Millis)))
 	}
-	c.Fixed = perMonth.MulRatio(int64(in.Period.Days), DaysPerMonth)
-	c.FixedCameraDays = int64(c.FixedCameras) * int64(in.Period.Days)
+	c.Fixed = roundQuo(perMonth, MonthMillis, &c.Overflow)
+	c.FixedCameraDays = mulDiv(money.MustParse("1"), millis, DayMillis)
 	var byteDays, traffic int64
 	for _, u := range in.Usage {
 		if tenancy.InSubtree(payer.Path, u.CustomerPath) {
@@ -311,6 +325,25 @@ func pricingPlan(plans map[int64]PlanRef, planID int64, payerPath string) (int64
 		planID = p.SourcePlanID
 	}
 	return 0, false
+}
+
+// roundQuo is num / den rounded half away from zero; over records a
+// result outside int64.
+func roundQuo(num *big.Int, den int64, over *bool) money.Amount {
+	d := big.NewInt(den)
+	q, r := new(big.Int).QuoRem(num, d, new(big.Int))
+	if new(big.Int).Mul(new(big.Int).Abs(r), big.NewInt(2)).Cmp(d) >= 0 {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if !q.IsInt64() {
+		*over = true
+		return 0
+	}
+	return money.Amount(q.Int64())
 }
 
 // mulDiv is price × num / den rounded half up, in big integers: byte counts

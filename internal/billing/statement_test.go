@@ -111,7 +111,7 @@ func TestStatementTelescopes(t *testing.T) {
 		in := StatementInput{Period: p, Plans: plans, Costs: costs}
 		for _, n := range nodes {
 			if r.IntN(2) == 0 {
-				in.Groups = append(in.Groups, CameraGroup{CustomerPath: n.Path, PlanID: 10, Cameras: 1 + r.IntN(9)})
+				in.Groups = append(in.Groups, WholePeriod(n.Path, 10, 1+r.IntN(9), in.Period))
 				in.Usage = append(in.Usage, UsageRow{CustomerPath: n.Path, StorageByteDays: r.Int64N(1e13), TrafficBytes: r.Int64N(1e12)})
 			}
 		}
@@ -153,15 +153,15 @@ func TestStatementOverflowIsReported(t *testing.T) {
 	in := StatementInput{Period: p, Plans: plans, Costs: map[OfferKey]money.Amount{{10, 2}: money.Amount(math.MaxInt64 / 2), {10, 3}: money.Amount(math.MaxInt64 / 2)},
 		Account:  Payer{ID: 1, Path: "/1/", Root: true},
 		Children: []Payer{{ID: 2, Name: "a", Path: "/1/2/"}, {ID: 3, Name: "b", Path: "/1/3/"}},
-		Groups:   []CameraGroup{{CustomerPath: "/1/2/", PlanID: 10, Cameras: 1}, {CustomerPath: "/1/3/", PlanID: 10, Cameras: 1}}}
+		Groups:   []CameraGroup{WholePeriod("/1/2/", 10, 1, p), WholePeriod("/1/3/", 10, 1, p)}}
 	if s := ComputeStatement(in); s.Overflow {
 		t.Fatalf("two halves of the range fit: %+v", s)
 	}
-	in.Groups[1].Cameras = 3
+	in.Groups[1] = WholePeriod("/1/3/", 10, 3, p)
 	if s := ComputeStatement(in); !s.Overflow {
 		t.Fatalf("3 × MaxInt64/2 must overflow, got %+v", s)
 	}
-	in.Groups[1].Cameras = 1
+	in.Groups[1] = WholePeriod("/1/3/", 10, 1, p)
 	in.Costs[OfferKey{10, 3}] = money.Amount(math.MaxInt64/2 + 10)
 	if s := ComputeStatement(in); !s.Overflow {
 		t.Fatalf("the children's sum must overflow, got owed below %s", s.OwedBelow)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -70,6 +71,9 @@ func (q Q) DeleteSubtree(ctx context.Context, path string) (DeleteStats, error) 
 		}
 		if _, err := q.exec(ctx, `UPDATE cameras SET customer_id = NULL, plan_id = NULL WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
 			return st, errs.Wrap(err, "unassign cameras")
+		}
+		if err := q.SyncAssignments(ctx, time.Now(), part...); err != nil {
+			return st, err
 		}
 	}
 	// One statement for the whole subtree: both engines check the

@@ -138,6 +138,9 @@ type SeedCamera struct {
 	Name         string
 	RTSPURL      string
 	Enabled      bool
+	// AssignedAt starts the camera's billing history when it is assigned
+	// (zero: since 1970, so fixtures bill every period in full).
+	AssignedAt time.Time
 }
 
 // SeedCameras inserts cameras in batches of multi-row INSERTs and returns
@@ -179,13 +182,51 @@ func (q Q) SeedCameras(ctx context.Context, cams []SeedCamera) ([]int64, error) 
 	// RETURNING order is not promised by either engine; ids are ascending
 	// in insertion order on both, so sorting restores it.
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids, nil
+	return ids, q.seedAssignments(ctx, cams, ids)
+}
+
+// seedAssignments opens the billing history of the seeded cameras that are
+// billable (assigned, on a plan, switched on), in multi-row batches.
+func (q Q) seedAssignments(ctx context.Context, cams []SeedCamera, ids []int64) error {
+	var b strings.Builder
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := q.exec(ctx, `INSERT INTO camera_assignments (camera_id, customer_id, plan_id, from_ms) VALUES `+b.String(), args...)
+		b.Reset()
+		args = args[:0]
+		return errs.Wrap(err, "seed assignments")
+	}
+	for i, c := range cams {
+		if c.CustomerID == 0 || c.PlanID == 0 || !c.Enabled {
+			continue
+		}
+		if len(args) > 0 {
+			b.WriteByte(',')
+		}
+		from := int64(0)
+		if !c.AssignedAt.IsZero() {
+			from = ms(c.AssignedAt)
+		}
+		b.WriteString("(?, ?, ?, ?)")
+		args = append(args, ids[i], c.CustomerID, c.PlanID, from)
+		if len(args) >= 4*500 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // SeedCameraEnabled switches one camera on or off directly (tests).
 func (q Q) SeedCameraEnabled(ctx context.Context, id int64, on bool) error {
-	_, err := q.exec(ctx, `UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?`, on, ms(time.Now()), id)
-	return errs.Wrap(err, "seed camera enabled")
+	if _, err := q.exec(ctx, `UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?`, on, ms(time.Now()), id); err != nil {
+		return errs.Wrap(err, "seed camera enabled")
+	}
+	return q.SyncAssignments(ctx, time.Now(), id)
 }
 
 // SeedPlan inserts a plan owned by an account (tests and benchmarks).

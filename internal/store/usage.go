@@ -66,28 +66,6 @@ func (q Q) ChildPayers(ctx context.Context, parentID int64) ([]billing.Payer, er
 	return out, errs.Wrap(rows.Err(), "child payers")
 }
 
-// SubtreeCameraGroups counts the cameras assigned to customers in the
-// subtree at path, by customer and plan (cameras without a plan are not
-// billed and not listed).
-func (q Q) SubtreeCameraGroups(ctx context.Context, path string) ([]billing.CameraGroup, error) {
-	lo, hi := tenancy.SubtreeRange(path)
-	rows, err := q.query(ctx, `SELECT ca.path, c.plan_id, count(*) FROM cameras c JOIN accounts ca ON ca.id = c.customer_id
-		WHERE ca.path >= ? AND ca.path < ? AND c.plan_id IS NOT NULL GROUP BY ca.path, c.plan_id`, lo, hi)
-	if err != nil {
-		return nil, errs.Wrap(err, "camera groups")
-	}
-	defer rows.Close()
-	var out []billing.CameraGroup
-	for rows.Next() {
-		var g billing.CameraGroup
-		if err := rows.Scan(&g.CustomerPath, &g.PlanID, &g.Cameras); err != nil {
-			return nil, errs.Wrap(err, "camera groups")
-		}
-		out = append(out, g)
-	}
-	return out, errs.Wrap(rows.Err(), "camera groups")
-}
-
 // PlanRefs loads the plans ids and, transitively, the plans they were
 // copied from, keyed by id.
 func (q Q) PlanRefs(ctx context.Context, ids []int64) (map[int64]billing.PlanRef, error) {

@@ -241,7 +241,7 @@ func TestStatisticsTab(t *testing.T) {
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(m.Other.ID)+"/plans/"+pid, e.Root, map[string]any{"cost": "3", "end_user_price": "1"})
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(shop.ID)+"/plans/"+pid, m.Other.Token, map[string]any{"cost": "1"})
 		planID, _ := strconv.ParseInt(pid, 10, 64)
-		if _, err := e.Main.Store.W().SeedCameras(ctx, []store.SeedCamera{{IntegratorID: m.Other.ID, CustomerID: shop.ID, PlanID: planID, Name: "cheap"}}); err != nil {
+		if _, err := e.Main.Store.W().SeedCameras(ctx, []store.SeedCamera{{IntegratorID: m.Other.ID, CustomerID: shop.ID, PlanID: planID, Name: "cheap", Enabled: true}}); err != nil {
 			t.Fatal(err)
 		}
 		p = root.get("/accounts/" + itoa(m.Other.ID) + "/statistics?from=2026-04-01&to=2026-04-30")
