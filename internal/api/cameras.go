@@ -61,6 +61,7 @@ type createCameraRequest struct {
 	Type         camera.Type `json:"type"`
 	Name         string      `json:"name"`
 	RTSPURL      string      `json:"rtsp_url,omitempty"`
+	SubRTSPURL   string      `json:"sub_rtsp_url,omitempty"`
 	Username     string      `json:"username,omitempty"`
 	Password     string      `json:"password,omitempty"`
 	ONVIF        *onvifJSON  `json:"onvif,omitempty"`
@@ -93,6 +94,7 @@ type updateCameraDoc struct {
 	CustomerID *int64  `json:"customer_id,omitempty"`
 	PlanID     *int64  `json:"plan_id,omitempty"`
 	RTSPURL    *string `json:"rtsp_url,omitempty"`
+	SubRTSPURL *string `json:"sub_rtsp_url,omitempty"`
 	Username   *string `json:"username,omitempty"`
 	Password   *string `json:"password,omitempty"`
 }
@@ -105,6 +107,7 @@ type updateCameraRequest struct {
 	CustomerID optID   `json:"customer_id"`
 	PlanID     optID   `json:"plan_id"`
 	RTSPURL    *string `json:"rtsp_url,omitempty"`
+	SubRTSPURL *string `json:"sub_rtsp_url,omitempty"`
 	Username   *string `json:"username,omitempty"`
 	Password   *string `json:"password,omitempty"`
 }
@@ -120,6 +123,7 @@ type CameraJSON struct {
 	CustomerID   *int64           `json:"customer_id"`
 	PlanID       *int64           `json:"plan_id"`
 	RTSPURL      string           `json:"rtsp_url,omitempty"`
+	SubRTSPURL   string           `json:"sub_rtsp_url,omitempty"`
 	Username     string           `json:"username,omitempty"`
 	HasPassword  bool             `json:"has_password"`
 	ONVIF        *cameraONVIFJSON `json:"onvif,omitempty"`
@@ -224,6 +228,7 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		return j
 	}
 	j.IntegratorID = c.IntegratorID
+	j.SubRTSPURL = c.SubStreamURL
 	switch c.Type {
 	case camera.Generic:
 		j.RTSPURL, j.Username, j.HasPassword = c.RTSPURL, c.Username, c.HasPassword()
@@ -250,7 +255,8 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 		in.Type = camera.Generic
 	}
 	ci := app.RegisterCameraInput{
-		NewCamera:    camera.NewCamera{Type: in.Type, Name: in.Name, RTSPURL: in.RTSPURL, Username: in.Username, Password: in.Password},
+		NewCamera: camera.NewCamera{Type: in.Type, Name: in.Name, RTSPURL: in.RTSPURL, SubStreamURL: in.SubRTSPURL,
+			Username: in.Username, Password: in.Password},
 		IntegratorID: in.IntegratorID, CustomerID: in.CustomerID, PlanID: in.PlanID,
 	}
 	if in.ONVIF != nil {
@@ -322,7 +328,8 @@ func (s *Server) updateCamera(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := camera.Patch{Name: in.Name, Enabled: in.Enabled, CustomerSet: in.CustomerID.Set, CustomerID: in.CustomerID.ID,
-		PlanSet: in.PlanID.Set, PlanID: in.PlanID.ID, RTSPURL: in.RTSPURL, Username: in.Username, Password: in.Password}
+		PlanSet: in.PlanID.Set, PlanID: in.PlanID.ID, RTSPURL: in.RTSPURL, SubStreamURL: in.SubRTSPURL, Username: in.Username,
+		Password: in.Password}
 	a := actor(r)
 	v, err := s.App.UpdateCamera(r.Context(), a, id, p)
 	if err != nil {

@@ -87,22 +87,42 @@ func (s *Server) liveCheck(r *http.Request, id int64) (live.Check, error) {
 	}, nil
 }
 
-// liveRequest reads the camera id and builds the viewer's check.
-func (s *Server) liveRequest(r *http.Request) (int64, live.Check, error) {
+// liveRequest reads the camera id and builds the viewer's check. It also
+// returns the live service's key of the stream asked for: the camera's id,
+// or with ?stream=sub the key of its sub stream when it has one (grid
+// tiles; a camera without one serves its main stream, pulled once).
+func (s *Server) liveRequest(r *http.Request) (int64, int64, live.Check, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return 0, live.Check{}, err
+		return 0, 0, live.Check{}, err
 	}
 	check, err := s.liveCheck(r, id)
-	return id, check, err
+	if err != nil {
+		return 0, 0, check, err
+	}
+	key := id
+	switch r.URL.Query().Get("stream") {
+	case "", "main":
+	case "sub":
+		// Authorized before anything about the camera is looked at.
+		if err := check.Recheck(r.Context()); err != nil {
+			return 0, 0, check, err
+		}
+		if s.App.HasSubStream(r.Context(), id) {
+			key = live.SubStreamKey(id)
+		}
+	default:
+		return 0, 0, check, errs.Field("stream", `must be "main" or "sub"`)
+	}
+	return id, key, check, nil
 }
 
 func (s *Server) whep(w http.ResponseWriter, r *http.Request) error {
-	id, check, err := s.liveRequest(r)
+	id, key, check, err := s.liveRequest(r)
 	if err != nil {
 		return err
 	}
-	s.Live.ServeWHEP(w, r, id, check, func(sid string) string {
+	s.Live.ServeWHEP(w, r, key, check, func(sid string) string {
 		return fmt.Sprintf("%s/cameras/%d/whep/%s", Prefix, id, sid)
 	})
 	return nil
@@ -121,10 +141,10 @@ func (s *Server) whepDelete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) hls(w http.ResponseWriter, r *http.Request) error {
-	id, check, err := s.liveRequest(r)
+	_, key, check, err := s.liveRequest(r)
 	if err != nil {
 		return err
 	}
-	s.Live.ServeHLS(w, r, id, check)
+	s.Live.ServeHLS(w, r, key, check)
 	return nil
 }

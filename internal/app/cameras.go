@@ -401,8 +401,15 @@ func (a *App) UpdateCamera(ctx context.Context, actor tenancy.Actor, id int64, p
 	if err := p.Validate(); err != nil {
 		return CameraView{}, err
 	}
-	if p.RTSPURL != nil { // checked before the transaction: resolving a name may take a while
-		if err := a.checkCameraAddress(ctx, camera.Camera{Type: camera.Generic, RTSPURL: *p.RTSPURL}); err != nil {
+	if p.RTSPURL != nil || p.SubStreamURL != nil { // checked before the transaction: resolving a name may take a while
+		chk := camera.Camera{Type: camera.Generic}
+		if p.RTSPURL != nil {
+			chk.RTSPURL = *p.RTSPURL
+		}
+		if p.SubStreamURL != nil {
+			chk.SubStreamURL = *p.SubStreamURL
+		}
+		if err := a.checkCameraAddress(ctx, chk); err != nil {
 			return CameraView{}, err
 		}
 	}
@@ -427,6 +434,9 @@ func (a *App) UpdateCamera(ctx context.Context, actor tenancy.Actor, id int64, p
 		if (p.RTSPURL != nil || p.Username != nil || p.Password != nil) && c.Type != camera.Generic {
 			return errs.Field("rtsp_url", `only a "generic" camera has an RTSP address and credentials here`)
 		}
+		if p.SubStreamURL != nil && c.Type != camera.Generic {
+			return errs.Field("sub_rtsp_url", `only a "generic" camera has a sub stream address set by hand; an ONVIF camera is asked for it`)
+		}
 		before := c
 		if p.Name != nil {
 			c.Name = *p.Name
@@ -445,6 +455,9 @@ func (a *App) UpdateCamera(ctx context.Context, actor tenancy.Actor, id int64, p
 		}
 		if p.RTSPURL != nil {
 			c.RTSPURL = *p.RTSPURL
+		}
+		if p.SubStreamURL != nil {
+			c.SubStreamURL = *p.SubStreamURL
 		}
 		if p.Username != nil {
 			c.Username = *p.Username
@@ -496,6 +509,9 @@ func cameraDiff(b, c camera.Camera) map[string]any {
 	}
 	if b.PlanID != c.PlanID {
 		d["plan_id"] = []int64{b.PlanID, c.PlanID}
+	}
+	if b.SubStreamURL != c.SubStreamURL {
+		d["sub_rtsp_url"] = []string{b.SubStreamURL, c.SubStreamURL}
 	}
 	if b.RTSPURL != c.RTSPURL {
 		d["rtsp_url"] = []string{b.RTSPURL, c.RTSPURL}

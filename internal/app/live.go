@@ -114,6 +114,11 @@ func (a *App) LiveSourceURL(ctx context.Context, cameraID int64) (string, error)
 	if !c.Type.Connectable() || (c.RTSPURL == "" && c.Type != camera.PnP) {
 		return "", errs.Conflictf("camera_not_connected", "the camera has no stream address the server can pull yet")
 	}
+	return a.enabledStreamURL(c, c.RTSPURL)
+}
+
+// enabledStreamURL is raw with c's credentials, unless c is switched off.
+func (a *App) enabledStreamURL(c camera.Camera, raw string) (string, error) {
 	if !c.Enabled {
 		return "", errs.Conflictf("camera_off", "the camera is switched off")
 	}
@@ -121,5 +126,26 @@ func (a *App) LiveSourceURL(ctx context.Context, cameraID int64) (string, error)
 	if err != nil {
 		return "", errs.Wrap(err, "camera credentials")
 	}
-	return camera.StreamURL(c.RTSPURL, c.Username, pw)
+	return camera.StreamURL(raw, c.Username, pw)
+}
+
+// LiveSubSourceURL is the RTSP address (credentials included) of a
+// camera's sub stream, for grid tiles; NotFound when it has none. Like
+// LiveSourceURL it does not authorize.
+func (a *App) LiveSubSourceURL(ctx context.Context, cameraID int64) (string, error) {
+	c, err := a.Store.R().Camera(ctx, cameraID)
+	if err != nil {
+		return "", err
+	}
+	if c.SubStreamURL == "" || c.Type == camera.PnP {
+		return "", errs.NotFoundf("the camera has no sub stream")
+	}
+	return a.enabledStreamURL(c, c.SubStreamURL)
+}
+
+// HasSubStream reports whether the hub can pull a sub stream of the camera
+// (LiveSubSourceURL). Callers have authorized the viewer first.
+func (a *App) HasSubStream(ctx context.Context, cameraID int64) bool {
+	c, err := a.Store.R().Camera(ctx, cameraID)
+	return err == nil && c.SubStreamURL != "" && c.Type != camera.PnP
 }

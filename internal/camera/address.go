@@ -12,8 +12,15 @@ import (
 func DialHosts(c Camera) map[string]string {
 	switch c.Type {
 	case Generic:
+		hosts := map[string]string{}
 		if h := urlHost(c.RTSPURL); h != "" {
-			return map[string]string{"rtsp_url": h}
+			hosts["rtsp_url"] = h
+		}
+		if h := urlHost(c.SubStreamURL); h != "" {
+			hosts["sub_rtsp_url"] = h
+		}
+		if len(hosts) > 0 {
+			return hosts
 		}
 	case ONVIF:
 		if h := onvifHost(c.ONVIFAddress); h != "" {

@@ -63,7 +63,11 @@ type Camera struct {
 	Enabled bool
 	// RTSPURL never holds credentials: they are split off into Username
 	// and the encrypted secret when the camera is registered.
-	RTSPURL      string
+	RTSPURL string
+	// SubStreamURL is the camera's second, lower-resolution stream for
+	// grid tiles ("" when none; the main stream serves them then). Same
+	// credentials as the main stream, never in the URL.
+	SubStreamURL string
 	ONVIFAddress string
 	Username     string
 	// SecretEnc is the password sealed by Secrets ("" when none).
@@ -138,13 +142,14 @@ type PnPInput struct {
 
 // NewCamera is a registration, already decoded.
 type NewCamera struct {
-	Type     Type
-	Name     string
-	RTSPURL  string
-	Username string
-	Password string
-	ONVIF    *ONVIFInput
-	PnP      *PnPInput
+	Type         Type
+	Name         string
+	RTSPURL      string
+	SubStreamURL string
+	Username     string
+	Password     string
+	ONVIF        *ONVIFInput
+	PnP          *PnPInput
 }
 
 // Validated is a registration after validation: the camera to store (without
@@ -185,7 +190,13 @@ func (n NewCamera) Validate() (Validated, error) {
 			checkCredentials(f, "username", "password", n.Username, n.Password)
 			v.Camera.Username, v.Password = n.Username, n.Password
 		}
+		if n.SubStreamURL != "" {
+			v.Camera.SubStreamURL = checkSubStream(f, n.SubStreamURL, v.Camera.Username, v.Password)
+		}
 	case ONVIF:
+		if n.SubStreamURL != "" {
+			f.Add("sub_rtsp_url", `only for type "generic"; an ONVIF camera is asked for its sub stream`)
+		}
 		if n.RTSPURL != "" {
 			f.Add("rtsp_url", `only for type "generic"; an ONVIF camera is asked for its stream address`)
 		}
@@ -206,6 +217,9 @@ func (n NewCamera) Validate() (Validated, error) {
 		checkCredentials(f, "onvif.username", "onvif.password", n.ONVIF.Username, n.ONVIF.Password)
 		v.Camera.Username, v.Password = n.ONVIF.Username, n.ONVIF.Password
 	case PnP:
+		if n.SubStreamURL != "" {
+			f.Add("sub_rtsp_url", `only for type "generic"`)
+		}
 		if n.RTSPURL != "" {
 			f.Add("rtsp_url", `only for type "generic"; a P&P camera connects to us`)
 		}
@@ -385,14 +399,16 @@ type Patch struct {
 	PlanSet     bool
 	PlanID      int64
 	RTSPURL     *string
-	Username    *string
-	Password    *string
+	// SubStreamURL "" removes the sub stream.
+	SubStreamURL *string
+	Username     *string
+	Password     *string
 }
 
 // TouchesAssignment reports whether the patch needs the right to manage the
 // camera (assign, move, plan, connection), not only to use it.
 func (p Patch) TouchesAssignment() bool {
-	return p.CustomerSet || p.PlanSet || p.RTSPURL != nil || p.Username != nil || p.Password != nil
+	return p.CustomerSet || p.PlanSet || p.RTSPURL != nil || p.SubStreamURL != nil || p.Username != nil || p.Password != nil
 }
 
 // Validate checks what needs no database and normalizes in place.
@@ -420,6 +436,13 @@ func (p *Patch) Validate() error {
 			}
 		}
 	}
+	if p.SubStreamURL != nil && *p.SubStreamURL != "" {
+		clean, cred, ok := ParseRTSPURL(f, "sub_rtsp_url", *p.SubStreamURL)
+		if ok && (cred.Username != "" || cred.Password != "") {
+			f.Add("sub_rtsp_url", "must not hold credentials: the camera's username and password serve both streams")
+		}
+		*p.SubStreamURL = clean
+	}
 	if p.Username != nil || p.Password != nil {
 		var u, pw string
 		if p.Username != nil {
@@ -431,4 +454,18 @@ func (p *Patch) Validate() error {
 		checkCredentials(f, "username", "password", u, pw)
 	}
 	return f.Err()
+}
+
+// checkSubStream validates a sub stream address like rtsp_url and returns it
+// without credentials. Credentials in it must be the camera's own: one
+// user name and password serve both streams.
+func checkSubStream(f errs.Fields, raw, user, pw string) string {
+	clean, cred, ok := ParseRTSPURL(f, "sub_rtsp_url", raw)
+	if !ok {
+		return ""
+	}
+	if (cred.Username != "" && cred.Username != user) || (cred.Password != "" && cred.Password != pw) {
+		f.Add("sub_rtsp_url", "must use the camera's user name and password (those of rtsp_url), or none")
+	}
+	return clean
 }

@@ -259,3 +259,9 @@ func ParseICEServers(v string) ([]webrtc.ICEServer, error) {
 	}
 	return out, nil
 }
+
+// SubStreamKey is the key under which the service and the hub serve a
+// camera's sub stream (grid tiles): the negative of its id, so it is pulled
+// and shared apart from the main stream. Config.Source is asked for it
+// like for any camera.
+func SubStreamKey(cameraID int64) int64 { return -cameraID }

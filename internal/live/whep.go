@@ -257,7 +257,7 @@ func (s *Service) DeleteWHEP(w http.ResponseWriter, r *http.Request, cameraID in
 	s.mu.Lock()
 	ws := s.sessions[sessionID]
 	s.mu.Unlock()
-	if ws == nil || ws.cameraID != cameraID {
+	if ws == nil || (ws.cameraID != cameraID && ws.cameraID != SubStreamKey(cameraID)) {
 		httpx.WriteError(w, r, s.log, errs.NotFoundf("no such live session"))
 		return
 	}

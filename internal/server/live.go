@@ -32,8 +32,13 @@ func (m *Main) startLive(_ context.Context) error {
 		UDPPort:    m.Config.WebRTCUDPPort,
 		Hosts:      m.Config.WebRTCHosts,
 		ICEServers: ice,
-		Source:     m.App.LiveSourceURL,
-		Logger:     m.Log.With("part", "live"),
+		Source: func(ctx context.Context, key int64) (string, error) {
+			if key < 0 { // live.SubStreamKey
+				return m.App.LiveSubSourceURL(ctx, -key)
+			}
+			return m.App.LiveSourceURL(ctx, key)
+		},
+		Logger: m.Log.With("part", "live"),
 	}, hub)
 	if err != nil {
 		return err

@@ -15,8 +15,8 @@ import (
 // Cameras are loaded with the paths of their integrator and customer, which
 // the access decision (camera.VisibleTo) needs.
 const cameraCols = `c.id, c.integrator_id, COALESCE(c.customer_id, 0), COALESCE(c.plan_id, 0), c.type, c.name, c.enabled,
-	c.rtsp_url, c.onvif_address, c.username, c.secret_enc, c.device_id, c.claim_code_hash, c.created_at, c.updated_at,
-	ia.path, COALESCE(ca.path, ''), c.onvif_info, c.connect_reason, c.connect_checked_at`
+	c.rtsp_url, c.sub_rtsp_url, c.onvif_address, c.username, c.secret_enc, c.device_id, c.claim_code_hash, c.created_at,
+	c.updated_at, ia.path, COALESCE(ca.path, ''), c.onvif_info, c.connect_reason, c.connect_checked_at`
 
 const cameraFrom = ` FROM cameras c JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id`
 
@@ -25,7 +25,7 @@ func scanCamera(sc interface{ Scan(...any) error }) (camera.Camera, error) {
 	var ca, ua, checked int64
 	var info string
 	err := sc.Scan(&c.ID, &c.IntegratorID, &c.CustomerID, &c.PlanID, &c.Type, &c.Name, &c.Enabled,
-		&c.RTSPURL, &c.ONVIFAddress, &c.Username, &c.SecretEnc, &c.DeviceID, &c.ClaimCodeHash, &ca, &ua,
+		&c.RTSPURL, &c.SubStreamURL, &c.ONVIFAddress, &c.Username, &c.SecretEnc, &c.DeviceID, &c.ClaimCodeHash, &ca, &ua,
 		&c.IntegratorPath, &c.CustomerPath, &info, &c.ConnectReason, &checked)
 	c.CreatedAt, c.UpdatedAt = fromMS(ca), fromMS(ua)
 	if checked != 0 {
@@ -45,10 +45,10 @@ func nullable(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: i
 func (q Q) InsertCamera(ctx context.Context, c *camera.Camera) error {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	id, err := q.insert(ctx, `INSERT INTO cameras (integrator_id, customer_id, plan_id, type, name, enabled, rtsp_url,
-		onvif_address, username, secret_enc, device_id, claim_code_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub_rtsp_url, onvif_address, username, secret_enc, device_id, claim_code_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.IntegratorID, nullable(c.CustomerID), nullable(c.PlanID), c.Type, c.Name, c.Enabled, c.RTSPURL,
-		c.ONVIFAddress, c.Username, c.SecretEnc, c.DeviceID, c.ClaimCodeHash, ms(now), ms(now))
+		c.SubStreamURL, c.ONVIFAddress, c.Username, c.SecretEnc, c.DeviceID, c.ClaimCodeHash, ms(now), ms(now))
 	if err != nil {
 		if q.d.isForeignKey(err) {
 			return errs.Field("customer_id", "no such account or plan")
@@ -72,8 +72,8 @@ func (q Q) Camera(ctx context.Context, id int64) (camera.Camera, error) {
 func (q Q) UpdateCamera(ctx context.Context, c *camera.Camera) error {
 	c.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
 	_, err := q.exec(ctx, `UPDATE cameras SET customer_id = ?, plan_id = ?, name = ?, enabled = ?, rtsp_url = ?,
-		username = ?, secret_enc = ?, updated_at = ? WHERE id = ?`,
-		nullable(c.CustomerID), nullable(c.PlanID), c.Name, c.Enabled, c.RTSPURL, c.Username, c.SecretEnc, ms(c.UpdatedAt), c.ID)
+		sub_rtsp_url = ?, username = ?, secret_enc = ?, updated_at = ? WHERE id = ?`,
+		nullable(c.CustomerID), nullable(c.PlanID), c.Name, c.Enabled, c.RTSPURL, c.SubStreamURL, c.Username, c.SecretEnc, ms(c.UpdatedAt), c.ID)
 	if q.d.isForeignKey(err) {
 		return errs.Field("customer_id", "no such account or plan")
 	}

@@ -238,7 +238,7 @@ func (p *Portal) showNewCamera(w http.ResponseWriter, r *http.Request, q *req, f
 
 // newCameraFields are the registration fields shown back after a refusal;
 // passwords and claim codes never are.
-var newCameraFields = []string{"type", "name", "rtsp_url", "username", "onvif.address", "onvif.username", "pnp.device_id",
+var newCameraFields = []string{"type", "name", "rtsp_url", "sub_rtsp_url", "username", "onvif.address", "onvif.username", "pnp.device_id",
 	"customer_id", "plan_id"}
 
 func (p *Portal) cameraNewSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -247,6 +247,7 @@ func (p *Portal) cameraNewSubmit(w http.ResponseWriter, r *http.Request, q *req)
 	switch in.Type {
 	case camera.Generic:
 		in.RTSPURL, in.Username, in.Password = f.Get("rtsp_url"), f.Get("username"), f.Get("password")
+		in.SubStreamURL = f.Get("sub_rtsp_url")
 	case camera.ONVIF:
 		in.ONVIF = &camera.ONVIFInput{Address: f.Get("onvif.address"), Username: f.Get("onvif.username"), Password: f.Get("onvif.password")}
 	case camera.PnP:

@@ -111,7 +111,12 @@ func (p *Portal) videoGrid(w http.ResponseWriter, r *http.Request, q *req) error
 	d := videoGridData{Size: size, Sizes: gridSizes, HasLive: f.Live || f.LiveHLS,
 		Pager: newPager(total, pg.Page, size, url.Values{"layout": {strconv.Itoa(size)}}, "/video")}
 	for _, c := range cams {
-		d.Tiles = append(d.Tiles, p.videoTile(c, f))
+		t := p.videoTile(c, f)
+		if size > 1 && c.SubStreamURL != "" {
+			// Small tiles play the camera's lower-resolution stream.
+			t.WHEP, t.HLS = withSubStream(t.WHEP), withSubStream(t.HLS)
+		}
+		d.Tiles = append(d.Tiles, t)
 	}
 	p.render(w, r, q, http.StatusOK, "video_grid", "Video", "video", d)
 	return nil
@@ -144,4 +149,11 @@ func (p *Portal) videoCamera(w http.ResponseWriter, r *http.Request, q *req) err
 	d.ShareLive = d.Share && d.Live && f.LiveShares
 	p.render(w, r, q, http.StatusOK, "video_camera", c.Name, "video", d)
 	return nil
+}
+
+func withSubStream(u string) string {
+	if u == "" {
+		return ""
+	}
+	return u + "?stream=sub"
 }
