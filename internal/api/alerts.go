@@ -74,7 +74,6 @@ type FleetCameraJSON struct {
 	Uptime24h     *float64   `json:"uptime_24h"`
 	Uptime7d      *float64   `json:"uptime_7d"`
 	Outages24h    int        `json:"outages_24h"`
-	Gaps24h       int        `json:"gaps_24h"`
 	GapSeconds24h int64      `json:"gap_seconds_24h"`
 	OldestAt      *time.Time `json:"oldest_recording_at,omitempty"`
 	RetentionDays int        `json:"retention_days,omitempty"`
@@ -282,7 +281,7 @@ func fleetCameraJSON(c health.FleetCamera) FleetCameraJSON {
 	j := FleetCameraJSON{CameraID: c.CameraID, Name: c.Name, CustomerID: optInt(c.CustomerID), CustomerName: c.CustomerName,
 		Enabled: c.Enabled, Watched: c.Watched, Online: c.Watched && c.State.Online, Reason: c.State.Reason,
 		BitrateKbps: c.State.BitrateKbps, MaxBitrate: c.MaxBitrateKbps, Uptime24h: c.Uptime24h, Uptime7d: c.Uptime7d,
-		Outages24h: c.Outages24h, Gaps24h: c.Gaps, GapSeconds24h: int64(c.GapTime / time.Second), OldestAt: c.OldestSegment,
+		Outages24h: c.Outages24h, GapSeconds24h: int64(c.GapTime / time.Second), OldestAt: c.OldestSegment,
 		RetentionDays: c.RetentionDays, Flags: append([]string{}, c.Flags...)}
 	if c.Watched {
 		since := c.State.Since

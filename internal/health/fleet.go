@@ -7,8 +7,9 @@ import (
 	"github.com/vigilo/vigilo/internal/camera"
 )
 
-// GapMin is the shortest hole between two recorded segments that counts as
-// a recording gap (segments follow each other within a part or two).
+// GapMin is the least recording missing in the last 24 h (between the
+// day's first and last segment) that counts as a gap: segments follow each
+// other within a part or two, so less is rounding.
 const GapMin = 5 * time.Second
 
 // FleetCamera is one row of an integrator's fleet health page: what the
@@ -26,8 +27,7 @@ type FleetCamera struct {
 	CreatedAt      time.Time
 	Watched        bool  // the monitor has a state for it
 	State          State // when Watched
-	Gaps           int   // recording gaps ≥ GapMin in the last 24 h
-	GapTime        time.Duration
+	GapTime        time.Duration // recording missing in the last 24 h (0 below GapMin)
 	OldestSegment  *time.Time // oldest recording kept
 
 	// Computed by Assess.
@@ -58,7 +58,7 @@ const retentionSlack = 6 * time.Hour
 //
 //   - offline: watched and offline now;
 //   - flapping: FlapThreshold or more outages in the last 24 h;
-//   - gaps: a hole in the recordings of the last 24 h;
+//   - gaps: recording missing in the last 24 h (GapMin or more);
 //   - over_bitrate: the camera sends more than its plan's max_bitrate_kbps;
 //   - retention_at_risk: the camera is older than its plan's retention but
 //     its oldest kept recording is younger (footage went early, e.g. to
@@ -83,7 +83,7 @@ func Assess(c *FleetCamera, evs []camera.Event, now time.Time) {
 	if c.Outages24h >= FlapThreshold {
 		c.Flags = append(c.Flags, FlagFlapping)
 	}
-	if c.Gaps > 0 {
+	if c.GapTime > 0 {
 		c.Flags = append(c.Flags, FlagGaps)
 	}
 	if c.MaxBitrateKbps > 0 && c.Watched && c.State.Online && c.State.BitrateKbps > c.MaxBitrateKbps {

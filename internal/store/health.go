@@ -190,29 +190,28 @@ func (q Q) SetAlertSettings(ctx context.Context, s AlertSettings) error {
 }
 
 // FleetHealth is one row per camera registered or assigned in the subtree
-// of scope, with its health state, its recording gaps in the 24 h before
-// now and its oldest kept recording — one query, however large the
-// subtree (the fleet health page; flags are computed by health.Assess).
+// of scope, with its health state, how much of the 24 h before now is
+// missing between its recordings, and its oldest kept recording — one
+// query, however large the subtree (the fleet health page; flags are
+// computed by health.Assess). The per-camera figures are correlated
+// subqueries on the (camera_id, start_ms) index: first, last and oldest
+// recording are index probes; only the day's covered time scans the
+// camera's day of segments.
 func (q Q) FleetHealth(ctx context.Context, scope string, now time.Time) ([]health.FleetCamera, error) {
 	lo, hi := tenancy.SubtreeRange(scope)
-	sub := `(ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?)`
-	subIDs := `SELECT c.id` + cameraFrom + ` WHERE ` + sub
 	dayAgo := ms(now.Add(-24 * time.Hour))
-	args := []any{dayAgo, lo, hi, lo, hi, health.GapMin.Milliseconds(), lo, hi, lo, hi, lo, hi, lo, hi}
 	rows, err := q.query(ctx, `SELECT c.id, c.name, c.integrator_id, COALESCE(c.customer_id, 0), COALESCE(ca.name, ''), c.enabled,
 		COALESCE(c.plan_id, 0), COALESCE(p.retention_days, 0), COALESCE(p.max_bitrate_kbps, 0), c.created_at,
 		h.camera_id IS NOT NULL, COALESCE(h.online, FALSE), COALESCE(h.since_ms, 0), COALESCE(h.last_seen_ms, 0),
 		COALESCE(h.reason, ''), COALESCE(h.alerted, FALSE), COALESCE(h.bitrate_kbps, 0),
-		COALESCE(g.gaps, 0), COALESCE(g.gap_ms, 0), o.oldest`+cameraFrom+`
+		(SELECT MIN(s.start_ms) FROM segments s WHERE s.camera_id = c.id AND s.start_ms >= ?),
+		(SELECT s.end_ms FROM segments s WHERE s.camera_id = c.id ORDER BY s.start_ms DESC LIMIT 1),
+		(SELECT SUM(s.end_ms - s.start_ms) FROM segments s WHERE s.camera_id = c.id AND s.start_ms >= ?),
+		(SELECT MIN(s.start_ms) FROM segments s WHERE s.camera_id = c.id)`+cameraFrom+`
 		LEFT JOIN plans p ON p.id = c.plan_id
 		LEFT JOIN camera_health h ON h.camera_id = c.id
-		LEFT JOIN (SELECT camera_id, COUNT(*) AS gaps, SUM(start_ms - prev_end) AS gap_ms FROM (
-			SELECT camera_id, start_ms, LAG(end_ms) OVER (PARTITION BY camera_id ORDER BY start_ms) AS prev_end
-			FROM segments WHERE start_ms >= ? AND camera_id IN (`+subIDs+`)) s
-			WHERE prev_end IS NOT NULL AND start_ms - prev_end >= ? GROUP BY camera_id) g ON g.camera_id = c.id
-		LEFT JOIN (SELECT camera_id, MIN(start_ms) AS oldest FROM segments WHERE camera_id IN (`+subIDs+`) GROUP BY camera_id) o
-			ON o.camera_id = c.id
-		WHERE `+sub+` ORDER BY c.name, c.id`, args...)
+		WHERE (ia.path >= ? AND ia.path < ?) OR (ca.path >= ? AND ca.path < ?) ORDER BY c.name, c.id`,
+		dayAgo, dayAgo, lo, hi, lo, hi)
 	if err != nil {
 		return nil, errs.Wrap(err, "fleet health")
 	}
@@ -220,15 +219,21 @@ func (q Q) FleetHealth(ctx context.Context, scope string, now time.Time) ([]heal
 	out := []health.FleetCamera{}
 	for rows.Next() {
 		var c health.FleetCamera
-		var created, since, seen, gapMS int64
-		var oldest sql.NullInt64
+		var created, since, seen int64
+		var dayFirst, dayLast, dayCovered, oldest sql.NullInt64
 		if err := rows.Scan(&c.CameraID, &c.Name, &c.IntegratorID, &c.CustomerID, &c.CustomerName, &c.Enabled,
 			&c.PlanID, &c.RetentionDays, &c.MaxBitrateKbps, &created,
 			&c.Watched, &c.State.Online, &since, &seen, &c.State.Reason, &c.State.Alerted, &c.State.BitrateKbps,
-			&c.Gaps, &gapMS, &oldest); err != nil {
+			&dayFirst, &dayLast, &dayCovered, &oldest); err != nil {
 			return nil, errs.Wrap(err, "scan fleet health")
 		}
-		c.CreatedAt, c.GapTime = fromMS(created), time.Duration(gapMS)*time.Millisecond
+		c.CreatedAt = fromMS(created)
+		if dayFirst.Valid {
+			// Missing time between the day's first and last recording.
+			if gap := time.Duration(dayLast.Int64-dayFirst.Int64-dayCovered.Int64) * time.Millisecond; gap >= health.GapMin {
+				c.GapTime = gap
+			}
+		}
 		c.State.CameraID = c.CameraID
 		if c.Watched {
 			c.State.Since = fromMS(since)

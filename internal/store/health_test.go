@@ -96,10 +96,10 @@ func TestStoreFleetHealth(t *testing.T) {
 			t.Fatalf("fleet rows %+v", rows)
 		}
 		g, l := rows[0], rows[1]
-		if !g.Watched || !g.State.Online || g.State.BitrateKbps != 1500 || g.MaxBitrateKbps != 1000 || g.Gaps != 0 {
+		if !g.Watched || !g.State.Online || g.State.BitrateKbps != 1500 || g.MaxBitrateKbps != 1000 || g.GapTime != 0 {
 			t.Fatalf("gate %+v", g)
 		}
-		if !l.Watched || l.State.Online || !l.State.Alerted || l.State.Reason != "closed" || l.Gaps != 1 ||
+		if !l.Watched || l.State.Online || !l.State.Alerted || l.State.Reason != "closed" ||
 			l.GapTime != 10*time.Second || l.OldestSegment == nil || l.CustomerName != "C" || l.RetentionDays != 2 {
 			t.Fatalf("lobby %+v", l)
 		}

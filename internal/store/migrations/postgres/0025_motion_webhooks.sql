@@ -5,3 +5,8 @@
 ALTER TABLE camera_events ADD COLUMN hooked_at BIGINT;
 UPDATE camera_events SET hooked_at = 0;
 CREATE INDEX camera_events_unhooked ON camera_events(id) WHERE hooked_at IS NULL AND type = 'motion';
+
+-- The fleet health page sums each camera's recorded time over the last day
+-- (store.FleetHealth); with end_ms in the index that is an index-only scan
+-- instead of a table lookup per segment.
+CREATE INDEX segments_camera_span ON segments(camera_id, start_ms, end_ms);
