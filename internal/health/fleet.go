@@ -25,10 +25,10 @@ type FleetCamera struct {
 	RetentionDays  int
 	MaxBitrateKbps int
 	CreatedAt      time.Time
-	Watched        bool  // the monitor has a state for it
-	State          State // when Watched
+	Watched        bool          // the monitor has a state for it
+	State          State         // when Watched
 	GapTime        time.Duration // recording missing in the last 24 h (0 below GapMin)
-	OldestSegment  *time.Time // oldest recording kept
+	OldestSegment  *time.Time    // oldest recording kept
 
 	// Computed by Assess.
 	Uptime24h, Uptime7d *float64
