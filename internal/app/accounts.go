@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/events"
@@ -182,9 +183,16 @@ func (a *App) ListAccounts(ctx context.Context, actor tenancy.Actor, in AccountL
 		}
 	}
 	p := in.Page.Clamp()
-	list, total, err := r.ListAccounts(ctx, store.AccountFilter{Scope: actor.AccountPath, ExcludeID: actor.AccountID,
-		ParentID: in.ParentID, Type: tenancy.Type(in.Type), Status: tenancy.Status(in.Status), Q: in.Q, Sort: in.Sort, Page: p})
-	return list, total, p, err
+	// Pages are kept by the authentication cache (authcache.go), keyed by
+	// the whole filter with the actor's scope: any change of an account by
+	// this process is seen at once. Callers do not change the slice.
+	filter := store.AccountFilter{Scope: actor.AccountPath, ExcludeID: actor.AccountID,
+		ParentID: in.ParentID, Type: tenancy.Type(in.Type), Status: tenancy.Status(in.Status), Q: in.Q, Sort: in.Sort, Page: p}
+	page, err := a.authCache.accounts.load(a, filter, func() (accountPage, error) {
+		list, total, err := r.ListAccounts(ctx, filter)
+		return accountPage{list, total}, err
+	}, noError)
+	return slices.Clone(page.list), page.total, p, err
 }
 
 // UpdateAccount edits an account: its profile (the account itself or above)

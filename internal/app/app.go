@@ -26,6 +26,9 @@ type Config struct {
 	SessionMax  time.Duration
 	// Currency is the tree's billing currency (empty: DefaultCurrency).
 	Currency money.Currency
+	// AuthCacheTTL bounds the life of an authentication cache entry
+	// (authcache.go): zero means DefaultAuthCacheTTL, negative disables it.
+	AuthCacheTTL time.Duration
 }
 
 // App is the set of use cases over one store.
@@ -54,6 +57,8 @@ type App struct {
 	ClipKick func()
 	// SSO talks to accounts' OpenID Connect providers (nil: no SSO sign-in).
 	SSO SSOProvider
+
+	authCache authCache
 
 	// parentSeen spaces out the audit of parents' video use
 	// (parent_access.go).

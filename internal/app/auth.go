@@ -113,13 +113,13 @@ func chainUsable(active bool) error {
 
 // Authenticate resolves a session or API token into an Actor. It runs on every
 // request, so a disabled account or user is refused on the very next request
-// with no cache to expire (R6).
+// (R6): the principal cache (authcache.go) drops everything at any change
+// of tokens, users, roles or accounts made by this process.
 func (a *App) Authenticate(ctx context.Context, token string) (tenancy.Actor, error) {
 	if token == "" {
 		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "sign in first")
 	}
-	r := a.Store.R()
-	p, err := r.PrincipalByToken(ctx, identity.HashToken(token))
+	p, err := a.principal(ctx, identity.HashToken(token)) // authcache.go
 	if errs.KindOf(err) == errs.NotFound {
 		return tenancy.Actor{}, errs.Unauthorizedf("unauthenticated", "the session has ended; sign in again")
 	}

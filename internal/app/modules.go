@@ -121,7 +121,7 @@ func (a *App) RequireModule(ctx context.Context, actor tenancy.Actor, key string
 	if actor.AccountPath == "" {
 		return errs.Unauthorizedf("unauthenticated", "sign in first")
 	}
-	return a.RequireModuleAt(ctx, actor.AccountPath, key)
+	return a.moduleAt(ctx, actor.AccountPath, key) // authcache.go
 }
 
 // RequireModuleAt is RequireModule for the account at accountPath.

@@ -121,13 +121,18 @@ func (a *App) CreateRole(ctx context.Context, actor tenancy.Actor, role identity
 
 // Me returns the actor's own user and account.
 func (a *App) Me(ctx context.Context, actor tenancy.Actor) (identity.User, tenancy.Account, error) {
-	r := a.Store.R()
-	u, err := r.User(ctx, actor.UserID)
-	if err != nil {
-		return u, tenancy.Account{}, err
-	}
-	acct, err := r.Account(ctx, actor.AccountID)
-	return u, acct, err
+	// Through the authentication cache (authcache.go): a change of the user
+	// or account by this process is seen at once.
+	me, err := a.authCache.me.load(a, actor.UserID, func() (meEntry, error) {
+		r := a.Store.R()
+		u, err := r.User(ctx, actor.UserID)
+		if err != nil {
+			return meEntry{}, err
+		}
+		acct, err := r.Account(ctx, actor.AccountID)
+		return meEntry{user: u, acct: acct}, err
+	}, noError)
+	return me.user, me.acct, err
 }
 
 // requireUsersRoles applies the users_roles module to every change of users

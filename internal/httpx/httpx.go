@@ -3,12 +3,14 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -76,13 +78,31 @@ func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
 
 // WriteJSON writes v as JSON with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	// Encoded into a pooled buffer and written at once with its length:
+	// one write instead of chunks, and no encoder allocated per response.
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			jsonBufs.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"the response could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
+
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // SessionCookie is the name of the browser session cookie.
 const SessionCookie = "vigilo_session"

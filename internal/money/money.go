@@ -96,13 +96,22 @@ func MustParse(s string) Amount {
 
 // String renders with exactly Scale places: "0.0300".
 func (a Amount) String() string {
-	v := int64(a)
-	sign := ""
-	if v < 0 {
-		sign = "-"
-		v = -v
+	b, _ := a.AppendText(make([]byte, 0, 24))
+	return string(b)
+}
+
+// AppendText appends the decimal text ("-12.0300") to b. Amounts are
+// written in every price list and statement, so without fmt.
+func (a Amount) AppendText(b []byte) ([]byte, error) {
+	v := uint64(a)
+	if a < 0 {
+		b = append(b, '-')
+		v = -v // two's complement: also right for the smallest int64
 	}
-	return fmt.Sprintf("%s%d.%04d", sign, v/unit, v%unit)
+	b = strconv.AppendUint(b, v/unit, 10)
+	frac := v % unit
+	b = append(b, '.', byte('0'+frac/1000), byte('0'+frac/100%10), byte('0'+frac/10%10), byte('0'+frac%10))
+	return b, nil
 }
 
 // Units is the raw count of ten-thousandths, for storage.
@@ -192,8 +201,10 @@ func abs(v int64) int64 {
 	return v
 }
 
-// MarshalJSON writes a decimal string, the API's money format.
-func (a Amount) MarshalJSON() ([]byte, error) { return []byte(`"` + a.String() + `"`), nil }
+// MarshalText writes a decimal string, the API's money format
+// (MarshalText rather than MarshalJSON: encoding/json quotes text itself
+// and need not re-scan what a MarshalJSON returned.)
+func (a Amount) MarshalText() ([]byte, error) { return a.AppendText(nil) }
 
 // UnmarshalJSON accepts "0.03" or a bare JSON number 0.03, read from its text
 // (never through float64).

@@ -2,6 +2,7 @@ package money
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -87,5 +88,30 @@ func TestMulRatioOverflowIsExact(t *testing.T) {
 	}
 	if got := Amount(-(1 << 62)).MulRatio(3, 8); got != Amount(-(3 << 59)) {
 		t.Fatalf("negative: %d", got)
+	}
+}
+
+// TestAmountText: the text of amounts around every digit boundary, signs
+// and the extremes, and its JSON as a quoted string that reads back.
+func TestAmountText(t *testing.T) {
+	for _, c := range []struct {
+		a    Amount
+		want string
+	}{{0, "0.0000"}, {1, "0.0001"}, {-1, "-0.0001"}, {300, "0.0300"}, {10000, "1.0000"}, {-123456789, "-12345.6789"},
+		{Amount(math.MaxInt64), "922337203685477.5807"}, {Amount(math.MinInt64), "-922337203685477.5808"}} {
+		if got := c.a.String(); got != c.want {
+			t.Errorf("%d: %q, want %q", int64(c.a), got, c.want)
+		}
+		b, err := json.Marshal(struct{ P Amount }{c.a})
+		if err != nil || string(b) != `{"P":"`+c.want+`"}` {
+			t.Errorf("%d: JSON %s %v", int64(c.a), b, err)
+		}
+		if c.a == math.MaxInt64 || c.a == math.MinInt64 {
+			continue // beyond what input may hold
+		}
+		var back struct{ P Amount }
+		if err := json.Unmarshal(b, &back); err != nil || back.P != c.a {
+			t.Errorf("%d: read back %d %v", int64(c.a), int64(back.P), err)
+		}
 	}
 }

@@ -29,6 +29,8 @@ type Store struct {
 	// rx and wx run R() and W() queries: the pools themselves, or on
 	// SQLite the pools through cached prepared statements.
 	rx, wx execer
+	// epoch moves on every committed write to the auth tables (authepoch.go).
+	epoch authEpoch
 }
 
 // Q runs queries on a pool or inside a transaction. Every repository method
@@ -36,6 +38,10 @@ type Store struct {
 type Q struct {
 	d *dialect
 	x execer
+	// ep is the store's auth epoch; dirty, inside a transaction, records
+	// that it wrote to an auth table (authepoch.go).
+	ep    *authEpoch
+	dirty *bool
 }
 
 type execer interface {
@@ -129,10 +135,10 @@ func (s *Store) Close() error {
 }
 
 // R is for reads outside a transaction.
-func (s *Store) R() Q { return Q{d: s.d, x: s.rx} }
+func (s *Store) R() Q { return Q{d: s.d, x: s.rx, ep: &s.epoch} }
 
 // W is for single writes outside a transaction.
-func (s *Store) W() Q { return Q{d: s.d, x: s.wx} }
+func (s *Store) W() Q { return Q{d: s.d, x: s.wx, ep: &s.epoch} }
 
 // InTx runs fn in one write transaction: all of it lands or none of it does,
 // which is how a refused request leaves nothing half-written.
@@ -141,11 +147,17 @@ func (s *Store) InTx(ctx context.Context, fn func(q Q) error) error {
 	if err != nil {
 		return errs.Wrap(err, "begin transaction")
 	}
-	if err := fn(Q{d: s.d, x: tx}); err != nil {
+	var dirty bool
+	if err := fn(Q{d: s.d, x: tx, ep: &s.epoch, dirty: &dirty}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	if dirty {
+		// Even after a failed commit: whether it landed is unknown.
+		s.epoch.n.Add(1)
+	}
+	if err != nil {
 		return errs.Wrap(err, "commit")
 	}
 	return nil
@@ -155,21 +167,33 @@ func (s *Store) InTx(ctx context.Context, fn func(q Q) error) error {
 func (s *Store) Ping(ctx context.Context) error { return s.w.PingContext(ctx) }
 
 func (q Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.x.ExecContext(ctx, q.d.rebind(query), args...)
+	res, err := q.x.ExecContext(ctx, q.d.rebind(query), args...)
+	q.wrote(query)
+	return res, err
 }
 
+// query and row serve reads; the writes with RETURNING that use them touch
+// no auth table today, and are recorded all the same.
 func (q Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.x.QueryContext(ctx, q.d.rebind(query), args...)
+	rows, err := q.x.QueryContext(ctx, q.d.rebind(query), args...)
+	q.wrote(query)
+	return rows, err
 }
 
 func (q Q) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.x.QueryRowContext(ctx, q.d.rebind(query), args...)
+	r := q.x.QueryRowContext(ctx, q.d.rebind(query), args...)
+	q.wrote(query)
+	return r
 }
 
 // insert runs an INSERT … RETURNING id (both engines support RETURNING).
+// Outside a transaction the row is committed once it has been read, so the
+// auth epoch moves after Scan.
 func (q Q) insert(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := q.row(ctx, query+" RETURNING id", args...).Scan(&id)
+	query += " RETURNING id"
+	err := q.x.QueryRowContext(ctx, q.d.rebind(query), args...).Scan(&id)
+	q.wrote(query)
 	return id, err
 }
 
