@@ -75,6 +75,7 @@ func operationID(method, path string) string {
 
 var (
 	timeType  = reflect.TypeOf(time.Time{})
+	stampType = reflect.TypeOf(Stamp{})
 	moneyType = reflect.TypeOf(money.Amount(0))
 )
 
@@ -85,7 +86,7 @@ func schemaOf(t reflect.Type, comps map[string]any) map[string]any {
 		return s
 	}
 	switch t {
-	case timeType:
+	case timeType, stampType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case moneyType:
 		return map[string]any{"type": "string", "pattern": `^-?\d+\.\d{4}$`, "example": "0.0300"}
