@@ -117,9 +117,17 @@ func (a *App) principal(ctx context.Context, hash string) (store.Principal, erro
 // moduleAt is requireModule on the read pool through the cache: nil and
 // the module_disabled refusal are kept; other errors are not.
 func (a *App) moduleAt(ctx context.Context, path, key string) error {
-	_, err := a.authCache.modules.load(a, path+"\x00"+key, func() (error, error) {
+	// The refusal is the cached value; load's own error is only a failure
+	// to load (not kept).
+	refusal, err := a.authCache.modules.load(a, path+"\x00"+key, func() (error, error) {
 		err := requireModule(ctx, a.Store.R(), path, key)
-		return err, err
-	}, func(err error) bool { return err == nil || errs.CodeOf(err) == "module_disabled" })
-	return err
+		if err == nil || errs.CodeOf(err) == "module_disabled" {
+			return err, nil
+		}
+		return nil, err
+	}, noError)
+	if err != nil {
+		return err
+	}
+	return refusal
 }

@@ -50,11 +50,13 @@ func TestAuthCacheNeverStale(t *testing.T) {
 			warm(alpha.Token)
 			e.Must(200, "POST", path+"/disable", e.Root, nil)
 			refused("after disable", alpha.Token, "account_disabled")
+			refused("after disable, from the cache", alpha.Token, "account_disabled")
 			e.Must(200, "POST", path+"/enable", e.Root, nil)
 			warm(alpha.Token)
 
 			e.Must(200, "PUT", path+"/modules", e.Root, map[string]any{"api_access": false})
 			refused("after api_access off", alpha.Token, "module_disabled")
+			refused("after api_access off, from the cache", alpha.Token, "module_disabled")
 			e.Must(200, "PUT", path+"/modules", e.Root, map[string]any{"api_access": true})
 			warm(alpha.Token)
 
