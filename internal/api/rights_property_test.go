@@ -345,6 +345,8 @@ func TestCameraRightsProperty(t *testing.T) {
 				op = 10 // privacy on early, then a grant
 			case 3:
 				op = 11
+			case 4:
+				op = 0
 			}
 			switch {
 			case op == 10 || op == 14: // a customer switches its privacy
@@ -404,6 +406,10 @@ func TestCameraRightsProperty(t *testing.T) {
 			case op < 3: // a module at X
 				x := pick()
 				k, v := mods[w.rng.IntN(len(mods))], w.rng.IntN(3) == 0
+				if step == 4 { // one right's module off at a customer with cameras, so module_disabled always occurs
+					cs := customers()
+					x, k, v = cs[w.rng.IntN(len(cs))], "playback", false
+				}
 				if on, _ := m.effective(m.accts[x].parent, k); v && !on {
 					continue // refused: the modules property test covers that
 				}
