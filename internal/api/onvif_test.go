@@ -135,11 +135,15 @@ func TestONVIF(t *testing.T) {
 
 		// HTTP digest; motion events; PTZ.
 		dig := onviftest.StartT(t, &onviftest.Device{Username: "admin", Password: "right", Auth: onviftest.AuthDigest,
-			StreamURI: "rtsp://" + g.RTSPAddr + "/cam"})
+			StreamURI: "rtsp://" + g.RTSPAddr + "/cam", SubStreamURI: "rtsp://" + g.RTSPAddr + "/cam?sub"})
 		ptz := o.register(t, "Yard PTZ", dig.URL, "admin", "right", true)
 		r, _ = o.waitStatus(t, ptz, 15*time.Second, "recording", isRecording)
 		if on := r.JSON["onvif"].(map[string]any); on["manufacturer"] != "Fakecam" || on["ptz"] != true || on["events"] != true {
 			t.Fatalf("fake device details: %s", r.Body)
+		}
+		// The sub profile feeds the grid tiles.
+		if u, _ := r.JSON["sub_rtsp_url"].(string); u != "rtsp://"+g.RTSPAddr+"/cam?sub" {
+			t.Fatalf("sub stream %q, want the sub profile's address: %s", u, r.Body)
 		}
 		waitSubscribed(t, dig)
 		sent := time.Now()

@@ -23,9 +23,12 @@ func (q Q) SetConnectResult(ctx context.Context, id int64, r camera.ConnectResul
 		if jerr != nil {
 			return false, errs.Wrap(jerr, "encode onvif info")
 		}
-		res, err = q.exec(ctx, `UPDATE cameras SET rtsp_url = ?, onvif_info = ?, connect_reason = ?, connect_checked_at = ?, updated_at = ?
+		// The sub profile's address becomes the camera's sub stream, which
+		// the grid tiles pull; it is part of onvif_info, so a change of it
+		// alone also counts as a change.
+		res, err = q.exec(ctx, `UPDATE cameras SET rtsp_url = ?, sub_rtsp_url = ?, onvif_info = ?, connect_reason = ?, connect_checked_at = ?, updated_at = ?
 			WHERE id = ? AND type = 'onvif' AND (rtsp_url <> ? OR onvif_info <> ? OR connect_reason <> ?)`,
-			r.RTSPURL, string(info), r.Reason, ms(r.At), ms(r.At), id, r.RTSPURL, string(info), r.Reason)
+			r.RTSPURL, r.Info.SubStreamURL, string(info), r.Reason, ms(r.At), ms(r.At), id, r.RTSPURL, string(info), r.Reason)
 	} else {
 		res, err = q.exec(ctx, `UPDATE cameras SET connect_reason = ?, connect_checked_at = ?
 			WHERE id = ? AND type = 'onvif' AND connect_reason <> ?`, r.Reason, ms(r.At), id, r.Reason)
