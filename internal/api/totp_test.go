@@ -58,6 +58,10 @@ func TestTOTPSignIn(t *testing.T) {
 			t.Fatalf("wrong password: %s", r.Body)
 		}
 		e.Must(200, "POST", "/api/v1/auth/login", "", map[string]string{"email": in.Email, "password": in.Password, "otp": code})
+		// A code signs in once: replayed within its window it is refused.
+		if r := login(code); r.Status != 401 || r.Code() != "otp_required" {
+			t.Fatalf("TOTP code used twice: %d %s", r.Status, r.Body)
+		}
 		e.Must(200, "POST", "/api/v1/auth/login", "", map[string]string{"email": in.Email, "password": in.Password, "otp": codes[1]})
 		if r := login(codes[1]); r.Code() != "otp_required" {
 			t.Fatalf("recovery code used twice: %s", r.Body)

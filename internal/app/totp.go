@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base32"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -162,10 +164,12 @@ func (a *App) secondFactor(ctx context.Context, u identity.User) error {
 	return nil
 }
 
-// secondFactorOK accepts the current TOTP code or spends a recovery code.
+// secondFactorOK accepts a TOTP code once (its time step is spent, so the
+// same code cannot sign in again within its window) or spends a recovery
+// code.
 func (a *App) secondFactorOK(ctx context.Context, q store.Q, userID int64, st store.TOTPState, code string) (bool, error) {
-	if a.validTOTP(st.Secret, code) {
-		return true, nil
+	if step, ok := a.totpStep(st.Secret, code); ok {
+		return q.SpendTOTPStep(ctx, userID, step)
 	}
 	if r := normalizeRecovery(code); len(r) == 10 {
 		return q.UseRecoveryCode(ctx, userID, identity.HashToken(r))
@@ -182,6 +186,24 @@ func (a *App) validTOTP(secret, code string) bool {
 	}
 	ok, err := totp.ValidateCustom(code, secret, a.Now(), totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	return err == nil && ok
+}
+
+// totpStep finds which 30 s step (the current one or a neighbour) code
+// belongs to.
+func (a *App) totpStep(secret, code string) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if secret == "" || len(code) != 6 {
+		return 0, false
+	}
+	now := a.Now()
+	for _, d := range []int64{0, -1, 1} {
+		at := now.Add(time.Duration(d) * 30 * time.Second)
+		want, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return at.Unix() / 30, true
+		}
+	}
+	return 0, false
 }
 
 // newRecoveryCode is 10 base32 characters (50 bits) shown as xxxxx-xxxxx.

@@ -99,3 +99,15 @@ func (q Q) Require2FALevels(ctx context.Context, path string) (self bool, above 
 	}
 	return self, above, rows.Err()
 }
+
+// SpendTOTPStep records that the user signed in with the code of time step
+// step; false when that step or a later one was already spent (two
+// concurrent uses of one code: exactly one wins).
+func (q Q) SpendTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, errs.Wrap(err, "spend totp step")
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
