@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/media"
 )
@@ -44,7 +45,17 @@ func (m *Main) startLive(_ context.Context) error {
 		return err
 	}
 	meter := live.NewMeter(func(ctx context.Context, cameraID int64, at time.Time, n int64) error {
-		return m.Store.W().AddTraffic(ctx, cameraID, at, n)
+		err := m.Store.W().AddTraffic(ctx, cameraID, at, n)
+		if err != nil {
+			// A camera deleted while viewers watched has nowhere to bill
+			// its last bytes (its usage went with it): drop them rather
+			// than retry them for ever.
+			if _, cerr := m.Store.R().Camera(ctx, cameraID); errs.KindOf(cerr) == errs.NotFound {
+				m.Log.Info("live traffic of a deleted camera dropped", "camera", cameraID, "bytes", n)
+				return nil
+			}
+		}
+		return err
 	}, 0, m.Log)
 	m.live, m.traffic = svc, meter
 	// Closed in reverse order: sessions end, then the last bytes are metered.
