@@ -33,7 +33,13 @@ func TestVideoClipAndShareInBrowser(t *testing.T) {
 	// The 10-minute view: a step is 5 s. End, five steps back (25 s ago),
 	// Shift+Enter, two steps on (15 s ago), Shift+Enter: 10 s selected.
 	shift := chromedp.KeyModifiers(chromedp.ModifierShift)
-	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")), chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End))
+	// The click waits for the event marks to have loaded (they redraw the
+	// timeline and may move the buttons under a click in flight) and must
+	// show as pressed before the keys count on its 5 s steps.
+	b.do(chromedp.WaitReady(chromedp.CSS("#timeline[data-events]")))
+	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")),
+		chromedp.WaitVisible(chromedp.CSS(".zoom button[data-zoom='600'][aria-pressed='true']")))
+	b.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End))
 	for range 5 {
 		b.do(chromedp.KeyEvent(kb.ArrowLeft))
 	}
