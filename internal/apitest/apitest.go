@@ -40,6 +40,7 @@ const TestCameraAllow = "127.0.0.0/8,::1/128,10.0.0.0/8,192.168.0.0/16,fe80::/10
 // Options choose the environment.
 type Options struct {
 	Postgres bool              // use a fresh PostgreSQL database (skips if VIGILO_TEST_POSTGRES is unset)
+	DBURL    string            // share this database with another Env (a second cluster node) instead
 	Env      map[string]string // extra VIGILO_* settings, e.g. SMTP
 	Quiet    bool              // drop logs below warnings
 }
@@ -76,7 +77,9 @@ func Boot(t testing.TB, o Options) *Env {
 		// moved clock (internal/billingclose).
 		"VIGILO_BILLING_CLOSE_AFTER": "0",
 	}
-	if o.Postgres {
+	if o.DBURL != "" {
+		vars["VIGILO_DB_URL"] = o.DBURL
+	} else if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)
 	}
 	for k, v := range o.Env {

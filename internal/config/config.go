@@ -61,6 +61,8 @@ type Config struct {
 	// after a month's end before the scheduled close (0: no scheduled close).
 	Currency          money.Currency
 	BillingCloseAfter time.Duration
+	// Cluster: roles, node id, NATS (cluster.go).
+	Cluster Cluster
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -136,7 +138,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	clusterDone, err := c.clusterFlags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := clusterDone(); err != nil {
 		return c, err
 	}
 	liveDone()

@@ -66,3 +66,34 @@ func TestSecurityLists(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterSettings(t *testing.T) {
+	c, err := Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.Cluster.Roles) != "[api recorder]" || c.Cluster.Enabled() || c.Cluster.NodeID == "" || !c.Record {
+		t.Fatalf("single-node defaults: %+v", c.Cluster)
+	}
+	env := map[string]string{"VIGILO_ROLES": " api ", "VIGILO_NODE_ID": "api-1", "VIGILO_NATS_URL": "nats://127.0.0.1:4222",
+		"VIGILO_DB_URL": "postgres://db/vigilo"}
+	c, err = Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.Cluster.Roles) != "[api]" || c.Record || c.Cluster.NodeID != "api-1" || !c.Cluster.Enabled() {
+		t.Fatalf("api node: %+v record=%v", c.Cluster, c.Record)
+	}
+	for k, v := range map[string]string{"VIGILO_ROLES": "api,transcoder", "VIGILO_NATS_URL": "::nats", "VIGILO_RECORDER_CAPACITY": "0",
+		"VIGILO_LEASE_TTL": "10ms", "VIGILO_NODE_URL": "ftp://x"} {
+		env := map[string]string{"VIGILO_DB_URL": "postgres://db/vigilo", k: v}
+		if _, err := Load(nil, func(key string) string { return env[key] }); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+	// A cluster on SQLite cannot share state: refused, naming the variable.
+	env = map[string]string{"VIGILO_NATS_URL": "nats://127.0.0.1:4222"}
+	if _, err := Load(nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "VIGILO_NATS_URL") {
+		t.Errorf("NATS on SQLite: %v", err)
+	}
+}

@@ -30,14 +30,21 @@ const (
 // Event is one change. Path is the account's path, so a subscriber can tell
 // at once which subtree is affected.
 type Event struct {
-	Kind      Kind
-	AccountID int64
-	Path      string
-	CameraID  int64
+	Kind      Kind   `json:"kind"`
+	AccountID int64  `json:"account_id,omitempty"`
+	Path      string `json:"path,omitempty"`
+	CameraID  int64  `json:"camera_id,omitempty"`
 	// CameraEventID and CameraEventType name the camera event of
 	// CameraEventOpened/CameraEventClosed.
-	CameraEventID   int64
-	CameraEventType string
+	CameraEventID   int64  `json:"camera_event_id,omitempty"`
+	CameraEventType string `json:"camera_event_type,omitempty"`
+}
+
+// Transport carries events to the other nodes of a cluster (NATS JetStream,
+// internal/cluster). Send must not block for long: it is called from
+// Publish, after the publisher's transaction committed.
+type Transport interface {
+	Send(Event)
 }
 
 // Bus is an in-process fan-out. Slow subscribers never block publishers: a
@@ -45,6 +52,17 @@ type Event struct {
 type Bus struct {
 	mu   sync.RWMutex
 	subs map[chan Event]struct{}
+	// out, when set, also sends every event published here to the other
+	// nodes; what they send comes back through Deliver. One code path: a
+	// single node simply has no transport.
+	out Transport
+}
+
+// SetTransport makes Publish also send to other nodes.
+func (b *Bus) SetTransport(t Transport) {
+	b.mu.Lock()
+	b.out = t
+	b.mu.Unlock()
 }
 
 func NewBus() *Bus { return &Bus{subs: map[chan Event]struct{}{}} }
@@ -65,8 +83,21 @@ func (b *Bus) Subscribe(buffer int) (<-chan Event, func()) {
 	}
 }
 
-// Publish delivers e to every subscriber without blocking.
+// Publish delivers e to every subscriber without blocking, and to the other
+// nodes when the bus has a transport.
 func (b *Bus) Publish(e Event) {
+	b.mu.RLock()
+	out := b.out
+	b.mu.RUnlock()
+	if out != nil {
+		out.Send(e)
+	}
+	b.Deliver(e)
+}
+
+// Deliver hands e to this process's subscribers only: the transport calls
+// it with events that other nodes published.
+func (b *Bus) Deliver(e Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for ch := range b.subs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -24,9 +23,6 @@ func (m *Main) startCameras(ctx context.Context) error {
 	m.App.Cameras.Secrets = secrets
 	// The camera-address policy (SSRF): strict unless VIGILO_CAMERA_ALLOW.
 	m.App.Cameras.Addresses = netpolicy.New(m.Config.CameraAllow)
-	if host, err := os.Hostname(); err == nil {
-		m.App.Cameras.NodeName = host
-	}
 	if !m.Config.Record {
 		return nil
 	}

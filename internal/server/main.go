@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigilo/vigilo/internal/api"
 	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/cluster"
 	"github.com/vigilo/vigilo/internal/config"
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/httpx"
@@ -49,6 +50,7 @@ type Main struct {
 	live      *live.Service      // server/live.go
 	traffic   *live.Meter
 	agents    *tunnel.Server // server/agents.go
+	link      *cluster.Link  // server/cluster.go; nil on a single node
 
 	httpSrv *http.Server
 	cancel  context.CancelFunc
@@ -126,6 +128,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun(func() { worker.Run(runCtx) })
 	m.goRun(func() { m.sweepTokens(runCtx) })
 
+	if err := m.startCluster(ctx); err != nil { // before any component subscribes to events
+		cancel()
+		ln.Close()
+		st.Close()
+		return err
+	}
 	if err := m.startFeatures(runCtx); err != nil {
 		cancel()
 		ln.Close()

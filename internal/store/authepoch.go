@@ -12,10 +12,40 @@ import (
 // this process: every write to one of those tables moves the epoch on once
 // it is committed, and a cached entry is used only while the epoch it was
 // read at is still current. Writes by other processes (a second API node)
-// are not seen; the app's cache bounds them with a short lifetime.
+// are seen when the cluster transport (internal/cluster) reports them with
+// MoveAuthEpoch; without one, the app's cache bounds them with a short
+// lifetime.
 
 // authEpoch counts committed writes to the auth tables.
-type authEpoch struct{ n atomic.Uint64 }
+type authEpoch struct {
+	n atomic.Uint64
+	// moved, when set, is told of every local move (the cluster transport
+	// broadcasts it, so other nodes drop their cached entries too).
+	moved atomic.Pointer[func()]
+}
+
+// move records a committed local write to the auth tables.
+func (e *authEpoch) move() {
+	e.n.Add(1)
+	if f := e.moved.Load(); f != nil {
+		(*f)()
+	}
+}
+
+// OnAuthWrite registers fn, called after every committed local write to the
+// auth tables (nil stops it).
+func (s *Store) OnAuthWrite(fn func()) {
+	if fn == nil {
+		s.epoch.moved.Store(nil)
+		return
+	}
+	s.epoch.moved.Store(&fn)
+}
+
+// MoveAuthEpoch makes every cached authentication entry stale: another node
+// wrote to the auth tables of the shared database. It does not call the
+// OnAuthWrite hook (the write was not ours to announce).
+func (s *Store) MoveAuthEpoch() { s.epoch.n.Add(1) }
 
 // AuthEpoch is the current epoch. Read it before loading what is cached:
 // a write committed during the load then makes the entry stale at once.
@@ -47,5 +77,5 @@ func (q Q) wrote(query string) {
 		*q.dirty = true
 		return
 	}
-	q.ep.n.Add(1)
+	q.ep.move()
 }

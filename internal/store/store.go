@@ -155,7 +155,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q Q) error) error {
 	err = tx.Commit()
 	if dirty {
 		// Even after a failed commit: whether it landed is unknown.
-		s.epoch.n.Add(1)
+		s.epoch.move()
 	}
 	if err != nil {
 		return errs.Wrap(err, "commit")

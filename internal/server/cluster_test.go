@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/config"
+	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/server"
+	"github.com/vigilo/vigilo/internal/testenv"
+)
+
+// bootNode starts one node of a cluster on the shared database and NATS.
+func bootNode(t *testing.T, dsn, natsURL, id string, extra map[string]string) *apitest.Env {
+	env := map[string]string{"VIGILO_NATS_URL": natsURL, "VIGILO_NODE_ID": id, "VIGILO_ROLES": "api"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return apitest.Boot(t, apitest.Options{DBURL: dsn, Env: env})
+}
+
+// TestClusterDisableRefusedOnOtherNode: a disable committed through node A
+// is refused by node B at once (R6 across nodes), although B had the
+// principal cached a moment before; and A's events reach B's subscribers
+// through JetStream.
+func TestClusterDisableRefusedOnOtherNode(t *testing.T) {
+	n := testenv.NATS(t)
+	dsn := testenv.PostgresDSN(t)
+	a := bootNode(t, dsn, n.URL, "node-a", nil)
+	b := bootNode(t, dsn, n.URL, "node-b", nil)
+	evs, stop := b.Main.App.Events.Subscribe(64)
+	defer stop()
+
+	top := a.CreateAccount(a.Root, 1, "integrator", "Top")
+	cust := a.CreateAccount(top.Token, top.ID, "customer", "Cust")
+	for i := 0; i < 3; i++ {
+		for _, path := range []string{"/api/v1/me", "/api/v1/accounts/" + strconv.FormatInt(cust.ID, 10)} {
+			b.Must(200, "GET", path, cust.Token, nil) // B caches the principal and the page
+		}
+	}
+	var worst time.Duration
+	for round := 0; round < 5; round++ {
+		b.Must(200, "GET", "/api/v1/me", cust.Token, nil) // cached on B a moment ago
+		a.Must(200, "POST", "/api/v1/accounts/"+strconv.FormatInt(cust.ID, 10)+"/disable", top.Token, nil)
+		disabled := time.Now()
+		// Node B refuses within 100 ms of the disable's answer on A (its
+		// cached entry would live up to a second without the announcement).
+		var took time.Duration
+		for {
+			r := b.Do("GET", "/api/v1/me", cust.Token, nil)
+			took = time.Since(disabled)
+			if r.Status == 403 && r.Code() == "account_disabled" {
+				break
+			}
+			if took > 100*time.Millisecond {
+				t.Fatalf("round %d: node B still serves a disabled account %v after the disable on A: %d %s", round, took, r.Status, r.Body)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		worst = max(worst, took)
+		a.Must(200, "POST", "/api/v1/accounts/"+strconv.FormatInt(cust.ID, 10)+"/enable", top.Token, nil)
+		deadline := time.Now().Add(2 * time.Second)
+		for b.Do("GET", "/api/v1/me", cust.Token, nil).Status != 200 {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: enable on A not seen on B", round)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	t.Logf("disable on A refused on B after at most %v", worst)
+
+	// Events published on A are delivered on B (not only B's own).
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-evs:
+			if e.Kind == events.AccountDisabled && e.AccountID == cust.ID {
+				return
+			}
+		case <-deadline:
+			t.Fatal("A's account.disabled event never reached B's bus")
+		}
+	}
+}
+
+// TestClusterBadConfigurationFailsFast: an unreachable NATS stops the start
+// with a message naming VIGILO_NATS_URL.
+func TestClusterBadConfigurationFailsFast(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	port := testenv.FreePort(t)
+	vars := map[string]string{"VIGILO_HTTP_ADDR": "127.0.0.1:0", "VIGILO_DATA_DIR": t.TempDir(), "VIGILO_DB_URL": dsn,
+		"VIGILO_NATS_URL": "nats://127.0.0.1:" + strconv.Itoa(port), "VIGILO_RECORD": "false", "VIGILO_WEBRTC_UDP_PORT": "0"}
+	cfg, err := config.Load(nil, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &server.Main{Config: cfg, Out: io.Discard}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = m.Run(ctx)
+	if err == nil {
+		_ = m.Close()
+		t.Fatal("started without a reachable NATS")
+	}
+	if !strings.Contains(err.Error(), "VIGILO_NATS_URL") || time.Since(start) > 10*time.Second {
+		t.Fatalf("want a quick error naming VIGILO_NATS_URL, got after %v: %v", time.Since(start), err)
+	}
+}
