@@ -46,6 +46,17 @@ func (m *Meter) Add(cameraID, bytes int64) {
 	m.mu.Unlock()
 }
 
+// Pending is the number of bytes counted and not yet written.
+func (m *Meter) Pending() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	for _, b := range m.pending {
+		n += b
+	}
+	return n
+}
+
 func (m *Meter) loop(every time.Duration) {
 	defer close(m.done)
 	t := time.NewTicker(every)

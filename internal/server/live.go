@@ -71,6 +71,15 @@ func (m *Main) FlushLiveTraffic() {
 	}
 }
 
+// LiveTrafficPending is the number of live bytes counted and not yet
+// written (tests).
+func (m *Main) LiveTrafficPending() int64 {
+	if m.traffic == nil {
+		return 0
+	}
+	return m.traffic.Pending()
+}
+
 // LiveSessions is the number of open WebRTC sessions.
 func (m *Main) LiveSessions() int {
 	if m.live == nil {
