@@ -17,6 +17,7 @@ func Routes() []Route {
 		tokenRoutes(),
 		statisticsRoutes(),
 		statementRoutes(), // api/statements.go
+		invoiceRoutes(),   // api/invoices.go
 		clipRoutes(),
 		shareRoutes(),
 		ptzRoutes(),

@@ -143,8 +143,9 @@ func (a *App) CloseMonth(ctx context.Context, actor tenancy.Actor, period string
 }
 
 // Close closes a month that is over: in one transaction, every account's
-// statement is computed as things stand and stored; nothing is written if
-// any of it fails. The scheduled close (internal/billingclose) calls it.
+// statement is computed as things stand and stored, with a draft invoice
+// for every child that owes its parent something (invoices.go); nothing is
+// written if any of it fails. The scheduled close (internal/billingclose) calls it.
 func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, error) {
 	now := a.Now()
 	if err := month.CheckClosable(now); err != nil {
@@ -164,6 +165,7 @@ func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, 
 		if err != nil {
 			return err
 		}
+		stmts, names := map[int64]billing.MonthStatement{}, map[int64]string{}
 		for _, id := range ids {
 			acct, err := q.Account(ctx, id)
 			if err != nil {
@@ -176,6 +178,10 @@ func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, 
 			if err := q.InsertStatement(ctx, s); err != nil {
 				return err
 			}
+			stmts[id], names[id] = s, acct.Name
+		}
+		if err := a.draftInvoices(ctx, q, month, stmts, names, now); err != nil {
+			return err
 		}
 		return q.FinishClose(ctx, month, len(ids))
 	})

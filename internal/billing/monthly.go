@@ -26,6 +26,25 @@ const (
 	LineTrafficAdjustment LineKind = "traffic_adjustment"
 )
 
+// lineLabels name the line kinds as people read them, with the quantity's
+// unit (statements in the portal, invoices on paper).
+var lineLabels = map[LineKind][2]string{
+	LineFixed:             {"Fixed plans", "camera-days"},
+	LineStorage:           {"Storage (usage plans)", "GB-months"},
+	LineTraffic:           {"Traffic (usage plans)", "GB"},
+	LineStorageAdjustment: {"Storage adjustment (late usage of the previous month)", "GB-months"},
+	LineTrafficAdjustment: {"Traffic adjustment (late usage of the previous month)", "GB"},
+}
+
+// Describe is the kind as people read it and its quantity's unit; an
+// unknown kind shows as itself.
+func (k LineKind) Describe() (label, unit string) {
+	if l, ok := lineLabels[k]; ok {
+		return l[0], l[1]
+	}
+	return string(k), ""
+}
+
 // Line is one charge of a statement. Quantity keeps four decimals; Amount is
 // rounded to the currency's minor unit.
 type Line struct {

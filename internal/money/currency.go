@@ -15,6 +15,9 @@ type Currency string
 // ErrCurrency is returned for text that is not an ISO 4217 code.
 var ErrCurrency = errors.New("must be an ISO 4217 currency code like EUR")
 
+// ErrCurrencyUnknown is returned for three letters that name no currency.
+var ErrCurrencyUnknown = errors.New("is not an active ISO 4217 currency code")
+
 // minorUnits lists the currencies whose minor unit is not the cent (ISO
 // 4217); every other code has two decimals.
 var minorUnits = map[Currency]int{
@@ -23,8 +26,8 @@ var minorUnits = map[Currency]int{
 	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }
 
-// ParseCurrency accepts three upper-case letters. The shape is all that can
-// be checked without a registry of codes, which changes with the world.
+// ParseCurrency accepts the three upper-case letters of an active ISO 4217
+// code (iso4217.go).
 func ParseCurrency(s string) (Currency, error) {
 	if len(s) != 3 {
 		return "", ErrCurrency
@@ -33,6 +36,9 @@ func ParseCurrency(s string) (Currency, error) {
 		if s[i] < 'A' || s[i] > 'Z' {
 			return "", ErrCurrency
 		}
+	}
+	if !Currency(s).Known() {
+		return "", ErrCurrencyUnknown
 	}
 	return Currency(s), nil
 }

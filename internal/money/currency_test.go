@@ -22,9 +22,14 @@ func TestRoundAndFixed(t *testing.T) {
 }
 
 func TestCurrency(t *testing.T) {
-	for _, bad := range []string{"", "eur", "EU", "EURO", "E1R"} {
+	for _, bad := range []string{"", "eur", "EU", "EURO", "E1R", "ABC", "XXX", "XAU", "EUR "} {
 		if _, err := ParseCurrency(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+	for _, good := range []string{"EUR", "USD", "CHF", "JPY", "KWD", "BRL", "ZAR"} {
+		if _, err := ParseCurrency(good); err != nil {
+			t.Errorf("%q refused: %v", good, err)
 		}
 	}
 	eur, _ := ParseCurrency("EUR")

@@ -100,6 +100,13 @@ func (a Amount) String() string {
 	return string(b)
 }
 
+// Trimmed renders without trailing zeros: "20", "7.7", "-0.03" (rates
+// and percentages as people write them).
+func (a Amount) Trimmed() string {
+	s := strings.TrimRight(a.String(), "0")
+	return strings.TrimSuffix(s, ".")
+}
+
 // AppendText appends the decimal text ("-12.0300") to b. Amounts are
 // written in every price list and statement, so without fmt.
 func (a Amount) AppendText(b []byte) ([]byte, error) {

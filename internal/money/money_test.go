@@ -115,3 +115,11 @@ func TestAmountText(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimmed(t *testing.T) {
+	for in, want := range map[string]string{"20": "20", "7.7": "7.7", "0.0300": "0.03", "-1.5": "-1.5", "0": "0", "100.0001": "100.0001"} {
+		if got := MustParse(in).Trimmed(); got != want {
+			t.Errorf("%s.Trimmed() = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -41,16 +41,6 @@ type statementLine struct{ Label, Quantity, Amount string }
 
 type statementChild struct{ Name, Link, Owes string }
 
-// lineLabels name the line kinds as people read them, with the quantity's
-// unit.
-var lineLabels = map[billing.LineKind][2]string{
-	billing.LineFixed:             {"Fixed plans", "camera-days"},
-	billing.LineStorage:           {"Storage (usage plans)", "GB-months"},
-	billing.LineTraffic:           {"Traffic (usage plans)", "GB"},
-	billing.LineStorageAdjustment: {"Storage adjustment (late usage of the previous month)", "GB-months"},
-	billing.LineTrafficAdjustment: {"Traffic adjustment (late usage of the previous month)", "GB"},
-}
-
 func (p *Portal) accountStatement(r *http.Request, q *req, acct tenancy.Account) (*statementView, error) {
 	period := r.URL.Query().Get("period")
 	base := "/accounts/" + itoa64(acct.ID) + "/statements"
@@ -76,8 +66,8 @@ func (p *Portal) accountStatement(r *http.Request, q *req, acct tenancy.Account)
 	}
 	v.ShowAbove, v.ShowBelow = !acct.IsRoot(), acct.Type == tenancy.Integrator
 	for _, l := range s.Lines {
-		lbl := lineLabels[l.Kind]
-		v.Lines = append(v.Lines, statementLine{Label: lbl[0], Quantity: l.Quantity.String() + " " + lbl[1], Amount: s.Currency.Format(l.Amount)})
+		label, unit := l.Kind.Describe()
+		v.Lines = append(v.Lines, statementLine{Label: label, Quantity: l.Quantity.String() + " " + unit, Amount: s.Currency.Format(l.Amount)})
 	}
 	for _, c := range s.Children {
 		v.Children = append(v.Children, statementChild{Name: c.Name, Link: "/accounts/" + itoa64(c.AccountID) + "/statements?period=" + v.Period,
