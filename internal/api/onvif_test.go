@@ -64,7 +64,11 @@ func (o onvifEnv) waitStatus(t *testing.T, id int64, within time.Duration, what 
 			return r, time.Since(start)
 		}
 		if time.Since(start) > within {
-			t.Fatalf("camera %d not %s after %v: %s\ngo2rtc: %s", id, what, within, r.Body, o.g.Log())
+			log := ""
+			if o.g != nil {
+				log = o.g.Log()
+			}
+			t.Fatalf("camera %d not %s after %v: %s\ngo2rtc: %s", id, what, within, r.Body, log)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -71,10 +71,16 @@ func (a *App) checkStreamHost(ctx context.Context, raw string) error {
 // assigned, and the events module is on at every level of its customer's
 // path (a parent's switch covers its subtree).
 func (a *App) EventsOn(ctx context.Context, c camera.Camera) (bool, error) {
-	if c.CustomerPath == "" {
+	return a.EventsOnPath(ctx, c.CustomerPath)
+}
+
+// EventsOnPath reports whether the events module is on for the customer
+// at path ("" = unassigned: never).
+func (a *App) EventsOnPath(ctx context.Context, path string) (bool, error) {
+	if path == "" {
 		return false, nil
 	}
-	levels, err := a.Store.R().PathModuleLevels(ctx, c.CustomerPath, tenancy.ModEvents)
+	levels, err := a.Store.R().PathModuleLevels(ctx, path, tenancy.ModEvents)
 	if err != nil {
 		return false, err
 	}

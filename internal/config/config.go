@@ -35,6 +35,9 @@ type Config struct {
 	// Recorder settings.
 	SegmentLength time.Duration
 	Record        bool
+	// EventPostBuffer is how long an events-plan camera records after its
+	// event ended (VIGILO_EVENT_POST_BUFFER, default and least 10s).
+	EventPostBuffer time.Duration
 	// ONVIFRetry spaces onboarding attempts at a failing ONVIF camera, and
 	// is how long the recorder may fail before its stream address is asked
 	// again (VIGILO_ONVIF_RETRY, default 15s).
@@ -134,6 +137,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	eventsDone, err := c.eventFlags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	billingDone, err := c.billingFlags(fs, env)
 	if err != nil {
 		return c, err
@@ -149,6 +156,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	liveDone()
+	if err := eventsDone(); err != nil {
+		return c, err
+	}
 	if err := alertsDone(); err != nil {
 		return c, err
 	}

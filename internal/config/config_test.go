@@ -97,3 +97,26 @@ func TestClusterSettings(t *testing.T) {
 		t.Errorf("NATS on SQLite: %v", err)
 	}
 }
+
+func TestEventPostBuffer(t *testing.T) {
+	env := map[string]string{}
+	get := func(k string) string { return env[k] }
+	c, err := Load(nil, get)
+	if err != nil || c.EventPostBuffer.String() != "10s" {
+		t.Fatalf("default post-buffer %v %v", c.EventPostBuffer, err)
+	}
+	env["VIGILO_EVENT_POST_BUFFER"] = "45s"
+	if c, err = Load(nil, get); err != nil || c.EventPostBuffer.String() != "45s" {
+		t.Fatalf("post-buffer from the environment %v %v", c.EventPostBuffer, err)
+	}
+	for _, bad := range []string{"9s", "soon", "-1m"} {
+		env["VIGILO_EVENT_POST_BUFFER"] = bad
+		if _, err := Load(nil, get); err == nil || !strings.Contains(err.Error(), "VIGILO_EVENT_POST_BUFFER") {
+			t.Errorf("post-buffer %q: %v", bad, err)
+		}
+	}
+	delete(env, "VIGILO_EVENT_POST_BUFFER")
+	if _, err := Load([]string{"-event-post-buffer", "5s"}, get); err == nil {
+		t.Error("a post-buffer under 10s given as a flag was accepted")
+	}
+}

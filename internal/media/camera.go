@@ -47,6 +47,10 @@ type camera struct {
 	recGen    atomic.Uint64 // bumped when the recording's settings change
 	readers   atomic.Pointer[[]*reader]
 	kick      atomic.Pointer[func()] // closes the current RTSP session (URL changed)
+	// eventsOnly mirrors Target.EventsOnly; keep is how far back the GOP
+	// cache reaches for it (0: the current GOP only).
+	eventsOnly atomic.Bool
+	keep       atomic.Int64
 
 	// codec is "h264"/"h265" once a DESCRIBE succeeded; ready is closed then.
 	codec     atomic.Pointer[string]
@@ -69,6 +73,7 @@ type camera struct {
 	rateBytes int64
 	frames    uint64 // video frames written by finished recordings
 	played    bool   // a session reached PLAY before
+	ev        eventWindow
 }
 
 func (c *camera) target() Target {
@@ -84,9 +89,10 @@ func (c *camera) retarget(t Target) {
 	old := c.t
 	c.t = t
 	c.mu.Unlock()
-	if old.SegmentLength != t.SegmentLength {
+	if old.SegmentLength != t.SegmentLength || old.EventsOnly != t.EventsOnly {
 		c.recGen.Add(1)
 	}
+	c.setEventsOnly(t.EventsOnly)
 	if old.URL != t.URL {
 		if k := c.kick.Load(); k != nil {
 			(*k)()

@@ -9,13 +9,22 @@ const maxGOPUnits = 512
 
 // gopCache holds a copy of a camera's access units since its last
 // keyframe, so a new live reader starts at once with a picture instead of
-// waiting up to a GOP for the next keyframe. It belongs to the ingest
-// goroutine; its buffers are reused from one GOP to the next, so a camera
-// in steady state allocates nothing for it.
+// waiting up to a GOP for the next keyframe. For a camera recorded only
+// around events it holds more: whole GOPs reaching back at least keep,
+// the pre-buffer an event's recording starts with. It belongs to the
+// ingest goroutine; its buffers are reused from one GOP to the next, so a
+// camera in steady state allocates nothing for it.
 type gopCache struct {
+	gops  []*gop // oldest first; the last one is being filled
+	spare []*gop // dropped GOPs whose buffers the next ones reuse
+}
+
+// gop is one group of pictures: a keyframe and the units after it.
+type gop struct {
 	units []cachedUnit
 	buf   []byte
-	full  bool // the GOP outgrew maxGOPUnits: nothing to replay until the next keyframe
+	full  bool         // the GOP outgrew maxGOPUnits: nothing to replay from it
+	info  *segmentInfo // the recording's description at its keyframe
 }
 
 type cachedUnit struct {
@@ -26,26 +35,38 @@ type cachedUnit struct {
 	params   [][]byte
 }
 
-// add copies one access unit in; a keyframe starts a new GOP.
-func (g *gopCache) add(dts, pts int64, ntp time.Time, au [][]byte, key bool, params [][]byte) {
+// cur is the GOP being filled, nil before the first keyframe.
+func (g *gopCache) cur() *gop {
+	if len(g.gops) == 0 {
+		return nil
+	}
+	return g.gops[len(g.gops)-1]
+}
+
+// add copies one access unit in; a keyframe starts a new GOP, and GOPs
+// are dropped once the next one starts at least keep before ntp (keep 0:
+// only the current GOP stays). info describes a keyframe for recording.
+func (g *gopCache) add(dts, pts int64, ntp time.Time, au [][]byte, key bool, params [][]byte, info *segmentInfo, keep time.Duration) {
 	if key {
-		g.reset()
-	} else if len(g.units) == 0 || g.full {
+		g.startGOP(ntp, keep, info)
+	}
+	cg := g.cur()
+	if cg == nil || cg.full {
 		return // no keyframe yet: nothing a reader could decode
 	}
-	if len(g.units) >= maxGOPUnits {
-		g.full = true
+	if len(cg.units) >= maxGOPUnits {
+		cg.full = true
 		return
 	}
 	var cu cachedUnit
-	if n := len(g.units); n < cap(g.units) {
-		cu = g.units[:n+1][n] // reuse the offsets slice of an earlier GOP
+	if n := len(cg.units); n < cap(cg.units) {
+		cu = cg.units[:n+1][n] // reuse the offsets slice of an earlier GOP
 	}
 	cu.pts, cu.dts, cu.ntp, cu.key = pts, dts, ntp, key
 	cu.nalus = cu.nalus[:0]
 	for _, n := range au {
-		g.buf = append(g.buf, n...)
-		cu.nalus = append(cu.nalus, len(g.buf))
+		cg.buf = append(cg.buf, n...)
+		cu.nalus = append(cu.nalus, len(cg.buf))
 	}
 	cu.params = nil
 	if key {
@@ -54,36 +75,104 @@ func (g *gopCache) add(dts, pts int64, ntp time.Time, au [][]byte, key bool, par
 			cu.params[i] = append([]byte(nil), p...)
 		}
 	}
-	g.units = append(g.units, cu)
+	cg.units = append(cg.units, cu)
+}
+
+// startGOP opens a new GOP at a keyframe received at ntp and drops the
+// oldest ones while the one after them still reaches back keep.
+func (g *gopCache) startGOP(ntp time.Time, keep time.Duration, info *segmentInfo) {
+	var ng *gop
+	if n := len(g.spare); n > 0 {
+		ng, g.spare = g.spare[n-1], g.spare[:n-1]
+	} else {
+		ng = &gop{}
+	}
+	ng.units, ng.buf, ng.full, ng.info = ng.units[:0], ng.buf[:0], false, info
+	g.gops = append(g.gops, ng)
+	cut := ntp.Add(-keep)
+	drop := 0
+	for drop < len(g.gops)-1 {
+		next, at := g.gops[drop+1], ntp
+		if next != ng && len(next.units) > 0 {
+			at = next.units[0].ntp
+		}
+		if at.After(cut) {
+			break
+		}
+		drop++
+	}
+	if drop > 0 {
+		g.spare = append(g.spare, g.gops[:drop]...)
+		g.gops = append(g.gops[:0], g.gops[drop:]...)
+	}
 }
 
 func (g *gopCache) reset() {
-	g.units = g.units[:0]
-	g.buf = g.buf[:0]
-	g.full = false
+	g.spare = append(g.spare, g.gops...)
+	g.gops = g.gops[:0]
 }
 
-// replay hands the cached units, all but the last skipLast, to fn as Units
-// marked Replay (u is reused; its slices are valid during the call only).
-// Params are the camera's current parameter sets, codec its codec.
+// replay hands the current GOP's units, all but the last skipLast, to fn
+// as Units marked Replay (u is reused; its slices are valid during the
+// call only). Params are the camera's current parameter sets, codec its
+// codec.
 func (g *gopCache) replay(u *Unit, codec string, params [][]byte, skipLast int, fn func(*Unit)) {
-	if g.full {
+	cg := g.cur()
+	if cg == nil || cg.full {
 		return
 	}
-	start := 0
-	var au [][]byte
-	for i := 0; i < len(g.units)-skipLast; i++ {
-		cu := &g.units[i]
-		au = au[:0]
-		for _, end := range cu.nalus {
-			au = append(au, g.buf[start:end])
-			start = end
-		}
+	cg.each(len(cg.units)-skipLast, func(cu *cachedUnit, au [][]byte) {
 		ps := params
 		if cu.key {
 			ps = cu.params
 		}
 		*u = Unit{Codec: codec, PTS: cu.pts, DTS: cu.dts, NTP: cu.ntp, AU: au, Key: cu.key, Params: ps, Replay: true}
 		fn(u)
+	})
+}
+
+// each hands the first n units of the GOP to fn with their NAL units
+// (valid during the call only).
+func (cg *gop) each(n int, fn func(cu *cachedUnit, au [][]byte)) {
+	start := 0
+	var au [][]byte
+	for i := 0; i < n; i++ {
+		cu := &cg.units[i]
+		au = au[:0]
+		for _, end := range cu.nalus {
+			au = append(au, cg.buf[start:end])
+			start = end
+		}
+		fn(cu, au)
 	}
+}
+
+// since hands fn the cached units of an unbroken run of complete GOPs up
+// to the newest unit, starting at the newest keyframe received at or
+// before from (the run's oldest when none is that old), with each GOP's
+// description. GOPs whose keyframe dts is not after after (already
+// recorded) are not part of the run. It reports whether it replayed
+// anything.
+func (g *gopCache) since(from time.Time, after int64, fn func(cu *cachedUnit, au [][]byte, info *segmentInfo)) bool {
+	lo := len(g.gops)
+	for i := len(g.gops) - 1; i >= 0; i-- {
+		cg := g.gops[i]
+		if cg.full || len(cg.units) == 0 || cg.info == nil || cg.units[0].dts <= after {
+			break
+		}
+		lo = i
+	}
+	if lo == len(g.gops) {
+		return false
+	}
+	first := lo
+	for i := lo + 1; i < len(g.gops); i++ {
+		if !g.gops[i].units[0].ntp.After(from) {
+			first = i
+		}
+	}
+	for _, cg := range g.gops[first:] {
+		cg.each(len(cg.units), func(cu *cachedUnit, au [][]byte) { fn(cu, au, cg.info) })
+	}
+	return true
 }

@@ -93,6 +93,7 @@ type probe struct {
 		CodecType string `json:"codec_type"`
 		Width     int    `json:"width"`
 		Height    int    `json:"height"`
+		Duration  string `json:"duration"`
 	} `json:"streams"`
 	Format struct {
 		Duration string `json:"duration"`
@@ -102,6 +103,18 @@ type probe struct {
 func (p probe) duration() time.Duration {
 	f, _ := strconv.ParseFloat(p.Format.Duration, 64)
 	return time.Duration(f * float64(time.Second))
+}
+
+// videoDuration is the video stream's own duration (the file's may be
+// longer: a player counts an audio track that starts late from zero).
+func (p probe) videoDuration() time.Duration {
+	for _, s := range p.Streams {
+		if s.CodecType == "video" {
+			f, _ := strconv.ParseFloat(s.Duration, 64)
+			return time.Duration(f * float64(time.Second))
+		}
+	}
+	return 0
 }
 
 func (p probe) video() (string, int, int) {
@@ -117,7 +130,7 @@ func (p probe) video() (string, int, int) {
 func ffprobe(t testing.TB, path string) probe {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries",
-		"stream=codec_name,codec_type,width,height:format=duration", "-of", "json", path).CombinedOutput()
+		"stream=codec_name,codec_type,width,height,duration:format=duration", "-of", "json", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ffprobe %s: %v\n%s", path, err, out)
 	}

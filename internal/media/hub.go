@@ -57,24 +57,34 @@ type reader struct {
 	started bool // ingest goroutine only
 }
 
-// fanOut hands one access unit to every live reader.
-func (s *session) fanOut(dts, pts int64, au [][]byte, key bool) {
+// anchor places the session's first unit on the camera's live timeline,
+// continuing where the previous session left it, advanced by the wall time
+// of the outage. It runs before the unit is recorded or fanned out.
+func (s *session) anchor(dts int64, now time.Time) {
+	if s.anchored {
+		return
+	}
+	c := s.c
+	s.anchored = true
+	next := int64(0)
+	if !c.lastAt.IsZero() {
+		next = c.lastDTS + durToClock(now.Sub(c.lastAt), videoClock)
+	}
+	s.tsOffset = next - dts
+	c.gop.reset() // the previous session's GOPs may not match this one's parameters
+}
+
+// fanOut hands one access unit to every live reader, and keeps it in the
+// camera's GOP cache.
+func (s *session) fanOut(dts, pts int64, au [][]byte, key bool, now time.Time) {
 	c := s.c
 	rs := c.readers.Load()
-	now := time.Now()
-	if !s.anchored {
-		// Continue the camera's live timeline where the previous session
-		// left it, advanced by the wall time of the outage.
-		s.anchored = true
-		next := int64(0)
-		if !c.lastAt.IsZero() {
-			next = c.lastDTS + durToClock(now.Sub(c.lastAt), videoClock)
-		}
-		s.tsOffset = next - dts
-		c.gop.reset() // the previous session's GOP may not match this one's parameters
-	}
 	c.lastDTS, c.lastAt = dts+s.tsOffset, now
-	c.gop.add(dts+s.tsOffset, pts+s.tsOffset, now, au, key, s.params)
+	var info *segmentInfo
+	if key {
+		info = s.info
+	}
+	c.gop.add(dts+s.tsOffset, pts+s.tsOffset, now, au, key, s.params, info, time.Duration(c.keep.Load()))
 	if rs == nil || len(*rs) == 0 {
 		return
 	}

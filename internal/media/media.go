@@ -38,6 +38,12 @@ type Target struct {
 	// Status (LastError, OverBitrate) but recording continues: dropping
 	// evidence because a camera was misconfigured is worse than a larger file.
 	MaxBitrateKbps int
+	// EventsOnly records the camera only around its events (EventStarted,
+	// EventEnded, SyncEvents): it is pulled all the time, so that the
+	// pre-buffer is in memory when an event starts, but segments are
+	// written only from Config.EventPreBuffer before an event until
+	// Config.EventPostBuffer after it.
+	EventsOnly bool
 }
 
 // Segment describes one file on disk.

@@ -39,7 +39,21 @@ type Config struct {
 	// switches from WebRTC to HLS) does not wait for a new RTSP session.
 	// Default 30s.
 	LiveLinger time.Duration
+	// EventPreBuffer is how much video before an event an events-only
+	// camera's recording starts with (at a keyframe at or before it, so up
+	// to a GOP more). Default and minimum 5s.
+	EventPreBuffer time.Duration
+	// EventPostBuffer is how long an events-only camera goes on recording
+	// after its event ended. Default and minimum 10s.
+	EventPostBuffer time.Duration
 }
+
+// Least pre- and post-buffers of event recording: what an events plan
+// promises whatever the configuration says.
+const (
+	MinEventPreBuffer  = 5 * time.Second
+	MinEventPostBuffer = 10 * time.Second
+)
 
 // Recorder is the stream hub: it pulls each camera once, records the
 // cameras of the recorded set (Reconcile) and fans the same access units
@@ -80,6 +94,8 @@ func New(cfg Config) *Recorder {
 	if cfg.LiveLinger <= 0 {
 		cfg.LiveLinger = 30 * time.Second
 	}
+	cfg.EventPreBuffer = max(cfg.EventPreBuffer, MinEventPreBuffer)
+	cfg.EventPostBuffer = max(cfg.EventPostBuffer, MinEventPostBuffer)
 	dial := cfg.Dial
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
@@ -140,6 +156,7 @@ func (r *Recorder) startLocked(t Target) *camera {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &camera{r: r, id: t.CameraID, t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		ready: make(chan struct{}), prev: r.stopping[t.CameraID]}
+	c.setEventsOnly(t.EventsOnly)
 	r.cams[t.CameraID] = c
 	go func() {
 		c.run()

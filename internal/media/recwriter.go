@@ -45,20 +45,32 @@ func (c *camera) newRecWriter() *recWriter {
 func (s *session) record(dts, pts int64, au [][]byte, key bool, ki *segmentInfo) {
 	c := s.c
 	want, gen := c.recording.Load(), c.recGen.Load()
+	var from time.Time
+	if want && c.eventsOnly.Load() {
+		want, from = c.window(time.Now())
+	}
 	if s.rec != nil && (!want || gen != s.recGen) {
 		s.stopRecording()
 	}
 	if s.rec == nil {
-		if !want || !key {
+		if !want {
 			return
 		}
-		s.rec, s.recGen = c.newRecWriter(), gen
+		// An event's recording starts with the video before it, from
+		// memory; without any, at this keyframe.
+		if from.IsZero() || !s.replayPreBuffer(from, gen) {
+			if !key {
+				return
+			}
+			s.rec, s.recGen = c.newRecWriter(), gen
+		}
 	}
 	w := s.rec.w
 	if err := w.writeVideo(dts, int32(pts-dts), au, key, ki); err != nil {
 		c.setErr(err)
 		c.r.log.Warn("cannot start a segment", "camera", c.id, "err", err)
 	}
+	s.lastRec = dts + s.tsOffset
 	c.mu.Lock()
 	c.st.FramesWritten = c.frames + w.frames
 	c.st.Recording = w.open()

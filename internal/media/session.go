@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -51,6 +52,7 @@ type session struct {
 	info       *segmentInfo // the recording's description at the last keyframe
 	rec        *recWriter   // nil while the camera is not recorded
 	recGen     uint64
+	lastRec    int64 // live-timeline DTS of the last unit recorded (an event's pre-buffer starts after it)
 	aacDec     interface {
 		Decode(*rtp.Packet) ([][]byte, error)
 	}
@@ -141,7 +143,7 @@ func (c *camera) pull() (bool, error) {
 	mu.Unlock()
 	c.setCodec(tc.video.name)
 
-	s := &session{c: c, client: cl, tc: tc, params: tc.params, waitingKey: true}
+	s := &session{c: c, client: cl, tc: tc, params: tc.params, waitingKey: true, lastRec: math.MinInt64}
 	s.unit.Codec = tc.video.name
 	if tc.amedia != nil {
 		if d, err := tc.aac.CreateDecoder(); err == nil {
@@ -240,8 +242,10 @@ func (s *session) onVideo(pkt *rtp.Packet) {
 		s.waitingKey = true
 		return
 	}
+	now := time.Now()
+	s.anchor(dts, now)
 	s.record(dts, pts, au, key, ki)
-	s.fanOut(dts, pts, au, key)
+	s.fanOut(dts, pts, au, key, now)
 }
 
 func (s *session) onAudio(pkt *rtp.Packet) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/media"
@@ -49,6 +50,9 @@ type Config struct {
 	// LiveLinger keeps a camera pulled only for live viewers connected this
 	// long after its last viewer left (media.Config.LiveLinger).
 	LiveLinger time.Duration
+	// EventPostBuffer is how long an events-plan camera records after its
+	// event ended (media.Config.EventPostBuffer; default and least 10 s).
+	EventPostBuffer time.Duration
 }
 
 // Service is the glue between the database and the recorder engine.
@@ -113,6 +117,7 @@ func New(ctx context.Context, a *app.App, cfg Config) (*Service, error) {
 		Transport:            cfg.Transport,
 		Dial:                 a.DialCamera, // the address policy at every dial, or the P&P tunnel
 		LiveLinger:           cfg.LiveLinger,
+		EventPostBuffer:      cfg.EventPostBuffer,
 	})
 	// Recovery must finish before any camera writes: files being written
 	// carry the same ".part" suffix as files left by a crash.
@@ -203,14 +208,19 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	}
 	targets := make([]media.Target, 0, len(want))
 	desired := make(map[int64]bool, len(want))
+	evPaths := map[int64]string{} // events-plan cameras → their customer's path
 	for _, d := range want {
+		eventsOnly := billing.RecordingMode(d.RecordingMode) == billing.Events
+		if eventsOnly {
+			evPaths[d.CameraID] = d.CustomerPath
+		}
 		if camera.Type(d.Type) == camera.PnP {
 			// Desired even while its agent is away (status says so); pulled
 			// through the tunnel while it is connected.
 			desired[d.CameraID] = true
 			if l, ok := s.a.AgentLink(d.CameraID); ok {
 				targets = append(targets, media.Target{CameraID: d.CameraID, URL: l.Stream.URL(d.CameraID),
-					SegmentLength: s.cfg.SegmentLength, MaxBitrateKbps: d.MaxBitrateKbps})
+					SegmentLength: s.cfg.SegmentLength, MaxBitrateKbps: d.MaxBitrateKbps, EventsOnly: eventsOnly})
 			}
 			continue
 		}
@@ -229,12 +239,15 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		}
 		desired[d.CameraID] = true
 		targets = append(targets, media.Target{CameraID: d.CameraID, URL: u, SegmentLength: s.cfg.SegmentLength,
-			MaxBitrateKbps: d.MaxBitrateKbps})
+			MaxBitrateKbps: d.MaxBitrateKbps, EventsOnly: eventsOnly})
 	}
 	s.mu.Lock()
 	s.desired = desired
 	s.mu.Unlock()
 	s.rec.Reconcile(targets)
+	if err := s.syncEvents(ctx, evPaths); err != nil {
+		return err
+	}
 	s.a.Observe.CamerasRecording(len(targets))
 	return nil
 }

@@ -27,9 +27,10 @@ func (m *Main) startCameras(ctx context.Context) error {
 		return nil
 	}
 	rec, err := recording.New(ctx, m.App, recording.Config{
-		Dir:           filepath.Join(m.Config.DataDir, "recordings"),
-		SegmentLength: m.Config.SegmentLength,
-		LiveLinger:    m.Config.LiveLinger,
+		Dir:             filepath.Join(m.Config.DataDir, "recordings"),
+		SegmentLength:   m.Config.SegmentLength,
+		LiveLinger:      m.Config.LiveLinger,
+		EventPostBuffer: m.Config.EventPostBuffer,
 	})
 	if err != nil {
 		return fmt.Errorf("start recording: %w", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/health"
@@ -201,7 +202,7 @@ func (q Q) FleetHealth(ctx context.Context, scope string, now time.Time) ([]heal
 	lo, hi := tenancy.SubtreeRange(scope)
 	dayAgo := ms(now.Add(-24 * time.Hour))
 	rows, err := q.query(ctx, `SELECT c.id, c.name, c.integrator_id, COALESCE(c.customer_id, 0), COALESCE(ca.name, ''), c.enabled,
-		COALESCE(c.plan_id, 0), COALESCE(p.retention_days, 0), COALESCE(p.max_bitrate_kbps, 0), c.created_at,
+		COALESCE(c.plan_id, 0), COALESCE(p.retention_days, 0), COALESCE(p.max_bitrate_kbps, 0), COALESCE(p.recording_mode, ''), c.created_at,
 		h.camera_id IS NOT NULL, COALESCE(h.online, FALSE), COALESCE(h.since_ms, 0), COALESCE(h.last_seen_ms, 0),
 		COALESCE(h.reason, ''), COALESCE(h.alerted, FALSE), COALESCE(h.bitrate_kbps, 0),
 		(SELECT MIN(s.start_ms) FROM segments s WHERE s.camera_id = c.id AND s.start_ms >= ?),
@@ -221,15 +222,17 @@ func (q Q) FleetHealth(ctx context.Context, scope string, now time.Time) ([]heal
 		var c health.FleetCamera
 		var created, since, seen int64
 		var dayFirst, dayLast, dayCovered, oldest sql.NullInt64
+		var mode billing.RecordingMode
 		if err := rows.Scan(&c.CameraID, &c.Name, &c.IntegratorID, &c.CustomerID, &c.CustomerName, &c.Enabled,
-			&c.PlanID, &c.RetentionDays, &c.MaxBitrateKbps, &created,
+			&c.PlanID, &c.RetentionDays, &c.MaxBitrateKbps, &mode, &created,
 			&c.Watched, &c.State.Online, &since, &seen, &c.State.Reason, &c.State.Alerted, &c.State.BitrateKbps,
 			&dayFirst, &dayLast, &dayCovered, &oldest); err != nil {
 			return nil, errs.Wrap(err, "scan fleet health")
 		}
 		c.CreatedAt = fromMS(created)
-		if dayFirst.Valid {
-			// Missing time between the day's first and last recording.
+		if dayFirst.Valid && mode != billing.Events {
+			// Missing time between the day's first and last recording
+			// (an events plan records only around events: no gaps).
 			if gap := time.Duration(dayLast.Int64-dayFirst.Int64-dayCovered.Int64) * time.Millisecond; gap >= health.GapMin {
 				c.GapTime = gap
 			}

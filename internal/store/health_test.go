@@ -27,32 +27,42 @@ func TestStoreFleetHealth(t *testing.T) {
 		b := tr.add(root, tenancy.Integrator, "B", nil)
 		plan := billing.Plan{OwnerAccountID: root.ID, Name: "p", Kind: billing.Fixed, RetentionDays: 2,
 			RecordingMode: billing.Continuous, MaxBitrateKbps: 1000}
+		// An events plan records only around events: its holes are no gaps.
+		evPlan := billing.Plan{OwnerAccountID: root.ID, Name: "e", Kind: billing.Fixed, RetentionDays: 2, RecordingMode: billing.Events}
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		var lobby, gate, other camera.Camera
+		var lobby, gate, other, porch camera.Camera
 		err := st.InTx(ctx, func(q store.Q) error {
 			if err := q.InsertPlan(ctx, &plan); err != nil {
+				return err
+			}
+			if err := q.InsertPlan(ctx, &evPlan); err != nil {
 				return err
 			}
 			for _, x := range []struct {
 				c     *camera.Camera
 				integ int64
 				name  string
-			}{{&lobby, a.ID, "Lobby"}, {&gate, a.ID, "Gate"}, {&other, b.ID, "Other"}} {
+			}{{&lobby, a.ID, "Lobby"}, {&gate, a.ID, "Gate"}, {&other, b.ID, "Other"}, {&porch, a.ID, "Porch"}} {
 				*x.c = camera.Camera{IntegratorID: x.integ, Type: camera.Generic, Name: x.name, Enabled: true, RTSPURL: "rtsp://h/" + x.name}
 				if x.c != &other {
 					x.c.CustomerID, x.c.PlanID = c.ID, plan.ID
+				}
+				if x.c == &porch {
+					x.c.PlanID = evPlan.ID
 				}
 				if err := q.InsertCamera(ctx, x.c); err != nil {
 					return err
 				}
 			}
-			// Lobby: three 2 s segments with one 10 s hole, an hour ago.
+			// Lobby and Porch: three 2 s segments with one 10 s hole, an hour ago.
 			base := now.Add(-time.Hour)
 			for i, off := range []time.Duration{0, 2 * time.Second, 14 * time.Second} {
-				s := camera.Segment{CameraID: lobby.ID, Start: base.Add(off), End: base.Add(off + 2*time.Second), Bytes: 100,
-					Path: fmt.Sprintf("/tmp/lobby-%d.mp4", i)}
-				if _, err := q.InsertSegment(ctx, &s); err != nil {
-					return err
+				for _, cam := range []camera.Camera{lobby, porch} {
+					s := camera.Segment{CameraID: cam.ID, Start: base.Add(off), End: base.Add(off + 2*time.Second), Bytes: 100,
+						Path: fmt.Sprintf("/tmp/%s-%d.mp4", cam.Name, i)}
+					if _, err := q.InsertSegment(ctx, &s); err != nil {
+						return err
+					}
 				}
 			}
 			if err := q.SaveHealth(ctx, health.State{CameraID: lobby.ID, Online: false, Since: now.Add(-time.Minute),
@@ -92,8 +102,11 @@ func TestStoreFleetHealth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 2 || rows[0].Name != "Gate" || rows[1].Name != "Lobby" {
+		if len(rows) != 3 || rows[0].Name != "Gate" || rows[1].Name != "Lobby" || rows[2].Name != "Porch" {
 			t.Fatalf("fleet rows %+v", rows)
+		}
+		if p := rows[2]; p.GapTime != 0 {
+			t.Fatalf("an events-plan camera's holes between events count as gaps: %+v", p)
 		}
 		g, l := rows[0], rows[1]
 		if !g.Watched || !g.State.Online || g.State.BitrateKbps != 1500 || g.MaxBitrateKbps != 1000 || g.GapTime != 0 {
