@@ -47,6 +47,9 @@ type Config struct {
 	TouchEvery time.Duration
 	BaseURL    string
 	Product    string
+	// MailBrand is the brand of alert mail about a camera of the account at
+	// path (nil: the plain Product and BaseURL). Read through q.
+	MailBrand func(ctx context.Context, q store.Q, path string) (product, base string, look mail.Look, err error)
 	// MailKick and HookKick wake the mail and webhook workers after alerts
 	// were queued.
 	MailKick func()
@@ -315,13 +318,25 @@ func (m *Monitor) announce(ctx context.Context, q store.Q, cameraID int64, prev,
 		return err
 	}
 	customer := ""
+	// The mail shows the brand of the customer's subtree, or of the
+	// integrator's while the camera is unassigned.
+	brandAt := c.IntegratorID
 	if c.CustomerID != 0 {
 		if acct, err := q.Account(ctx, c.CustomerID); err == nil {
 			customer = acct.Name
+			brandAt = acct.ID
+		}
+	}
+	product, base, look := m.cfg.Product, m.cfg.BaseURL, mail.Look{}
+	if m.cfg.MailBrand != nil {
+		if acct, err := q.Account(ctx, brandAt); err == nil {
+			if product, base, look, err = m.cfg.MailBrand(ctx, q, acct.Path); err != nil {
+				return err
+			}
 		}
 	}
 	link := m.cfg.BaseURL + "/cameras/" + strconv.FormatInt(c.ID, 10)
-	data := mail.CameraAlertData{Product: m.cfg.Product, Camera: c.Name, Customer: customer, Link: link}
+	data := mail.CameraAlertData{Product: product, Camera: c.Name, Customer: customer, Link: base + "/cameras/" + strconv.FormatInt(c.ID, 10), Look: look}
 	event := webhook.CameraOffline
 	payload := webhook.Payload{At: now.UTC(), Camera: &webhook.PayloadCamera{ID: c.ID, Name: c.Name, URL: link}}
 	if alert == health.OfflineAlert {

@@ -20,8 +20,13 @@ const maxBody = 1 << 20
 
 // decode reads a JSON body into v and turns every decoding failure into a 400
 // that names the field, never a 500.
-func decode(r *http.Request, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+func decode(r *http.Request, v any) error { return decodeMax(r, v, maxBody) }
+
+// decodeMax is decode with its own bound, for the few bodies that carry
+// images (a brand's logo): they are checked, and refused by field, after
+// decoding.
+func decodeMax(r *http.Request, v any, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	if err != nil {
 		return decodeError(err)
 	}

@@ -25,9 +25,10 @@ func Routes() []Route {
 		sessionRoutes(),
 		totpRoutes(),
 		privacyRoutes(),
-		agentRoutes(), // api/agent.go
-		alertRoutes(), // api/alerts.go
-		ssoRoutes(),   // api/sso.go
+		agentRoutes(),    // api/agent.go
+		alertRoutes(),    // api/alerts.go
+		ssoRoutes(),      // api/sso.go
+		brandingRoutes(), // api/branding.go
 	} {
 		all = append(all, group...)
 	}

@@ -78,7 +78,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 func (s *Server) wrap(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := app.WithRemote(r.Context(), httpx.ClientIP(r))
-		r = r.WithContext(app.WithClient(ctx, app.ClientInfo{UserAgent: r.UserAgent()}))
+		r = r.WithContext(app.WithClient(ctx, app.ClientInfo{UserAgent: r.UserAgent(), Host: r.Host}))
 		if err := httpx.CheckQuery(r); err != nil {
 			httpx.WriteError(w, r, s.Log, err)
 			return

@@ -182,9 +182,16 @@ func (e *Env) Do(method, path, token string, body any) Response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return e.Send(req)
+}
+
+// Send sends a request built by the caller (its own headers or Host) and
+// decodes the answer.
+func (e *Env) Send(req *http.Request) Response {
+	e.T.Helper()
 	resp, err := e.HTTP.Do(req)
 	if err != nil {
-		e.T.Fatalf("%s %s: %v", method, path, err)
+		e.T.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	r := Response{Status: resp.StatusCode}

@@ -58,7 +58,11 @@ type App struct {
 	// SSO talks to accounts' OpenID Connect providers (nil: no SSO sign-in).
 	SSO SSOProvider
 
+	// Brands holds the branding feature's parts (branding.go).
+	Brands BrandDeps
+
 	authCache authCache
+	brands    brandCache
 
 	// parentSeen spaces out the audit of parents' video use
 	// (parent_access.go).
@@ -104,6 +108,9 @@ func (a *App) tx(ctx context.Context, fn func(q store.Q, out *outbox) error) err
 		return err
 	}
 	for _, e := range o.events {
+		if BrandEvent(e.Kind) { // before anyone hears of it: read-your-writes
+			a.InvalidateBrands()
+		}
 		a.Events.Publish(e)
 	}
 	if o.mail {

@@ -45,6 +45,9 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 	if err != nil {
 		return Session{}, err
 	}
+	if err := a.signInHost(ctx, acct); err != nil {
+		return Session{}, err
+	}
 	// The order matters to the user: a wrong password is reported before
 	// anything about the account, so the states below leak nothing to guessers.
 	if err := a.usable(ctx, r, u, acct); err != nil {
@@ -54,6 +57,25 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 		return Session{}, err
 	}
 	return a.openSession(ctx, u, acct, map[string]any{"user_id": u.ID})
+}
+
+// signInHost refuses, with the ordinary wrong-credentials answer, a user
+// signing in through an integrator's verified custom domain whose account
+// lies outside that integrator's subtree: the domain is that integrator's
+// front door, and says nothing about who else exists.
+func (a *App) signInHost(ctx context.Context, acct tenancy.Account) error {
+	host := clientOf(ctx).Host
+	if host == "" {
+		return nil
+	}
+	h, err := a.BrandForHost(ctx, host)
+	if err != nil {
+		return err
+	}
+	if h.OK && !tenancy.InSubtree(h.Path, acct.Path) {
+		return errBadCredentials
+	}
+	return nil
 }
 
 // openSession is every sign-in's end (password or SSO): a new session, the
@@ -287,7 +309,7 @@ func (a *App) ResendConfirmation(ctx context.Context, email string) error {
 			if err != nil {
 				return err
 			}
-			return a.sendWelcome(ctx, q, out, u, acct, a.Config.Product)
+			return a.sendWelcome(ctx, q, out, u, acct, "")
 		})
 	})
 }
@@ -301,8 +323,15 @@ func (a *App) sendWelcome(ctx context.Context, q store.Q, out *outbox, u identit
 	if _, err := q.InsertToken(ctx, u.ID, identity.PurposeConfirm, hash, "", a.Now().Add(identity.ConfirmTTL)); err != nil {
 		return err
 	}
-	msg := mail.Welcome(u.Email, mail.LinkData{Product: a.Config.Product, Name: u.Name, Account: acct.Name, Inviter: inviter,
-		Link: a.link("/confirm", plain), Expires: "3 days"})
+	mb, err := a.MailBrandAt(ctx, q, acct.Path, MailWelcome)
+	if err != nil {
+		return err
+	}
+	if inviter == "" {
+		inviter = mb.Product
+	}
+	msg := mail.Welcome(u.Email, mail.LinkData{Product: mb.Product, Name: u.Name, Account: acct.Name, Inviter: inviter,
+		Link: mb.Base + "/confirm?token=" + plain, Expires: "3 days", Look: mb.Look})
 	if _, err := q.EnqueueMail(ctx, msg); err != nil {
 		return err
 	}
@@ -343,7 +372,15 @@ func (a *App) sendReset(ctx context.Context, q store.Q, out *outbox, u identity.
 	if _, err := q.InsertToken(ctx, u.ID, identity.PurposeReset, hash, "", a.Now().Add(identity.ResetTTL)); err != nil {
 		return err
 	}
-	msg := mail.Reset(u.Email, mail.LinkData{Product: a.Config.Product, Name: u.Name, Link: a.link("/reset", plain), Expires: "2 hours"})
+	acct, err := q.Account(ctx, u.AccountID)
+	if err != nil {
+		return err
+	}
+	mb, err := a.MailBrandAt(ctx, q, acct.Path, MailReset)
+	if err != nil {
+		return err
+	}
+	msg := mail.Reset(u.Email, mail.LinkData{Product: mb.Product, Name: u.Name, Link: mb.Base + "/reset?token=" + plain, Expires: "2 hours", Look: mb.Look})
 	if _, err := q.EnqueueMail(ctx, msg); err != nil {
 		return err
 	}

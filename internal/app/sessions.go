@@ -43,6 +43,9 @@ type clientInfoKey struct{}
 type ClientInfo struct {
 	Portal    bool
 	UserAgent string
+	// Host is the request's Host header: a verified custom domain limits
+	// sign-in to its account's subtree (branding).
+	Host string
 }
 
 // WithClient attaches the client's description to ctx.

@@ -60,6 +60,8 @@ type Config struct {
 	MetricsAddr string
 	// Alerts: camera health, offline alerts, webhooks (alerts.go).
 	Alerts Alerts
+	// Branding: custom-domain verification (branding.go).
+	Branding Branding
 	// Billing (billing.go): the tree's ISO 4217 currency, and the delay
 	// after a month's end before the scheduled close (0: no scheduled close).
 	Currency          money.Currency
@@ -127,6 +129,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "concurrent password hashes, 19 MiB each; 0 = from cores and GOMEMLIMIT (VIGILO_HASH_CONCURRENCY)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("VIGILO_METRICS_ADDR", ""), "separate listen address of /metrics, e.g. 127.0.0.1:9464; empty: none (VIGILO_METRICS_ADDR)")
 	if err := sessionFlags(fs, &c, env); err != nil {
+		return c, err
+	}
+	if err := c.brandingFlags(fs, env); err != nil {
 		return c, err
 	}
 	alertsDone, err := c.alertFlags(fs, env)

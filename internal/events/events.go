@@ -20,6 +20,9 @@ const (
 	CameraChanged   Kind = "camera.changed"
 	PlanChanged     Kind = "plan.changed"
 	UserChanged     Kind = "user.changed"
+	// BrandingChanged: an account's brand or custom domain changed; brand
+	// caches drop what they hold for its subtree.
+	BrandingChanged Kind = "account.branding"
 	// CameraEventOpened and CameraEventClosed: a camera event (motion,
 	// offline, online) began or ended; CameraID, CameraEventID and
 	// CameraEventType say which. Alerts and webhooks subscribe to them.

@@ -10,6 +10,11 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// FromName and ReplyTo come from the brand of the subtree the mail is
+	// about (empty: the operator's). The From address and the envelope
+	// sender stay the operator's verified one, so SPF and DKIM still pass.
+	FromName string
+	ReplyTo  string
 }
 
 // Queued is a message in the outbox.

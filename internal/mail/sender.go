@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -41,6 +42,25 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg := gomail.NewMsg()
 	if err := msg.From(s.cfg.From); err != nil {
 		return fmt.Errorf("from address: %w", err)
+	}
+	if m.FromName != "" {
+		// The brand's name in front of the operator's own address: the
+		// envelope sender and From address stay the verified ones.
+		from, err := mail.ParseAddress(s.cfg.From)
+		if err != nil {
+			return fmt.Errorf("from address: %w", err)
+		}
+		if err := msg.FromFormat(m.FromName, from.Address); err != nil {
+			return fmt.Errorf("from name: %w", err)
+		}
+		if err := msg.EnvelopeFrom(from.Address); err != nil {
+			return fmt.Errorf("envelope sender: %w", err)
+		}
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return fmt.Errorf("reply-to address: %w", err)
+		}
 	}
 	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("to address: %w", err)

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/alerting"
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/hookworker"
+	"github.com/vigilo/vigilo/internal/mail"
 	"github.com/vigilo/vigilo/internal/netpolicy"
+	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/webhook"
 )
 
@@ -32,6 +35,10 @@ func (m *Main) startAlerts() error {
 	}
 	mon, err := alerting.New(alerting.Config{Store: m.Store, Status: rec.Status, Log: m.Log, OfflineAfter: cfg.OfflineAfter,
 		Every: cfg.HealthEvery, BaseURL: m.App.Config.BaseURL, Product: m.App.Config.Product, MailKick: m.App.MailKick,
+		MailBrand: func(ctx context.Context, q store.Q, path string) (string, string, mail.Look, error) {
+			b, err := m.App.MailBrandAt(ctx, q, path, app.MailAlert)
+			return b.Product, b.Base, b.Look, err
+		},
 		HookKick: hooks.Kick, Events: m.App.Events})
 	if err != nil {
 		return fmt.Errorf("start camera health monitor: %w", err)

@@ -18,6 +18,7 @@ func (m *Main) registerFeatures(mux *http.ServeMux) {
 
 // startFeatures starts background parts of features (the recorder, retention).
 func (m *Main) startFeatures(ctx context.Context) error {
+	m.startBranding()                           // server/branding.go
 	m.startAgents()                             // server/agents.go
 	if err := m.startCameras(ctx); err != nil { // server/cameras.go
 		return err

@@ -31,12 +31,14 @@ type MailpitServer struct {
 
 // Message is one received mail as mailpit decoded it.
 type Message struct {
-	ID      string
-	From    string   // address only
-	To      []string // addresses only
-	Subject string
-	Text    string
-	HTML    string
+	ID       string
+	From     string   // address only
+	FromName string   // the display name of From
+	ReplyTo  []string // addresses only
+	To       []string // addresses only
+	Subject  string
+	Text     string
+	HTML     string
 }
 
 // SMTPAddr returns "host:port" of the SMTP server.
@@ -181,6 +183,7 @@ type apiList struct {
 type apiMessage struct {
 	ID      string
 	From    *apiAddress
+	ReplyTo []apiAddress
 	To      []apiAddress
 	Subject string
 	Text    string
@@ -218,9 +221,9 @@ func (m *MailpitServer) message(id string) (Message, error) {
 	if err := m.getJSON("/api/v1/message/"+url.PathEscape(id), &am); err != nil {
 		return Message{}, err
 	}
-	msg := Message{ID: am.ID, Subject: am.Subject, Text: am.Text, HTML: am.HTML, To: addresses(am.To)}
+	msg := Message{ID: am.ID, Subject: am.Subject, Text: am.Text, HTML: am.HTML, To: addresses(am.To), ReplyTo: addresses(am.ReplyTo)}
 	if am.From != nil {
-		msg.From = am.From.Address
+		msg.From, msg.FromName = am.From.Address, am.From.Name
 	}
 	return msg, nil
 }

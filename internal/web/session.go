@@ -212,5 +212,5 @@ type errorPage struct {
 // and user agent, and that sessions opened here are the portal's own.
 func portalContext(r *http.Request) context.Context {
 	ctx := app.WithRemote(r.Context(), httpx.ClientIP(r))
-	return app.WithClient(ctx, app.ClientInfo{Portal: true, UserAgent: r.UserAgent()})
+	return app.WithClient(ctx, app.ClientInfo{Portal: true, UserAgent: r.UserAgent(), Host: r.Host})
 }
