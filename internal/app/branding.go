@@ -140,7 +140,7 @@ func (a *App) SetBranding(ctx context.Context, actor tenancy.Actor, id int64, in
 		next, ferr := branding.Apply(cur, in.Input)
 		f := errs.Fields{}
 		if e, ok := errs.As(ferr); ok {
-			maps(f, e.Fields)
+			addFields(f, e.Fields)
 		} else if ferr != nil {
 			return ferr
 		}
@@ -186,7 +186,7 @@ func (a *App) SetBranding(ctx context.Context, actor tenancy.Actor, id int64, in
 	return a.Branding(ctx, actor, id)
 }
 
-func maps(dst errs.Fields, src map[string]string) {
+func addFields(dst errs.Fields, src map[string]string) {
 	for k, v := range src {
 		dst.Add(k, v)
 	}
