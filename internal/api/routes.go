@@ -29,6 +29,7 @@ func Routes() []Route {
 		alertRoutes(),    // api/alerts.go
 		ssoRoutes(),      // api/sso.go
 		brandingRoutes(), // api/branding.go
+		clusterRoutes(),  // api/cluster.go
 	} {
 		all = append(all, group...)
 	}

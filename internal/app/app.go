@@ -29,6 +29,9 @@ type Config struct {
 	// AuthCacheTTL bounds the life of an authentication cache entry
 	// (authcache.go): zero means DefaultAuthCacheTTL, negative disables it.
 	AuthCacheTTL time.Duration
+	// NodeTTL is how long a cluster node may be silent and still count as
+	// alive (VIGILO_LEASE_TTL; zero: 5 s).
+	NodeTTL time.Duration
 }
 
 // App is the set of use cases over one store.

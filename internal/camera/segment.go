@@ -11,6 +11,9 @@ type Segment struct {
 	Path          string
 	Codec         string
 	Width, Height int
+	// LeaseRevision is the camera lease it was written under (0 on a
+	// single node, which has no leases; internal/fleet).
+	LeaseRevision int64
 }
 
 // Span is a stretch of continuous recording: adjacent segments merged, so

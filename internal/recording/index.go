@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/fleet"
 	"github.com/vigilo/vigilo/internal/media"
 )
 
@@ -23,6 +24,22 @@ func (s *Service) index(ctx context.Context, seg media.Segment) error {
 	}
 	row := camera.Segment{CameraID: seg.CameraID, Start: seg.Start, End: seg.End, Bytes: seg.Bytes, Path: seg.Path,
 		Codec: seg.Codec, Width: seg.Width, Height: seg.Height}
+	if s.cfg.Gate != nil {
+		row.LeaseRevision = s.cfg.Gate.Revision(seg.CameraID)
+		if row.LeaseRevision > 0 {
+			l, found, err := s.a.Store.R().Lease(ctx, seg.CameraID)
+			if err != nil {
+				return err
+			}
+			if fleet.Fenced(l, found, row.LeaseRevision, seg.Start) {
+				// Written after another recorder took the camera over
+				// (the handover's overlap): that one has this time.
+				s.log.Debug("segment after a handover dropped", "camera", seg.CameraID, "revision", row.LeaseRevision,
+					"holder", l.NodeID, "holder_revision", l.Revision)
+				return removeFile(seg.Path)
+			}
+		}
+	}
 	inserted, err := s.a.Store.W().InsertSegment(ctx, &row)
 	if inserted {
 		s.a.Observe.SegmentIndexed(seg.Bytes)

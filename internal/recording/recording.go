@@ -53,6 +53,21 @@ type Config struct {
 	// EventPostBuffer is how long an events-plan camera records after its
 	// event ended (media.Config.EventPostBuffer; default and least 10 s).
 	EventPostBuffer time.Duration
+	// Gate, on a recorder of a cluster, says which desired cameras this
+	// recorder may write (their leases, internal/cluster); nil on a single
+	// node, which writes every desired camera.
+	Gate Gate
+}
+
+// Gate admits the cameras a recorder of a cluster writes.
+type Gate interface {
+	// Admit returns which of want this recorder may write now, with the
+	// lease revision of each. With an error it still returns what remains
+	// safe to write.
+	Admit(ctx context.Context, want []int64) (map[int64]int64, error)
+	// Revision is the lease revision this recorder last wrote the camera
+	// under, stamped on its segments (0: never held).
+	Revision(cameraID int64) int64
 }
 
 // Service is the glue between the database and the recorder engine.
@@ -64,6 +79,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	desired map[int64]bool
+	// targets is the last desired set read, what a gate re-judges while the
+	// database cannot be read.
+	targets []media.Target
 	// purged holds cameras whose recordings were deleted while they may
 	// still have been writing: a segment that started before the cut-off
 	// and is finalized afterwards is dropped, not indexed.
@@ -204,6 +222,14 @@ func (s *Service) drain(ctx context.Context, evs <-chan events.Event) {
 func (s *Service) Reconcile(ctx context.Context) error {
 	want, err := s.a.Store.R().DesiredRecordings(ctx)
 	if err != nil {
+		if s.cfg.Gate != nil {
+			// The leases may be expiring: the gate stops what is no
+			// longer safe to write even while nothing else can be read.
+			s.mu.Lock()
+			last := s.targets
+			s.mu.Unlock()
+			s.rec.Reconcile(s.admit(ctx, last))
+		}
 		return err
 	}
 	targets := make([]media.Target, 0, len(want))
@@ -243,13 +269,36 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.desired = desired
+	s.targets = targets
 	s.mu.Unlock()
+	if s.cfg.Gate != nil {
+		targets = s.admit(ctx, targets)
+	}
 	s.rec.Reconcile(targets)
 	if err := s.syncEvents(ctx, evPaths); err != nil {
 		return err
 	}
 	s.a.Observe.CamerasRecording(len(targets))
 	return nil
+}
+
+// admit keeps the targets the gate lets this recorder write.
+func (s *Service) admit(ctx context.Context, targets []media.Target) []media.Target {
+	ids := make([]int64, len(targets))
+	for i, t := range targets {
+		ids[i] = t.CameraID
+	}
+	ok, err := s.cfg.Gate.Admit(ctx, ids)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("camera leases", "err", err)
+	}
+	out := targets[:0:0]
+	for _, t := range targets {
+		if _, yes := ok[t.CameraID]; yes {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Status reports a camera's recorder state and whether it should record.

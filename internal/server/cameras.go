@@ -26,12 +26,18 @@ func (m *Main) startCameras(ctx context.Context) error {
 	if !m.Config.Record {
 		return nil
 	}
-	rec, err := recording.New(ctx, m.App, recording.Config{
+	rcfg := recording.Config{
 		Dir:             filepath.Join(m.Config.DataDir, "recordings"),
 		SegmentLength:   m.Config.SegmentLength,
 		LiveLinger:      m.Config.LiveLinger,
 		EventPostBuffer: m.Config.EventPostBuffer,
-	})
+	}
+	if leases := m.startLeases(); leases != nil { // server/cluster.go
+		rcfg.Gate = leases
+		// Leases are renewed and placement re-judged at every reconcile.
+		rcfg.ReconcileEvery = m.Config.Cluster.LeaseTTL / 5
+	}
+	rec, err := recording.New(ctx, m.App, rcfg)
 	if err != nil {
 		return fmt.Errorf("start recording: %w", err)
 	}

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/vigilo/vigilo/internal/cluster"
+	"github.com/vigilo/vigilo/internal/fleet"
 )
 
 // startCluster joins the cluster's NATS when VIGILO_NATS_URL is set
@@ -22,5 +24,35 @@ func (m *Main) startCluster(ctx context.Context) error {
 	}
 	m.link = link
 	m.OnClose(link.Close)
+	url := c.NodeURL
+	if url == "" {
+		url = "http://" + m.Addr
+	}
+	reg, err := cluster.NewRegistry(ctx, m.Store.W(), fleet.Node{ID: c.NodeID, Instance: link.Instance, Roles: c.Roles, URL: url,
+		Capacity: c.Capacity}, c.LeaseTTL, m.Log)
+	if err != nil {
+		link.Close()
+		return err
+	}
+	m.OnClose(reg.Close)
 	return nil
+}
+
+// startLeases makes this recorder write only the cameras whose leases it
+// holds (cluster/leases.go); nil on a single node. The leases are released
+// on Close after the recorder stopped, so the others take over at once.
+func (m *Main) startLeases() *cluster.Leases {
+	c := m.Config.Cluster
+	if !c.Enabled() {
+		return nil
+	}
+	l := cluster.NewLeases(m.Store.W(), c.NodeID, c.LeaseTTL, m.Log)
+	m.OnClose(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := l.Release(ctx); err != nil {
+			m.Log.Warn("release camera leases", "err", err)
+		}
+	})
+	return l
 }

@@ -41,9 +41,9 @@ func (q Q) segments(ctx context.Context, query string, args ...any) ([]camera.Se
 // segment of a camera deleted meanwhile gives NotFound, so the caller can
 // remove the orphan file.
 func (q Q) InsertSegment(ctx context.Context, s *camera.Segment) (inserted bool, err error) {
-	rows, err := q.query(ctx, `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, codec, width, height)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING RETURNING id`,
-		s.CameraID, ms(s.Start), ms(s.End), s.Bytes, s.Path, s.Codec, s.Width, s.Height)
+	rows, err := q.query(ctx, `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, codec, width, height, lease_revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING RETURNING id`,
+		s.CameraID, ms(s.Start), ms(s.End), s.Bytes, s.Path, s.Codec, s.Width, s.Height, s.LeaseRevision)
 	if err != nil {
 		if q.d.isForeignKey(err) {
 			return false, errs.NotFoundf("camera %d not found", s.CameraID)

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/fleet"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// ClusterNode is one node as the operator sees it: its roles, how many
+// cameras it records (live leases), its last heartbeat.
+type ClusterNode struct {
+	fleet.Node
+	Cameras int
+	Alive   bool
+}
+
+// NodeTTL is how long a node may be silent and still count as alive; the
+// server sets it from VIGILO_LEASE_TTL (zero: 5 s).
+func (a *App) nodeTTL() time.Duration {
+	if a.Config.NodeTTL > 0 {
+		return a.Config.NodeTTL
+	}
+	return 5 * time.Second
+}
+
+// ClusterNodes lists the nodes that ever heartbeated into the shared
+// database (none on a single node). The operator's administrators only.
+func (a *App) ClusterNodes(ctx context.Context, actor tenancy.Actor) ([]ClusterNode, error) {
+	if !actor.IsOperator() || !actor.Admin {
+		return nil, errs.Forbiddenf("forbidden", "only the operator's administrators see the cluster")
+	}
+	nodes, err := a.Store.R().Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	leases, err := a.Store.R().Leases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	count := map[string]int{}
+	for _, l := range leases {
+		if l.Live(now) {
+			count[l.NodeID]++
+		}
+	}
+	out := make([]ClusterNode, len(nodes))
+	for i, n := range nodes {
+		out[i] = ClusterNode{Node: n, Cameras: count[n.ID], Alive: n.Alive(now, a.nodeTTL())}
+	}
+	return out, nil
+}
