@@ -86,6 +86,16 @@ func ffprobeFile(t *testing.T, path string) (codec string, w, h int, dur time.Du
 	return codec, w, h, time.Duration(secs * float64(time.Second))
 }
 
+// ffprobeBody validates an MP4 received over HTTP, as ffprobeFile.
+func ffprobeBody(t *testing.T, body []byte) (codec string, w, h int, dur time.Duration) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "body.mp4")
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ffprobeFile(t, p)
+}
+
 var mediaSegmentPath = media.SegmentPath
 
 func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float64(tol) }
@@ -228,11 +238,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp4" {
 			t.Fatalf("playback: %d %s %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
-		mp4 := filepath.Join(t.TempDir(), "playback.mp4")
-		if err := os.WriteFile(mp4, body, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		codec, w, h, dur := ffprobeFile(t, mp4)
+		codec, w, h, dur := ffprobeBody(t, body)
 		if codec != "h264" || w != 640 || h != 360 || !near(dur, 2*time.Second, time.Second) {
 			t.Fatalf("playback file: %s %dx%d %s", codec, w, h, dur)
 		}

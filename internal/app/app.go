@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/events"
+	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/netpolicy"
 	"github.com/vigilo/vigilo/internal/store"
@@ -60,6 +61,9 @@ type App struct {
 	ClipKick func()
 	// SSO talks to accounts' OpenID Connect providers (nil: no SSO sign-in).
 	SSO SSOProvider
+	// Remote reads segments from the object store when they are not on
+	// this machine's disk (nil: video is on local disk only; docs/S3.md).
+	Remote media.Remote
 
 	// Brands holds the branding feature's parts (branding.go).
 	Brands BrandDeps

@@ -607,7 +607,7 @@ func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start
 	for i, s := range segs {
 		files[i] = toMedia(s)
 	}
-	n, err := media.WritePlayback(w, files, start, dur)
+	n, err := media.WritePlaybackFrom(ctx, w, files, start, dur, a.Remote)
 	if n > 0 {
 		a.Observe.PlaybackServed(n)
 		// Meter what left the server even when the client went away.
@@ -627,5 +627,5 @@ func (a *App) Playback(ctx context.Context, actor tenancy.Actor, id int64, start
 // toMedia converts the index's view of one segment file to the engine's.
 func toMedia(s camera.Segment) media.Segment {
 	return media.Segment{CameraID: s.CameraID, Start: s.Start, End: s.End, Bytes: s.Bytes, Path: s.Path,
-		Codec: s.Codec, Width: s.Width, Height: s.Height}
+		Codec: s.Codec, Width: s.Width, Height: s.Height, Object: s.Object}
 }

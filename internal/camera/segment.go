@@ -14,6 +14,9 @@ type Segment struct {
 	// LeaseRevision is the camera lease it was written under (0 on a
 	// single node, which has no leases; internal/fleet).
 	LeaseRevision int64
+	// Object is the segment's key in the S3 bucket once uploaded, "" while
+	// it is only on its recorder's disk (docs/S3.md).
+	Object string
 }
 
 // Span is a stretch of continuous recording: adjacent segments merged, so

@@ -41,6 +41,7 @@ type Worker struct {
 	st     *store.Store
 	dir    string
 	log    *slog.Logger
+	remote media.Remote
 	kick   chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -48,12 +49,15 @@ type Worker struct {
 
 // New starts the job over the clips of st, writing files below dir. It
 // begins with the clips left pending by an earlier run.
-func New(st *store.Store, dir string, log *slog.Logger) (*Worker, error) {
+//
+// remote reads segments that are no longer on this machine's disk from the
+// object store (nil without S3).
+func New(st *store.Store, dir string, log *slog.Logger, remote media.Remote) (*Worker, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("clip directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Worker{st: st, dir: dir, log: log, kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	w := &Worker{st: st, dir: dir, log: log, remote: remote, kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go w.run(ctx)
 	return w, nil
 }
@@ -150,7 +154,7 @@ func (w *Worker) stitch(ctx context.Context, c camera.Clip) (string, int64, erro
 	var total int64
 	for i, s := range segs {
 		files[i] = media.Segment{CameraID: s.CameraID, Start: s.Start, End: s.End, Bytes: s.Bytes, Path: s.Path,
-			Codec: s.Codec, Width: s.Width, Height: s.Height}
+			Codec: s.Codec, Width: s.Width, Height: s.Height, Object: s.Object}
 		total += s.Bytes
 	}
 	if len(files) == 0 {
@@ -170,7 +174,7 @@ func (w *Worker) stitch(ctx context.Context, c camera.Clip) (string, int64, erro
 			w.log.Warn("clip progress", "clip", c.ID, "err", err)
 		}
 	}}
-	n, err := media.WritePlayback(pw, files, c.Start, c.Duration)
+	n, err := media.WritePlaybackFrom(ctx, pw, files, c.Start, c.Duration, w.remote)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -68,6 +68,8 @@ type Config struct {
 	BillingCloseAfter time.Duration
 	// Cluster: roles, node id, NATS (cluster.go).
 	Cluster Cluster
+	// S3 holds the video when set (s3.go); empty keeps it on local disk.
+	S3 S3
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -154,6 +156,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	s3Done, err := c.s3Flags(fs, env)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -162,6 +168,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	liveDone()
 	if err := eventsDone(); err != nil {
+		return c, err
+	}
+	if err := s3Done(); err != nil {
 		return c, err
 	}
 	if err := alertsDone(); err != nil {

@@ -120,3 +120,39 @@ func TestEventPostBuffer(t *testing.T) {
 		t.Error("a post-buffer under 10s given as a flag was accepted")
 	}
 }
+
+func TestS3Settings(t *testing.T) {
+	c, err := Load(nil, func(string) string { return "" })
+	if err != nil || c.S3.Enabled() || c.S3.PartSize != 16<<20 || c.S3.Region != "us-east-1" || !c.S3.PathStyle {
+		t.Fatalf("defaults: %v %+v", err, c.S3)
+	}
+	full := map[string]string{"VIGILO_S3_ENDPOINT": "http://127.0.0.1:7070", "VIGILO_S3_BUCKET": "video",
+		"VIGILO_S3_ACCESS_KEY_ID": "id", "VIGILO_S3_SECRET_ACCESS_KEY": "secret", "VIGILO_S3_LOCAL_CACHE": "2GiB"}
+	c, err = Load(nil, func(k string) string { return full[k] })
+	if err != nil || !c.S3.Enabled() || c.S3.LocalCache != 2<<30 || c.S3.Bucket != "video" {
+		t.Fatalf("full: %v %+v", err, c.S3)
+	}
+	// Each broken setting is refused naming its variable.
+	for _, tc := range []struct{ key, value, named string }{
+		{"VIGILO_S3_ENDPOINT", "", "VIGILO_S3_ENDPOINT"}, // bucket and keys set without it
+		{"VIGILO_S3_ENDPOINT", "s3.example.com", "VIGILO_S3_ENDPOINT"},
+		{"VIGILO_S3_ENDPOINT", "http://h:1/some/path", "VIGILO_S3_ENDPOINT"},
+		{"VIGILO_S3_BUCKET", "", "VIGILO_S3_BUCKET"},
+		{"VIGILO_S3_ACCESS_KEY_ID", "", "VIGILO_S3_ACCESS_KEY_ID"},
+		{"VIGILO_S3_SECRET_ACCESS_KEY", "", "VIGILO_S3_SECRET_ACCESS_KEY"},
+		{"VIGILO_S3_LOCAL_CACHE", "lots", "VIGILO_S3_LOCAL_CACHE"},
+		{"VIGILO_S3_PART_SIZE", "1MiB", "VIGILO_S3_PART_SIZE"},
+		{"VIGILO_S3_PATH_STYLE", "maybe", "VIGILO_S3_PATH_STYLE"},
+		{"VIGILO_S3_UPLOADERS", "0", "VIGILO_S3_UPLOADERS"},
+	} {
+		_, err := Load(nil, func(k string) string {
+			if k == tc.key {
+				return tc.value
+			}
+			return full[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), tc.named) {
+			t.Errorf("%s=%q: %v", tc.key, tc.value, err)
+		}
+	}
+}

@@ -56,6 +56,9 @@ type Segment struct {
 	// Codec is "h264" or "h265".
 	Codec         string
 	Width, Height int
+	// Object is the segment's key in the object store once uploaded; the
+	// file at Path is read first while it exists (see Remote).
+	Object string
 }
 
 // Duration is End-Start.

@@ -67,7 +67,8 @@ func readBoxHeader(r io.Reader, remain int64) (boxHeader, int, error) {
 // segFile reads a segment file sequentially: the init, then one part at a
 // time, so memory stays at one part whatever the segment length.
 type segFile struct {
-	f       *os.File
+	f       *io.SectionReader
+	closer  io.Closer
 	size    int64
 	pos     int64 // offset after the last complete part read
 	init    fmp4.Init
@@ -87,15 +88,21 @@ func openSegFile(path string) (*segFile, error) {
 		f.Close()
 		return nil, err
 	}
-	s := &segFile{f: f, size: st.Size()}
+	return newSegFile(f, f, st.Size())
+}
+
+// newSegFile reads the init of a segment held by r (a local file or an
+// object read with range requests); c is closed with it.
+func newSegFile(r io.ReaderAt, c io.Closer, size int64) (*segFile, error) {
+	s := &segFile{f: io.NewSectionReader(r, 0, size), closer: c, size: size}
 	if err := s.readInit(); err != nil {
-		f.Close()
+		c.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *segFile) Close() error { return s.f.Close() }
+func (s *segFile) Close() error { return s.closer.Close() }
 
 func (s *segFile) readInit() error {
 	var initBytes []byte

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,13 @@ var ErrNoRecording = errors.New("no recording in the requested range")
 // files may be in any order and may include segments outside the range. It
 // returns the number of bytes written, for traffic metering.
 func WritePlayback(w io.Writer, files []Segment, start time.Time, dur time.Duration) (int64, error) {
+	return WritePlaybackFrom(context.Background(), w, files, start, dur, nil)
+}
+
+// WritePlaybackFrom is WritePlayback reading each segment from local disk
+// while its file is there and from remote (the object store, with range
+// requests) otherwise; remote may be nil.
+func WritePlaybackFrom(ctx context.Context, w io.Writer, files []Segment, start time.Time, dur time.Duration, remote Remote) (int64, error) {
 	end := start.Add(dur)
 	var segs []Segment
 	for _, s := range files {
@@ -43,7 +51,7 @@ func WritePlayback(w io.Writer, files []Segment, start time.Time, dur time.Durat
 	slices.SortFunc(segs, func(a, b Segment) int { return a.Start.Compare(b.Start) })
 
 	cw := &countWriter{w: w}
-	p := &player{w: cw, end: end}
+	p := &player{ctx: ctx, remote: remote, w: cw, end: end}
 	for i, s := range segs {
 		more, err := p.addSegment(s, i == 0, start)
 		if err != nil {
@@ -77,8 +85,10 @@ func (c *countWriter) Write(b []byte) (int, error) {
 
 // player writes the output MP4 incrementally.
 type player struct {
-	w   *countWriter
-	end time.Time
+	ctx    context.Context
+	remote Remote
+	w      *countWriter
+	end    time.Time
 
 	init    *fmp4.Init
 	videoID int
@@ -95,7 +105,7 @@ type player struct {
 // addSegment appends one segment; it reports false when the range end was
 // reached.
 func (p *player) addSegment(s Segment, first bool, start time.Time) (bool, error) {
-	sf, err := openSegFile(s.Path)
+	sf, err := openSegment(p.ctx, s, p.remote)
 	if err != nil {
 		return false, err
 	}
@@ -122,7 +132,7 @@ func (p *player) addSegment(s Segment, first bool, start time.Time) (bool, error
 	var skipBefore int64
 	shift := p.cursor
 	if first && start.After(s.Start) {
-		k, err := keyframeAtOrBefore(s.Path, durToClock(start.Sub(s.Start), p.vscale))
+		k, err := sf.keyframeAtOrBefore(durToClock(start.Sub(s.Start), p.vscale))
 		if err != nil {
 			return false, err
 		}
@@ -222,13 +232,11 @@ func (p *player) addSegment(s Segment, first bool, start time.Time) (bool, error
 }
 
 // keyframeAtOrBefore returns the segment-relative DTS of the last video sync
-// sample at or before t (0 when t precedes the first).
-func keyframeAtOrBefore(path string, t int64) (int64, error) {
-	sf, err := openSegFile(path)
-	if err != nil {
-		return 0, err
-	}
-	defer sf.Close()
+// sample at or before t (0 when t precedes the first), and rewinds sf to
+// its first part, so the file is opened (or the object fetched) once.
+func (sf *segFile) keyframeAtOrBefore(t int64) (int64, error) {
+	first := sf.pos
+	defer func() { sf.pos = first }()
 	var k int64
 	for {
 		part, err := sf.next()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,6 +62,23 @@ func (s *Service) sweepDeletedCameras(ctx context.Context, at time.Time) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	if s.cfg.Objects != nil {
+		// The bucket holds cameras this recorder never wrote (or wrote and
+		// no longer buffers): its top-level prefixes are camera ids.
+		dirs, err := s.cfg.Objects.Dirs(ctx, "")
+		if err != nil {
+			s.log.Warn("sweep deleted cameras in S3", "err", err)
+		}
+		local := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			local[id] = true
+		}
+		for _, d := range dirs {
+			if id, err := strconv.ParseInt(strings.TrimSuffix(d, "/"), 10, 64); err == nil && !local[id] {
+				ids = append(ids, id)
+			}
+		}
+	}
 	exist, err := s.a.Store.R().ExistingCameraIDs(ctx, ids)
 	if err != nil {
 		s.log.Warn("sweep deleted cameras", "err", err)
@@ -99,13 +117,49 @@ func (s *Service) RemoveCameraFiles(id int64, at time.Time) {
 			if err != nil || d.IsDir() {
 				return nil
 			}
-			name := strings.TrimSuffix(strings.TrimSuffix(d.Name(), ".part"), ".mp4")
-			if ms, perr := strconv.ParseInt(name, 10, 64); perr == nil && ms <= at.UnixMilli() {
+			if startedBy(d.Name(), at) {
 				_ = removeFile(p)
 			}
 			return nil
 		})
+		s.removeCameraObjects(ctx, id, at)
 	}()
+}
+
+// removeCameraObjects deletes a deleted recording's objects from the
+// bucket: those under the camera's prefix that started before at (the
+// same rule as its files).
+func (s *Service) removeCameraObjects(ctx context.Context, id int64, at time.Time) {
+	if s.cfg.Objects == nil {
+		return
+	}
+	objs, err := s.cfg.Objects.List(ctx, strconv.FormatInt(id, 10)+"/")
+	if err != nil {
+		s.log.Warn("list objects of a deleted recording", "camera", id, "err", err)
+		return
+	}
+	n := 0
+	for _, o := range objs {
+		if !startedBy(path.Base(o.Key), at) {
+			continue
+		}
+		if err := s.cfg.Objects.Delete(ctx, o.Key); err != nil {
+			s.log.Warn("delete object of a deleted recording", "key", o.Key, "err", err)
+			return
+		}
+		n++
+	}
+	if n > 0 {
+		s.log.Info("objects of a deleted recording removed", "camera", id, "count", n)
+	}
+}
+
+// startedBy reports whether a segment file name (<unix ms>.mp4[.part])
+// names a segment that started at or before at.
+func startedBy(name string, at time.Time) bool {
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".part"), ".mp4")
+	ms, err := strconv.ParseInt(name, 10, 64)
+	return err == nil && ms <= at.UnixMilli()
 }
 
 func removeFile(p string) error {

@@ -43,6 +43,13 @@ func (s *Service) index(ctx context.Context, seg media.Segment) error {
 	inserted, err := s.a.Store.W().InsertSegment(ctx, &row)
 	if inserted {
 		s.a.Observe.SegmentIndexed(seg.Bytes)
+		if s.cfg.Uploader != nil {
+			// A failure leaves the file local and indexed; the uploader's
+			// start-up scan queues it then.
+			if qerr := s.cfg.Uploader.Enqueue(row); qerr != nil {
+				s.log.Error("queue segment upload", "path", seg.Path, "err", qerr)
+			}
+		}
 	}
 	if errs.KindOf(err) == errs.NotFound {
 		s.log.Info("segment of a deleted camera removed", "camera", seg.CameraID, "path", seg.Path)

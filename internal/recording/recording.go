@@ -19,6 +19,7 @@ import (
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/media"
+	"github.com/vigilo/vigilo/internal/objstore"
 )
 
 // Config configures the recording service of one process.
@@ -57,6 +58,12 @@ type Config struct {
 	// recorder may write (their leases, internal/cluster); nil on a single
 	// node, which writes every desired camera.
 	Gate Gate
+	// Uploader, with S3 on, is handed every segment indexed; the local disk
+	// is then a buffer (internal/segupload, docs/S3.md).
+	Uploader Uploader
+	// Objects, with S3 on, is the bucket that retention and deletion
+	// remove uploaded segments from.
+	Objects Objects
 }
 
 // Gate admits the cameras a recorder of a cluster writes.
@@ -68,6 +75,21 @@ type Gate interface {
 	// Revision is the lease revision this recorder last wrote the camera
 	// under, stamped on its segments (0: never held).
 	Revision(cameraID int64) int64
+}
+
+// Uploader queues indexed segments for upload to the object store.
+type Uploader interface {
+	Enqueue(s camera.Segment) error
+	// DropLocalCopies deletes the uploaded copies kept on local disk and
+	// returns the bytes freed.
+	DropLocalCopies() int64
+}
+
+// Objects is what retention and deletion need of the object store.
+type Objects interface {
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string) ([]objstore.Object, error)
+	Dirs(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Service is the glue between the database and the recorder engine.
@@ -333,5 +355,5 @@ func (s *Service) Close() error {
 
 func (s *Service) policy() RetentionPolicy {
 	return RetentionPolicy{Dir: s.cfg.Dir, DefaultDays: s.cfg.DefaultRetentionDays, MinFreeBytes: s.cfg.MinFreeBytes,
-		FreeBytes: s.cfg.FreeBytes}
+		FreeBytes: s.cfg.FreeBytes, Objects: s.cfg.Objects, Uploader: s.cfg.Uploader}
 }

@@ -16,6 +16,11 @@ type RetentionPolicy struct {
 	DefaultDays  int   // for cameras without a plan; <= 0 keeps forever
 	MinFreeBytes int64 // 0: default (5% of the volume, at most 5 GiB); negative: no floor
 	FreeBytes    func(dir string) (free, total int64, err error)
+	// Objects and Uploader are set with S3 on: expired segments leave the
+	// bucket too, and the space floor first drops uploaded local copies,
+	// then only segments not uploaded yet (the bucket is not this disk).
+	Objects  Objects
+	Uploader Uploader
 }
 
 // RetentionResult says what a retention run removed.
@@ -37,7 +42,7 @@ func RunRetention(ctx context.Context, a *app.App, now time.Time, p RetentionPol
 			return res, err
 		}
 		for _, s := range segs {
-			if err := deleteSegment(ctx, a, s); err != nil {
+			if err := deleteSegment(ctx, a, p.Objects, s); err != nil {
 				return res, err
 			}
 			res.Expired++
@@ -62,7 +67,16 @@ func RunRetention(ctx context.Context, a *app.App, now time.Time, p RetentionPol
 		if free >= floor {
 			break
 		}
+		if p.Uploader != nil && round == 0 {
+			if n := p.Uploader.DropLocalCopies(); n > 0 {
+				a.Log.Info("disk below the free-space floor: uploaded local copies dropped", "bytes", n)
+				continue
+			}
+		}
 		oldest, err := a.Store.R().OldestSegments(ctx, 100)
+		if p.Objects != nil {
+			oldest, err = a.Store.R().OldestLocalSegments(ctx, 100)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -79,7 +93,7 @@ func RunRetention(ctx context.Context, a *app.App, now time.Time, p RetentionPol
 		}
 		for _, m := range pick {
 			s := byPath[m.Path]
-			if err := deleteSegment(ctx, a, s); err != nil {
+			if err := deleteSegment(ctx, a, p.Objects, s); err != nil {
 				return res, err
 			}
 			res.ForSpace++
@@ -92,9 +106,18 @@ func RunRetention(ctx context.Context, a *app.App, now time.Time, p RetentionPol
 	return res, nil
 }
 
-// deleteSegment removes the index row, then the file: a crash in between
-// leaves an unlisted file rather than a listed one that cannot play.
-func deleteSegment(ctx context.Context, a *app.App, s camera.Segment) error {
+// deleteSegment removes the object, the index row, then the file: a crash
+// in between leaves an unlisted file rather than a listed one that cannot
+// play, and a bucket that cannot be reached keeps the row (retention tries
+// again next run) rather than orphaning the object.
+func deleteSegment(ctx context.Context, a *app.App, objs Objects, s camera.Segment) error {
+	if s.Object != "" {
+		if objs == nil {
+			a.Log.Warn("segment in S3 expired while S3 is not configured; its object stays", "key", s.Object)
+		} else if err := objs.Delete(ctx, s.Object); err != nil {
+			return err
+		}
+	}
 	if err := a.Store.W().DeleteSegment(ctx, s.ID); err != nil {
 		return err
 	}
@@ -110,4 +133,10 @@ func statfsFree(dir string) (free, total int64, err error) {
 		return 0, 0, err
 	}
 	return int64(st.Bavail) * int64(st.Bsize), int64(st.Blocks) * int64(st.Bsize), nil
+}
+
+// RunRetention runs retention at now with this service's policy (its
+// directory, disk floor and, with S3 on, the bucket).
+func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionResult, error) {
+	return RunRetention(ctx, s.a, now, s.policy())
 }

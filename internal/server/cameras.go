@@ -32,6 +32,9 @@ func (m *Main) startCameras(ctx context.Context) error {
 		LiveLinger:      m.Config.LiveLinger,
 		EventPostBuffer: m.Config.EventPostBuffer,
 	}
+	if err := m.startUploads(ctx, &rcfg); err != nil { // server/s3.go
+		return fmt.Errorf("start S3 uploads: %w", err)
+	}
 	if leases := m.startLeases(); leases != nil { // server/cluster.go
 		rcfg.Gate = leases
 		// Leases are renewed and placement re-judged at every reconcile.

@@ -10,7 +10,7 @@ import (
 // startClips starts the clip job (internal/clipjob): clips live in the data
 // directory beside the recordings, apart from retention.
 func (m *Main) startClips() error {
-	w, err := clipjob.New(m.Store, filepath.Join(m.Config.DataDir, "clips"), m.Log)
+	w, err := clipjob.New(m.Store, filepath.Join(m.Config.DataDir, "clips"), m.Log, m.App.Remote)
 	if err != nil {
 		return fmt.Errorf("start clip job: %w", err)
 	}

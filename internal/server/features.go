@@ -20,6 +20,9 @@ func (m *Main) registerFeatures(mux *http.ServeMux) {
 func (m *Main) startFeatures(ctx context.Context) error {
 	m.startBranding()                           // server/branding.go
 	m.startAgents()                             // server/agents.go
+	if err := m.startObjects(ctx); err != nil { // server/s3.go
+		return err
+	}
 	if err := m.startCameras(ctx); err != nil { // server/cameras.go
 		return err
 	}

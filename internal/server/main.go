@@ -26,7 +26,9 @@ import (
 	"github.com/vigilo/vigilo/internal/live"
 	"github.com/vigilo/vigilo/internal/mail"
 	"github.com/vigilo/vigilo/internal/metrics"
+	"github.com/vigilo/vigilo/internal/objstore"
 	"github.com/vigilo/vigilo/internal/recording"
+	"github.com/vigilo/vigilo/internal/segupload"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tunnel"
 )
@@ -49,8 +51,10 @@ type Main struct {
 	recording *recording.Service // server/cameras.go
 	live      *live.Service      // server/live.go
 	traffic   *live.Meter
-	agents    *tunnel.Server // server/agents.go
-	link      *cluster.Link  // server/cluster.go; nil on a single node
+	agents    *tunnel.Server      // server/agents.go
+	link      *cluster.Link       // server/cluster.go; nil on a single node
+	objects   *objstore.Store     // server/s3.go, nil without S3
+	uploads   *segupload.Uploader // server/s3.go
 
 	httpSrv *http.Server
 	cancel  context.CancelFunc

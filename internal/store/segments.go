@@ -9,12 +9,12 @@ import (
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
-const segmentCols = `id, camera_id, start_ms, end_ms, bytes, path, codec, width, height`
+const segmentCols = `id, camera_id, start_ms, end_ms, bytes, path, codec, width, height, COALESCE(object_key, '')`
 
 func scanSegment(sc interface{ Scan(...any) error }) (camera.Segment, error) {
 	var s camera.Segment
 	var st, en int64
-	err := sc.Scan(&s.ID, &s.CameraID, &st, &en, &s.Bytes, &s.Path, &s.Codec, &s.Width, &s.Height)
+	err := sc.Scan(&s.ID, &s.CameraID, &st, &en, &s.Bytes, &s.Path, &s.Codec, &s.Width, &s.Height, &s.Object)
 	s.Start, s.End = fromMS(st), fromMS(en)
 	return s, err
 }
@@ -146,8 +146,8 @@ func (q Q) CameraSegmentPaths(ctx context.Context, cameraID int64) ([]string, er
 // defaultDays for a camera without a plan (0 there keeps them).
 func (q Q) ExpiredSegments(ctx context.Context, now time.Time, defaultDays, limit int) ([]camera.Segment, error) {
 	const day = int64(24 * time.Hour / time.Millisecond)
-	return q.segments(ctx, `SELECT s.id, s.camera_id, s.start_ms, s.end_ms, s.bytes, s.path, s.codec, s.width, s.height
-		FROM segments s JOIN cameras c ON c.id = s.camera_id LEFT JOIN plans p ON p.id = c.plan_id
+	return q.segments(ctx, `SELECT s.id, s.camera_id, s.start_ms, s.end_ms, s.bytes, s.path, s.codec, s.width, s.height,
+		COALESCE(s.object_key, '') FROM segments s JOIN cameras c ON c.id = s.camera_id LEFT JOIN plans p ON p.id = c.plan_id
 		WHERE COALESCE(p.retention_days, ?) > 0
 			AND s.end_ms <= CAST(? AS BIGINT) - COALESCE(p.retention_days, ?) * CAST(? AS BIGINT)
 		ORDER BY s.start_ms LIMIT ?`, defaultDays, ms(now), defaultDays, day, limit)
@@ -157,6 +157,45 @@ func (q Q) ExpiredSegments(ctx context.Context, now time.Time, defaultDays, limi
 // disk-space floor.
 func (q Q) OldestSegments(ctx context.Context, limit int) ([]camera.Segment, error) {
 	return q.segments(ctx, `SELECT `+segmentCols+` FROM segments ORDER BY start_ms LIMIT ?`, limit)
+}
+
+// OldestLocalSegments lists the limit oldest segments not yet uploaded to
+// the object store: with S3 on, the only ones whose deletion frees disk
+// without losing what the bucket already holds.
+func (q Q) OldestLocalSegments(ctx context.Context, limit int) ([]camera.Segment, error) {
+	return q.segments(ctx, `SELECT `+segmentCols+` FROM segments WHERE object_key IS NULL ORDER BY start_ms LIMIT ?`, limit)
+}
+
+// SetSegmentObject records that the segment at path is uploaded as key.
+// found is false when the segment left the index meanwhile (retention or a
+// deleted camera), so the caller can remove the object it just wrote.
+func (q Q) SetSegmentObject(ctx context.Context, path, key string) (found bool, err error) {
+	res, err := q.exec(ctx, `UPDATE segments SET object_key = ? WHERE path = ?`, key, path)
+	if err != nil {
+		return false, errs.Wrap(err, "set segment object")
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SegmentsByPath returns the index rows of those of paths that are indexed.
+func (q Q) SegmentsByPath(ctx context.Context, paths []string) (map[string]camera.Segment, error) {
+	out := make(map[string]camera.Segment, len(paths))
+	for lo := 0; lo < len(paths); lo += 500 {
+		part := paths[lo:min(lo+500, len(paths))]
+		args := make([]any, len(part))
+		for i, p := range part {
+			args[i] = p
+		}
+		segs, err := q.segments(ctx, `SELECT `+segmentCols+` FROM segments WHERE path IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range segs {
+			out[s.Path] = s
+		}
+	}
+	return out, nil
 }
 
 // DeleteSegment removes one segment from the index. Retention deletes the

@@ -51,7 +51,7 @@ func findTool(name string) (string, error) {
 			candidates = append(candidates, p)
 		}
 		candidates = append(candidates, "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-	case "mailpit", "hydra", "nats-server":
+	case "mailpit", "hydra", "nats-server", VersityGW:
 		candidates = append(candidates, name)
 		if gp := goPathBin(); gp != "" {
 			candidates = append(candidates, filepath.Join(gp, name))

@@ -1,0 +1,214 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/testenv"
+)
+
+// waitUploaded waits until the first n segments of the camera point at an
+// object and returns every segment.
+func (r recEnv) waitUploaded(t *testing.T, n int, within time.Duration) []camera.Segment {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		segs := r.segments(t)
+		k := 0
+		for _, s := range segs {
+			if s.Object != "" {
+				k++
+			}
+		}
+		if k >= n && len(segs) >= n {
+			return segs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d segments uploaded within %s, want %d", k, len(segs), within, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// playbackProbe plays [start, start+2s) through the API of e and checks
+// the MP4 with ffprobe.
+func playbackProbe(t *testing.T, e *apitest.Env, tok string, cam int64, start time.Time) int {
+	t.Helper()
+	resp, body := getRaw(t, e, camPath(cam, "/playback?duration=2&start="+strconv.FormatInt(start.UnixMilli(), 10)), tok, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp4" {
+		t.Fatalf("playback: %d %.300s", resp.StatusCode, body)
+	}
+	codec, w, h, dur := ffprobeBody(t, body)
+	if codec != "h264" || w != 640 || h != 360 || !near(dur, 2*time.Second, time.Second) {
+		t.Fatalf("playback from S3: %s %dx%d %s", codec, w, h, dur)
+	}
+	return len(body)
+}
+
+// TestRecordingToS3 records a simulated camera with video in a real S3
+// server (versitygw): finished segments are uploaded and their local copies
+// go; playback and clips read them back from the bucket with range
+// requests (on PostgreSQL also through a second node that records nothing
+// and has its own disk); while S3 is down recording goes on into the local
+// buffer and the queue catches up when it is back; retention and camera
+// deletion delete the objects.
+func TestRecordingToS3(t *testing.T) {
+	camDBs(t, func(t *testing.T, pg bool) {
+		sim := startSimcam(t)
+		s3 := testenv.S3(t)
+		env := s3.Env()
+		env["VIGILO_RECORD"], env["VIGILO_SEGMENT_LENGTH"] = "true", "2s"
+		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: env})
+		e, A := ct.e, ct.A
+		r := recEnv{camTree: ct, dir: e.Main.Recording().Dir()}
+		r.cam = e.Must(201, "POST", "/api/v1/cameras", A.Token, map[string]any{"type": "generic", "name": "Sim S3",
+			"rtsp_url": sim.URL(1), "username": "cam", "password": "cam-pw"}).ID()
+		assigned := time.Now()
+		e.Must(200, "PATCH", camPath(r.cam), A.Token, map[string]any{"customer_id": ct.C.ID, "plan_id": ct.P})
+
+		// Uploaded, the index points at the object, the local copy is gone.
+		r.waitSegments(t, 3, assigned, 20*time.Second)
+		segs := r.waitUploaded(t, 3, 20*time.Second)
+		for _, s := range segs[:3] {
+			if _, err := os.Stat(s.Path); !os.IsNotExist(err) {
+				t.Fatalf("local copy %s still there after upload (VIGILO_S3_LOCAL_CACHE=0): %v", s.Path, err)
+			}
+			fi, err := os.Stat(s3.ObjectPath(s.Object))
+			if err != nil || fi.Size() != s.Bytes {
+				t.Fatalf("object %s in the bucket: %v (index says %d bytes)", s.Object, err, s.Bytes)
+			}
+		}
+		if got := metricValue(t, e, "vigilo_s3_uploaded_bytes_total"); got < float64(segs[0].Bytes+segs[1].Bytes) {
+			t.Fatalf("vigilo_s3_uploaded_bytes_total = %v", got)
+		}
+
+		// Playback across the cut between two uploaded segments comes from
+		// the bucket (there is no local file left to read).
+		n := playbackProbe(t, e, ct.C.Token, r.cam, segs[0].End.Add(-time.Second))
+		t.Logf("playback of 2 s across two segments read from S3: %d bytes", n)
+		// A clip of those segments is stitched from the bucket too.
+		clip := e.Must(202, "POST", camPath(r.cam, "/clips"), ct.C.Token, map[string]any{
+			"start": segs[0].Start.Format(time.RFC3339Nano), "duration": 3, "name": "from S3"}).ID()
+		if c := waitClip(t, e, ct.C.Token, clip); c.JSON["status"] != "ready" {
+			t.Fatalf("clip from S3: %s", c.Body)
+		}
+		resp, body := getRaw(t, e, "/api/v1/clips/"+itoa(clip)+"/download", ct.C.Token, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("clip download: %d", resp.StatusCode)
+		}
+		if codec, _, _, dur := ffprobeBody(t, body); codec != "h264" || !near(dur, 3*time.Second, time.Second) {
+			t.Fatalf("clip from S3: %s %s", codec, dur)
+		}
+
+		if pg {
+			// Another node on the same database and bucket, recording
+			// nothing, with a disk of its own, plays the same range.
+			env2 := s3.Env()
+			env2["VIGILO_DB_URL"] = e.Main.Config.DBURL
+			api2 := apitest.Boot(t, apitest.Options{Env: env2})
+			if api2.Main.Recording() != nil || api2.Main.Uploads() != nil {
+				t.Fatal("the second node records")
+			}
+			playbackProbe(t, api2, api2.Login(ct.C.Email, ct.C.Password), r.cam, segs[1].End.Add(-time.Second))
+		}
+
+		// S3 down: recording goes on into the local buffer.
+		s3.Stop()
+		down := time.Now()
+		during := r.waitSegments(t, 3, down.Add(time.Second), 20*time.Second)
+		var buffered []camera.Segment
+		for _, s := range during {
+			if s.Start.After(down.Add(time.Second)) {
+				buffered = append(buffered, s)
+				if s.Object != "" {
+					t.Fatalf("segment %s has an object while S3 is down", s.Path)
+				}
+				if _, err := os.Stat(s.Path); err != nil {
+					t.Fatalf("buffered segment %s not on local disk: %v", s.Path, err)
+				}
+			}
+		}
+		if st := e.Main.Uploads().Stats(); st.Pending < len(buffered) || st.Oldest.IsZero() {
+			t.Fatalf("queue while S3 is down: %+v, %d segments buffered", st, len(buffered))
+		}
+		if lag := metricValue(t, e, "vigilo_s3_upload_lag_seconds"); lag <= 0 {
+			t.Fatalf("vigilo_s3_upload_lag_seconds = %v while S3 is down", lag)
+		}
+		// Back: the queue catches up.
+		s3.Start()
+		back := time.Now()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			all := true
+			for _, s := range buffered {
+				if row := r.segmentByID(t, s.ID); row.Object == "" {
+					all = false
+				}
+			}
+			if all {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("buffered segments not uploaded 60 s after S3 came back: %+v", e.Main.Uploads().Stats())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("%d segments buffered during a %s outage uploaded %s after S3 came back", len(buffered),
+			back.Sub(down).Round(time.Millisecond), time.Since(back).Round(time.Millisecond))
+		playbackProbe(t, e, ct.C.Token, r.cam, buffered[0].End.Add(-time.Second))
+
+		// Retention with a moved clock deletes the expired objects.
+		at := time.Now()
+		e.Must(200, "PATCH", camPath(r.cam), A.Token, map[string]any{"enabled": false})
+		r.assertStops(t, "before retention", at)
+		all := r.waitUploaded(t, len(r.segments(t)), 30*time.Second)
+		res, err := e.Main.Recording().RunRetention(context.Background(), all[1].End.Add(7*24*time.Hour))
+		if err != nil || res.Expired != 2 {
+			t.Fatalf("retention: %+v %v", res, err)
+		}
+		for i, s := range all {
+			_, err := os.Stat(s3.ObjectPath(s.Object))
+			if gone := os.IsNotExist(err); gone != (i < 2) {
+				t.Fatalf("object %d (%s) gone=%v after retention of the first two", i, s.Object, gone)
+			}
+		}
+
+		// Deleting the camera deletes the rest of its objects.
+		e.Must(200, "DELETE", camPath(r.cam), A.Token, nil)
+		prefix := s3.ObjectPath(strconv.FormatInt(r.cam, 10))
+		deadline = time.Now().Add(30 * time.Second)
+		for {
+			left := 0
+			_ = filepath.WalkDir(prefix, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					left++
+				}
+				return nil
+			})
+			if left == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d objects of the deleted camera left in the bucket", left)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+}
+
+func (r recEnv) segmentByID(t *testing.T, id int64) camera.Segment {
+	t.Helper()
+	for _, s := range r.segments(t) {
+		if s.ID == id {
+			return s
+		}
+	}
+	t.Fatalf("segment %d left the index", id)
+	return camera.Segment{}
+}
