@@ -26,6 +26,7 @@ type accountData struct {
 	CanManage bool // the actor is above it: prices, modules, status, delete
 	Stats     statsView
 	Statement *statementView // the Statements tab (statements.go)
+	Invoices  *invoicesView  // the Invoices tab (invoices.go)
 	Users     []identity.User
 	RoleNames map[int64]string
 	Pager     pager
@@ -46,7 +47,7 @@ type tabLink struct {
 }
 
 var accountTabs = []struct{ key, label string }{
-	{"statistics", "Statistics"}, {"statements", "Statements"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
+	{"statistics", "Statistics"}, {"statements", "Statements"}, {"invoices", "Invoices"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
 	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"}, {"two-factor", "2FA"}, {"sso", "SSO"},
 }
 
@@ -117,6 +118,13 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		}
 	case "statements":
 		if d.Statement, err = p.accountStatement(r, q, acct); err != nil {
+			return err
+		}
+	case "invoices":
+		if form == nil {
+			form = url.Values{}
+		}
+		if d.Invoices, err = p.accountInvoices(r, q, acct, form); err != nil {
 			return err
 		}
 	case "profile":

@@ -84,6 +84,10 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /accounts/{id}", p.admin(p.accountTab))
 	mux.Handle("GET /accounts/{id}/{tab}", p.admin(p.accountTab))
 	mux.Handle("GET /accounts/{id}/statements.csv", p.admin(p.statementCSV)) // web/statements.go
+	mux.Handle("GET /accounts/{id}/invoices.csv", p.admin(p.invoicesCSV))    // web/invoices.go
+	mux.Handle("POST /accounts/{id}/billing-profile", p.admin(p.billingProfileSubmit))
+	mux.Handle("GET /invoices/{iid}/{format}", p.admin(p.invoiceDoc))
+	mux.Handle("POST /invoices/{iid}/status", p.admin(p.invoiceStatusSubmit))
 	mux.Handle("POST /accounts/{id}/profile", p.admin(p.profileSubmit))
 	mux.Handle("POST /accounts/{id}/modules", p.admin(p.modulesSubmit))
 	mux.Handle("POST /accounts/{id}/privacy", p.admin(p.privacySubmit))
