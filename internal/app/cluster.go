@@ -53,3 +53,23 @@ func (a *App) ClusterNodes(ctx context.Context, actor tenancy.Actor) ([]ClusterN
 	}
 	return out, nil
 }
+
+// RecorderOf is the live recorder holding the camera's lease: live
+// viewers and on-demand pulls go to it. ok is false when none does (a
+// single node, or a camera not recorded now).
+func (a *App) RecorderOf(ctx context.Context, cameraID int64) (n fleet.Node, ok bool, err error) {
+	l, found, err := a.Store.R().Lease(ctx, cameraID)
+	if err != nil || !found || !l.Live(time.Now()) {
+		return n, false, err
+	}
+	nodes, err := a.Store.R().Nodes(ctx)
+	if err != nil {
+		return n, false, err
+	}
+	for _, n := range nodes {
+		if n.ID == l.NodeID && n.Alive(time.Now(), a.nodeTTL()) && n.URL != "" {
+			return n, true, nil
+		}
+	}
+	return n, false, nil
+}

@@ -3,7 +3,9 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/cluster"
 	"github.com/vigilo/vigilo/internal/media/simcam"
+	"github.com/vigilo/vigilo/internal/server"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
@@ -289,6 +292,10 @@ func TestClusterRecorderFailover(t *testing.T) {
 		t.Fatalf("a customer reads the cluster: %d", r.Status)
 	}
 	t.Logf("placement: %v", counts(per))
+	// Live video through the api node comes from the recorder holding the
+	// camera (the api node proxies; it pulls nothing itself).
+	liveCam := cams[0]
+	checkLive(t, api, A.Token, liveCam, placed[liveCam])
 
 	kills := 1
 	if v, err := strconv.Atoi(os.Getenv("VIGILO_FAILOVER_KILLS")); err == nil && v > 0 {
@@ -424,6 +431,34 @@ func TestClusterRecorderFailover(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// checkLive asks the api node for a camera's LL-HLS playlist and wants it
+// served by recorder holder.
+func checkLive(t *testing.T, api *apitest.Env, token string, cam int64, holder string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", api.URL+"/api/v1/cameras/"+strconv.FormatInt(cam, 10)+"/live/index.m3u8", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := api.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		by := resp.Header.Get(server.RecorderHeader)
+		if by != holder {
+			t.Fatalf("live playlist of camera %d served by %q, want its recorder %q (%d %s)", cam, by, holder, resp.StatusCode, body)
+		}
+		if resp.StatusCode == 200 && strings.HasPrefix(string(body), "#EXTM3U") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("live playlist of camera %d through the api node: %d %s", cam, resp.StatusCode, body)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 

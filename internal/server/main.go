@@ -195,7 +195,7 @@ func (m *Main) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	// TrustProxies is outermost: it replaces the request, and observe must see
 	// the one the mux stamps with its route pattern.
-	return httpx.TrustProxies(m.Config.TrustedProxies, m.observe(cop.Handler(securityHeaders(mux, strings.HasPrefix(m.Config.BaseURL, "https://")))))
+	return httpx.TrustProxies(m.Config.TrustedProxies, m.observe(cop.Handler(m.liveProxy(securityHeaders(mux, strings.HasPrefix(m.Config.BaseURL, "https://"))))))
 }
 
 func securityHeaders(next http.Handler, https bool) http.Handler {
