@@ -20,10 +20,11 @@ import (
 )
 
 const benchUsage = `usage:
-  vigilo bench record [-n 50] [-d 30s] [-mediamtx /path/to/mediamtx] [flags]
+  vigilo bench record [-n 50] [-d 30s] [-mediamtx /path/to/mediamtx] [-s3] [flags]
       record N simulated cameras and report CPU, memory, bytes and frames
       lost per stream; with -mediamtx, MediaMTX records the same streams in
-      the same run for comparison. See docs/BENCHMARKS.md.
+      the same run for comparison; with -s3, segments are indexed and
+      uploaded to the bucket of VIGILO_S3_*. See docs/BENCHMARKS.md.
   vigilo bench simcam [-addr 127.0.0.1:8554]
       serve the simulated cameras only (rtsp://ADDR/cam/N)
 ` + benchLiveUsage
@@ -84,6 +85,7 @@ func benchRecord(ctx context.Context, args []string) error {
 	inProcess := fs.Bool("inprocess", false, "run the camera simulator inside this process (its CPU then counts as the recorder's)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the recorder process to this file")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile taken at the end of the window to this file")
+	withS3 := fs.Bool("s3", false, "index each segment and upload it to the bucket of VIGILO_S3_* (docs/S3.md), measuring the upload too")
 	clip := clipFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -94,6 +96,13 @@ func benchRecord(ctx context.Context, args []string) error {
 	}
 	defer stop()
 	o.Clip, o.FPS = *clip, clip.FPS
+	if *withS3 {
+		cleanup, err := setupS3Bench(ctx, &o)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+	}
 
 	if !*inProcess {
 		// The simulator runs in a child process so getrusage of this
@@ -127,6 +136,7 @@ func spawnSimcam(ctx context.Context, recordArgs []string) (string, int, func(),
 	fs.Bool("keep", false, "")
 	fs.Bool("inprocess", false, "")
 	fs.Bool("only-mediamtx", false, "")
+	fs.Bool("s3", false, "")
 	_ = fs.Parse(recordArgs)
 	child := []string{"bench", "simcam", "-addr", "127.0.0.1:0"}
 	fs.Visit(func(f *flag.Flag) {

@@ -55,6 +55,15 @@ type RecordOpts struct {
 	// MemProfile, when set, receives a heap profile taken at the end of the
 	// window (while every camera is still recording).
 	MemProfile string
+
+	// Sink receives Vigilo's finished segments (default: none, files only);
+	// the S3 benchmark indexes and uploads them through it.
+	Sink media.Sink
+	// Window, when set, is called as the measured window starts
+	// (start=true) and ends; Report, after the recorder stopped, adds its
+	// lines to the report.
+	Window func(start bool)
+	Report func(out io.Writer, window time.Duration) error
 }
 
 // Result holds one system's figures.
@@ -139,7 +148,7 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	}
 
 	vdir := filepath.Join(o.Dir, "vigilo")
-	rec := media.New(media.Config{RecordingsDir: vdir, DefaultSegmentLength: o.SegmentLength})
+	rec := media.New(media.Config{RecordingsDir: vdir, DefaultSegmentLength: o.SegmentLength, Sink: o.Sink})
 	targets := make([]media.Target, o.N)
 	for i := range targets {
 		targets[i] = media.Target{CameraID: int64(i + 1), URL: url(i + 1)}
@@ -181,6 +190,9 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	if o.SourcePID != 0 {
 		cpuS0, _ = procCPU(o.SourcePID)
 	}
+	if o.Window != nil {
+		o.Window(true)
+	}
 	start := time.Now()
 	tick := time.NewTicker(time.Second)
 	for time.Since(start) < o.Duration {
@@ -204,6 +216,9 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	tick.Stop()
 	window := time.Since(start).Seconds()
 	vig.CPUSeconds = selfCPU() - cpuV0
+	if o.Window != nil {
+		o.Window(false)
+	}
 	w1, l1 := framesAt()
 	vig.FramesWindow, vig.FramesLost = w1-w0, l1-l0
 	var ms runtime.MemStats
@@ -272,6 +287,11 @@ func RunRecord(ctx context.Context, o RecordOpts, out io.Writer) error {
 	if !o.NoVigilo {
 		fmt.Fprintf(out, "vigilo: frames written in window %d (expected ≈ %d), Go heap in use %.1f MB\n",
 			vig.FramesWindow, int(window*float64(o.FPS)*float64(o.N)), mb(vig.HeapBytes))
+	}
+	if o.Report != nil {
+		if err := o.Report(out, time.Duration(window*float64(time.Second))); err != nil {
+			return err
+		}
 	}
 	if recording < o.N && !o.NoVigilo {
 		return fmt.Errorf("only %d of %d cameras were recording after warm-up", recording, o.N)
