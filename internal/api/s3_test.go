@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilo/vigilo/internal/apitest"
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/fleet"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
@@ -211,4 +212,36 @@ func (r recEnv) segmentByID(t *testing.T, id int64) camera.Segment {
 	}
 	t.Fatalf("segment %d left the index", id)
 	return camera.Segment{}
+}
+
+// The operator sees each recorder's S3 upload backlog on /cluster/nodes, as
+// the recorder last reported it; a node that reports none shows none.
+func TestClusterNodesShowUploadQueue(t *testing.T) {
+	camDBs(t, func(t *testing.T, pg bool) {
+		e := apitest.Boot(t, apitest.Options{Postgres: pg})
+		ctx := context.Background()
+		now := time.Now()
+		w := e.Main.Store.W()
+		for _, id := range []string{"api-1", "rec-1"} {
+			if ok, err := w.Heartbeat(ctx, fleet.Node{ID: id, Instance: id, Roles: []string{"api"}, StartedAt: now, LastSeen: now},
+				5*time.Second); err != nil || !ok {
+				t.Fatalf("heartbeat %s: %v %v", id, ok, err)
+			}
+		}
+		if err := w.PutUploadQueue(ctx, fleet.UploadQueue{NodeID: "rec-1", Segments: 3, Bytes: 3 << 20,
+			Oldest: now.Add(-10 * time.Second), Reported: now}); err != nil {
+			t.Fatal(err)
+		}
+		items := e.Must(200, "GET", "/api/v1/cluster/nodes", e.Root, nil).Items()
+		if len(items) != 2 {
+			t.Fatalf("nodes: %v", items)
+		}
+		if _, ok := items[0]["upload_queue"]; ok || items[0]["id"] != "api-1" {
+			t.Fatalf("a node without a report shows an upload queue: %v", items[0])
+		}
+		q, _ := items[1]["upload_queue"].(map[string]any)
+		if q == nil || q["segments"] != float64(3) || q["bytes"] != float64(3<<20) || q["lag_seconds"].(float64) < 10 {
+			t.Fatalf("rec-1 upload queue: %v", items[1])
+		}
+	})
 }

@@ -15,6 +15,9 @@ type ClusterNode struct {
 	fleet.Node
 	Cameras int
 	Alive   bool
+	// Uploads is the recorder's S3 upload backlog as last reported (nil:
+	// no S3, or not a recorder; docs/S3.md).
+	Uploads *fleet.UploadQueue
 }
 
 // NodeTTL is how long a node may be silent and still count as alive; the
@@ -40,6 +43,10 @@ func (a *App) ClusterNodes(ctx context.Context, actor tenancy.Actor) ([]ClusterN
 	if err != nil {
 		return nil, err
 	}
+	queues, err := a.Store.R().UploadQueues(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	count := map[string]int{}
 	for _, l := range leases {
@@ -50,6 +57,9 @@ func (a *App) ClusterNodes(ctx context.Context, actor tenancy.Actor) ([]ClusterN
 	out := make([]ClusterNode, len(nodes))
 	for i, n := range nodes {
 		out[i] = ClusterNode{Node: n, Cameras: count[n.ID], Alive: n.Alive(now, a.nodeTTL())}
+		if q, ok := queues[n.ID]; ok {
+			out[i].Uploads = &q
+		}
 	}
 	return out, nil
 }

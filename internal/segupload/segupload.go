@@ -57,6 +57,11 @@ type Config struct {
 	Log                *slog.Logger
 	// Uploaded, when set, is told the size of each segment uploaded.
 	Uploaded func(bytes int64)
+	// Report, when set, is given the queue's Stats every ReportEvery
+	// (default 5 s) and once more at Close: a recorder of a cluster
+	// publishes its lag with it (GET /api/v1/cluster/nodes).
+	Report      func(ctx context.Context, s Stats)
+	ReportEvery time.Duration
 }
 
 // Uploader is the component.
@@ -141,7 +146,32 @@ func New(ctx context.Context, st *store.Store, objs Objects, cfg Config) (*Uploa
 		u.wg.Add(1)
 		go u.work(runCtx)
 	}
+	if cfg.Report != nil {
+		if cfg.ReportEvery <= 0 {
+			cfg.ReportEvery = 5 * time.Second
+		}
+		u.wg.Add(1)
+		go u.report(runCtx)
+	}
 	return u, nil
+}
+
+// report hands the queue's figures to Config.Report on a timer.
+func (u *Uploader) report(ctx context.Context) {
+	defer u.wg.Done()
+	t := time.NewTicker(u.cfg.ReportEvery)
+	defer t.Stop()
+	for {
+		u.cfg.Report(ctx, u.Stats())
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			u.cfg.Report(final, u.Stats())
+			cancel()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Key is the object key of the segment file at path: its path below the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/fleet"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/objstore"
 	"github.com/vigilo/vigilo/internal/segupload"
@@ -259,6 +260,56 @@ func TestUploadOfDeletedSegmentLeavesNoObject(t *testing.T) {
 		key, _ := segupload.Key(f.dir, s.Path)
 		if exists(f.srv.ObjectPath(key)) || exists(s.Path) {
 			t.Fatalf("object or file of a deleted segment kept")
+		}
+	})
+}
+
+// A recorder of a cluster reports its backlog: the report reaches the
+// shared database while S3 is down, and the last one at Close.
+func TestReportsBacklog(t *testing.T) {
+	dbs(t, func(t *testing.T, f *fixture) {
+		f.srv.Stop()
+		reported := make(chan segupload.Stats, 100)
+		u, err := segupload.New(context.Background(), f.st, f.objs, segupload.Config{Dir: f.dir, QueueDir: f.queue,
+			Workers: 1, RetryMin: 50 * time.Millisecond, Log: slog.New(slog.DiscardHandler), ReportEvery: 20 * time.Millisecond,
+			Report: func(ctx context.Context, s segupload.Stats) {
+				if err := f.st.W().PutUploadQueue(ctx, fleet.UploadQueue{NodeID: "rec-1", Segments: s.Pending,
+					Bytes: s.PendingBytes, Oldest: s.Oldest, Reported: time.Now()}); err != nil {
+					t.Error(err)
+				}
+				select {
+				case reported <- s:
+				default: // nobody is waiting for it any more
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := u.Enqueue(f.segment(1000)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.After(10 * time.Second)
+		for s := (segupload.Stats{}); s.Pending != 2; {
+			select {
+			case s = <-reported:
+			case <-deadline:
+				t.Fatal("no report of the two queued segments")
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+		qs, err := f.st.R().UploadQueues(context.Background())
+		q := qs["rec-1"]
+		if err != nil || q.Segments != 2 || q.Bytes != 2000 || q.Lag(time.Now()) <= 0 {
+			t.Fatalf("stored report: %+v %v", q, err)
+		}
+		f.srv.Start()
+		waitDrained(t, u, 20*time.Second)
+		u.Close()
+		qs, _ = f.st.R().UploadQueues(context.Background())
+		if q := qs["rec-1"]; q.Segments != 0 || q.Lag(time.Now()) != 0 {
+			t.Fatalf("report after draining and Close: %+v", q)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vigilo/vigilo/internal/fleet"
 	"github.com/vigilo/vigilo/internal/media"
 	"github.com/vigilo/vigilo/internal/objstore"
 	"github.com/vigilo/vigilo/internal/recording"
@@ -50,9 +51,20 @@ func (m *Main) startUploads(ctx context.Context, rc *recording.Config) error {
 	}
 	uploaded := prometheus.NewCounter(prometheus.CounterOpts{Name: "vigilo_s3_uploaded_bytes_total",
 		Help: "Bytes of segments uploaded to S3."})
-	up, err := segupload.New(ctx, m.Store, m.objects, segupload.Config{Dir: rc.Dir,
+	uc := segupload.Config{Dir: rc.Dir,
 		QueueDir: filepath.Join(m.Config.DataDir, "upload-queue"), LocalCache: m.Config.S3.LocalCache,
-		Workers: m.Config.S3.Uploaders, Log: m.Log, Uploaded: func(n int64) { uploaded.Add(float64(n)) }})
+		Workers: m.Config.S3.Uploaders, Log: m.Log, Uploaded: func(n int64) { uploaded.Add(float64(n)) }}
+	if node := m.Config.Cluster; node.Enabled() {
+		// The operator sees each recorder's lag on /cluster/nodes.
+		uc.Report = func(ctx context.Context, s segupload.Stats) {
+			err := m.Store.W().PutUploadQueue(ctx, fleet.UploadQueue{NodeID: node.NodeID, Segments: s.Pending,
+				Bytes: s.PendingBytes, Oldest: s.Oldest, Reported: time.Now()})
+			if err != nil && ctx.Err() == nil {
+				m.Log.Warn("report the upload queue", "err", err)
+			}
+		}
+	}
+	up, err := segupload.New(ctx, m.Store, m.objects, uc)
 	if err != nil {
 		return err
 	}
