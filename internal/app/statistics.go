@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
@@ -21,6 +22,7 @@ type Statistics struct {
 	// the period, whatever their plan.
 	TrafficBytes int64
 	Money        billing.Statement
+	Currency     money.Currency // the tree's: the portal shows amounts in it
 	// Daily series over the period, one entry per day (zeros included):
 	// bytes served, and the day's storage snapshot.
 	Traffic []store.DayBytes
@@ -65,6 +67,7 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 	for _, d := range traffic {
 		s.TrafficBytes += d.Bytes
 	}
+	s.Currency = a.currency()
 	s.Money, err = a.statement(ctx, r, acct, s.Period)
 	return s, err
 }

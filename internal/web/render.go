@@ -203,6 +203,9 @@ var funcs = template.FuncMap{
 		return f
 	},
 	"money": func(a money.Amount) string { return a.String() },
+	// amount shows a sum in the tree's currency with its usual decimals
+	// ("EUR 12.50"); the ledger's ten-thousandths go in a title beside it.
+	"amount": func(c money.Currency, a money.Amount) string { return c.Format(a) },
 	// "date", "datetime", "clock" and "clockTime" are in timeFuncs: they
 	// format in the account's zone (timezone.go).
 	"add":   func(a, b int) int { return a + b },

@@ -93,8 +93,9 @@ func plural(n int, word string) string {
 
 // moneyView is the statement as the page shows it.
 type moneyView struct {
-	ShowAbove  bool // the operator pays nobody
-	ShowBelow  bool // integrators are owed by their children; customers have none
+	Cur        money.Currency // amounts show in it, rounded to its minor unit; the exact figure is their title
+	ShowAbove  bool           // the operator pays nobody
+	ShowBelow  bool           // integrators are owed by their children; customers have none
 	Above      billing.Charges
 	OwedBelow  money.Amount
 	Margin     money.Amount
@@ -244,6 +245,7 @@ func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // fillStats adds the period's figures to v from the app's statistics.
 func fillStats(v *statsView, s app.Statistics) {
 	v.Money = newMoneyView(v.Account, s.Money)
+	v.Money.Cur = s.Currency
 	v.TrafficChart = newSeriesChart("traffic-chart", "Traffic per day", false, s.Traffic)
 	v.StorageChart = newSeriesChart("storage-chart", "Storage per day", true, s.Storage)
 }

@@ -107,13 +107,27 @@ func seedMoneyTree(t *testing.T, e *apitest.Env) moneyTree {
 	return m
 }
 
-var moneyRE = regexp.MustCompile(`data-money="([a-z-]+)">([^<]+)<`)
+var moneyRE = regexp.MustCompile(`data-money="([a-z-]+)"(?: title="([^"]+)")?>([^<]+)<`)
 
-// moneyFigures reads the money shown on a statistics page by its key.
+// moneyFigures reads the money on a page by its key: on the statistics tab
+// the exact figure (the ledger's ten-thousandths, each amount's title), on
+// a statement what is shown (it is rounded line by line).
 func moneyFigures(body string) map[string]string {
 	out := map[string]string{}
 	for _, m := range moneyRE.FindAllStringSubmatch(body, -1) {
-		out[m[1]] = m[2]
+		out[m[1]] = m[3]
+		if m[2] != "" {
+			out[m[1]] = m[2]
+		}
+	}
+	return out
+}
+
+// moneyShown reads the amounts as shown: in the currency, to its minor unit.
+func moneyShown(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range moneyRE.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = m[3]
 	}
 	return out
 }
@@ -159,8 +173,15 @@ func TestStatisticsTab(t *testing.T) {
 				t.Errorf("B's %s shown %q, app %q, want %s", k, got[k], v[0], v[1])
 			}
 		}
-		row := regexp.MustCompile(`<a href="/accounts/` + cid + `">Corner Bakery</a>.*?data-child-total>([^<]+)<`).FindStringSubmatch(p.Body)
-		if row == nil || row[1] != "16.9833" {
+		// Shown in euros to the cent, the exact figure beside it.
+		shown := moneyShown(p.Body)
+		for k, v := range map[string]string{"owes-above": "EUR 13.12", "fixed": "EUR 12.92", "storage": "EUR 0.10", "owed-below": "EUR 16.98", "margin": "EUR 3.87"} {
+			if shown[k] != v {
+				t.Errorf("B's %s shown as %q, want %q", k, shown[k], v)
+			}
+		}
+		row := regexp.MustCompile(`<a href="/accounts/` + cid + `">Corner Bakery</a>.*?data-child-total title="([^"]+)">([^<]+)<`).FindStringSubmatch(p.Body)
+		if row == nil || row[1] != "16.9833" || row[2] != "EUR 16.98" {
 			t.Errorf("B's breakdown row for C: %v", row)
 		}
 		for _, want := range []string{`id="traffic-chart"`, `id="storage-chart"`, `<title>2026-03-02: 3.73 GB</title>`,
@@ -188,7 +209,7 @@ func TestStatisticsTab(t *testing.T) {
 		if _, ok := got["owes-above"]; ok || got["owed-below"] != "9.4100" || got["margin"] != "9.4100" {
 			t.Errorf("operator's dashboard money: %v", got)
 		}
-		if !regexp.MustCompile(`<a href="/accounts/` + itoa(m.Other.ID) + `">Other Net</a>.*?data-child-total>0.0000<`).MatchString(p.Body) {
+		if !regexp.MustCompile(`<a href="/accounts/` + itoa(m.Other.ID) + `">Other Net</a>.*?data-child-total title="0.0000">EUR 0.00<`).MatchString(p.Body) {
 			t.Error("the operator's breakdown lacks Other Net at 0")
 		}
 
@@ -246,7 +267,7 @@ func TestStatisticsTab(t *testing.T) {
 		}
 		p = root.get("/accounts/" + itoa(m.Other.ID) + "/statistics?from=2026-04-01&to=2026-04-30")
 		if got := moneyFigures(p.Body); got["owes-above"] != "3.0000" || got["owed-below"] != "1.0000" || got["margin"] != "-2.0000" ||
-			!strings.Contains(p.Body, `<div class="warn"><span class="num" data-money="margin">`) {
+			!strings.Contains(p.Body, `<div class="warn"><span class="num" data-money="margin" title="-2.0000">EUR -2.00<`) {
 			t.Errorf("Other Net's negative margin: %v", got)
 		}
 	})
@@ -263,7 +284,7 @@ func TestStatisticsInBrowser(t *testing.T) {
 	b.signIn(m.B.Email, m.B.Password)
 	b.do(chromedp.Navigate(b.base+"/accounts/"+itoa(m.B.ID)+"/statistics?from=2026-03-01&to=2026-03-31"),
 		chromedp.WaitVisible(chromedp.CSS("#storage-chart svg")))
-	if got := b.text("[data-money=margin]"); got != "3.8666" {
+	if got := b.text("[data-money=margin]"); got != "EUR 3.87" {
 		t.Fatalf("margin shown %q", got)
 	}
 	// Each label's box within its SVG's (the first one used to be cut).
