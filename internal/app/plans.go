@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/vigilo/vigilo/internal/billing"
@@ -207,38 +209,85 @@ func (a *App) SetChildOffer(ctx context.Context, actor tenancy.Actor, childID, p
 	}
 	var res billing.ChildOffer
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
-		child, err := a.loadVisible(ctx, q, actor, childID, tenancy.Manage)
+		child, parent, err := a.childAndParent(ctx, q, actor, childID)
 		if err != nil {
 			return err
 		}
-		parent, err := q.Account(ctx, child.ParentID)
-		if err != nil {
-			return err
-		}
-		r, err := q.UsablePlan(ctx, parent, planID, child.ID)
-		if err != nil {
-			return err
-		}
-		if res, err = a.childOffer(ctx, q, parent, child.ID, r); err != nil {
-			return err
-		}
-		before, existed := res.Offer, res.Offered
-		if !existed {
-			before = billing.Offer{}  // the audit entry then lists every value set
-			res.Offer.Selected = true // putting an offer offers the plan unless told otherwise
-		}
-		p.Apply(&res.Offer, res.Parent.Name)
-		if err := q.PutOffer(ctx, &res.Offer); err != nil {
-			return err
-		}
-		res.Offered = true
-		out.publish(events.Event{Kind: events.PlanChanged, AccountID: child.ID, Path: child.Path})
-		detail := offerDiff(before, res.Offer)
-		detail["plan_id"] = planID
-		detail["created"] = !existed
-		return a.audit(ctx, q, actor, child, "plan.offer_set", detail)
+		res, err = a.putChildOffer(ctx, q, out, actor, child, parent, planID, p)
+		return err
 	})
 	return res, err
+}
+
+// SetChildOffers applies several rows of a child's Plans tab at once (by
+// plan id): every row is checked first, errors name the row
+// ("plans[7].cost"), and either all are written in one transaction or none.
+func (a *App) SetChildOffers(ctx context.Context, actor tenancy.Actor, childID int64, rows map[int64]billing.OfferPatch) error {
+	f := errs.Fields{}
+	ids := slices.Sorted(maps.Keys(rows))
+	for _, planID := range ids {
+		p := rows[planID]
+		if e, ok := errs.As(p.Validate("plans[" + strconv.FormatInt(planID, 10) + "].")); ok {
+			for k, v := range e.Fields {
+				f.Add(k, v)
+			}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, out *outbox) error {
+		child, parent, err := a.childAndParent(ctx, q, actor, childID)
+		if err != nil {
+			return err
+		}
+		for _, planID := range ids {
+			if _, err := a.putChildOffer(ctx, q, out, actor, child, parent, planID, rows[planID]); err != nil {
+				if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
+					return errs.Field("plans["+strconv.FormatInt(planID, 10)+"].plan_id", "no such plan")
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (a *App) childAndParent(ctx context.Context, q store.Q, actor tenancy.Actor, childID int64) (tenancy.Account, tenancy.Account, error) {
+	child, err := a.loadVisible(ctx, q, actor, childID, tenancy.Manage)
+	if err != nil {
+		return child, tenancy.Account{}, err
+	}
+	parent, err := q.Account(ctx, child.ParentID)
+	return child, parent, err
+}
+
+// putChildOffer writes one offer of a plan to child, in the caller's
+// transaction, and audits it.
+func (a *App) putChildOffer(ctx context.Context, q store.Q, out *outbox, actor tenancy.Actor, child, parent tenancy.Account, planID int64, p billing.OfferPatch) (billing.ChildOffer, error) {
+	r, err := q.UsablePlan(ctx, parent, planID, child.ID)
+	if err != nil {
+		return billing.ChildOffer{}, err
+	}
+	res, err := a.childOffer(ctx, q, parent, child.ID, r)
+	if err != nil {
+		return res, err
+	}
+	before, existed := res.Offer, res.Offered
+	if !existed {
+		before = billing.Offer{}  // the audit entry then lists every value set
+		res.Offer.Selected = true // putting an offer offers the plan unless told otherwise
+	}
+	p.Apply(&res.Offer, res.Parent.Name)
+	if err := q.PutOffer(ctx, &res.Offer); err != nil {
+		return res, err
+	}
+	res.Offered = true
+	out.publish(events.Event{Kind: events.PlanChanged, AccountID: child.ID, Path: child.Path})
+	detail := offerDiff(before, res.Offer)
+	detail["plan_id"] = planID
+	detail["created"] = !existed
+	return res, a.audit(ctx, q, actor, child, "plan.offer_set", detail)
 }
 
 // UpdateMyOffer changes the name and end-user price the actor's account

@@ -150,6 +150,13 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		if d.Plans, err = p.accountPlans(r, q, acct, d.Self); err != nil {
 			return err
 		}
+		if form.Has("plan") {
+			fe := map[string]string{}
+			if e, ok := errs.As(ferr); ok {
+				fe = e.Fields
+			}
+			d.Plans.keepEdits(form, fe)
+		}
 	case "modules":
 		if d.Modules, err = p.accountModules(r, q, acct); err != nil {
 			return err

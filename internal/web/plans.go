@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/vigilo/vigilo/internal/app"
@@ -149,6 +150,14 @@ type childPlanRow struct {
 	Retention                 int
 	Selected, Offered         bool
 	Cost, EndUserPrice, Price string
+	Was                       string // the row as shown (rowPrint): only rows that differ on submit are saved
+	NameErr, CostErr          string
+}
+
+// rowPrint fingerprints a row's editable values, so the Plans tab's one
+// Save writes exactly the rows that were changed.
+func rowPrint(name, cost string, selected bool) string {
+	return strconv.Quote(name) + " " + strconv.Quote(cost) + " " + strconv.FormatBool(selected)
 }
 
 func (p *Portal) accountPlans(r *http.Request, q *req, acct tenancy.Account, self bool) (*accountPlans, error) {
@@ -177,11 +186,73 @@ func (p *Portal) accountPlans(r *http.Request, q *req, acct tenancy.Account, sel
 		return nil, err
 	}
 	for _, c := range list {
-		ap.Rows = append(ap.Rows, childPlanRow{PlanID: c.Parent.ID, Name: c.Offer.Name, Kind: string(c.Parent.Kind), Mode: string(c.Parent.RecordingMode),
+		row := childPlanRow{PlanID: c.Parent.ID, Name: c.Offer.Name, Kind: string(c.Parent.Kind), Mode: string(c.Parent.RecordingMode),
 			Retention: c.Parent.RetentionDays, Selected: c.Offered && c.Offer.Selected, Offered: c.Offered,
-			Cost: c.Offer.Cost.String(), EndUserPrice: c.Offer.EndUserPrice.String()})
+			Cost: c.Offer.Cost.String(), EndUserPrice: c.Offer.EndUserPrice.String()}
+		row.Was = rowPrint(row.Name, row.Cost, row.Selected)
+		ap.Rows = append(ap.Rows, row)
 	}
 	return ap, nil
+}
+
+// keepEdits shows a refused submit's values instead of the stored ones, with
+// each row's errors beside it, so that no edit is lost.
+func (ap *accountPlans) keepEdits(form url.Values, fieldErrs map[string]string) {
+	for i := range ap.Rows {
+		r := &ap.Rows[i]
+		id := strconv.FormatInt(r.PlanID, 10)
+		if !form.Has("name-" + id) {
+			continue
+		}
+		r.Name, r.Cost, r.Selected = form.Get("name-"+id), form.Get("cost-"+id), lastValue(form, "selected-"+id) == "1"
+		r.Was = form.Get("was-" + id)
+		r.NameErr, r.CostErr = fieldErrs["plans["+id+"].name"], fieldErrs["plans["+id+"].cost"]
+	}
+}
+
+// childPlansSubmit saves every changed row of an account's Plans tab at
+// once (one form, one transaction): a row's edit is never lost to another
+// row's Save.
+func (p *Portal) childPlansSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	rows := map[int64]billing.OfferPatch{}
+	bad := errs.Fields{}
+	for _, s := range f["plan"] {
+		planID, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || planID <= 0 {
+			bad.Add("plan", "must be a plan id")
+			continue
+		}
+		sel, name, cost := lastValue(f, "selected-"+s) == "1", f.Get("name-"+s), f.Get("cost-"+s)
+		if rowPrint(name, cost, sel) == f.Get("was-"+s) {
+			continue // unchanged
+		}
+		patch := billing.OfferPatch{Selected: &sel, Name: &name}
+		if c, perr := money.Parse(cost); perr != nil {
+			bad.Add("plans["+s+"].cost", perr.Error())
+		} else {
+			patch.Cost = &c
+		}
+		rows[planID] = patch
+	}
+	err = bad.Err()
+	if err == nil && len(rows) == 0 {
+		return p.redirect(w, r, "/accounts/"+itoa64(id)+"/plans", "Nothing was changed.")
+	}
+	if err == nil {
+		err = p.App.SetChildOffers(r.Context(), q.Actor, id, rows)
+	}
+	if err != nil {
+		if errs.KindOf(err) == errs.NotFound {
+			return err
+		}
+		return p.showAccount(w, r, q, id, "plans", "customers", f, err)
+	}
+	return p.redirect(w, r, "/accounts/"+itoa64(id)+"/plans", plural(len(rows), "plan")+" saved for this account.")
 }
 
 func (p *Portal) childPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) error {

@@ -1,0 +1,90 @@
+package web_test
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vigilo/vigilo/internal/apitest"
+)
+
+// TestPlansTabSavesEveryRow: on a child's Plans tab the parent edits two
+// rows and presses the one Save: both are saved (a row's Save used to drop
+// the other row's edit). A bad price in one row saves nothing, shows the
+// error beside that row and keeps both edits on the page.
+func TestPlansTabSavesEveryRow(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		a := e.CreateAccount(e.Root, 1, "integrator", "Alpha")
+		aid := itoa(a.ID)
+		root := newClient(t, e)
+		root.signIn(apitest.AdminEmail, apitest.AdminPassword)
+		tab := "/accounts/" + aid + "/plans"
+		body := root.get(tab).Body
+		rows := regexp.MustCompile(`name="plan" value="(\d+)" form="plans-form"><input type="hidden" name="was-\d+" value="([^"]*)"`).FindAllStringSubmatch(body, -1)
+		if len(rows) < 2 || !strings.Contains(body, `id="plans-save"`) {
+			t.Fatalf("Alpha's Plans tab has %d editable rows: %.2000s", len(rows), body)
+		}
+		current := func(id string) (name, cost string) {
+			m := regexp.MustCompile(`name="name-` + id + `" form="plans-form" value="([^"]*)"`).FindStringSubmatch(body)
+			c := regexp.MustCompile(`name="cost-` + id + `" form="plans-form" value="([^"]*)"`).FindStringSubmatch(body)
+			return html.UnescapeString(m[1]), c[1]
+		}
+		form := url.Values{}
+		for _, r := range rows {
+			id := r[1]
+			name, cost := current(id)
+			form.Add("plan", id)
+			form.Set("was-"+id, html.UnescapeString(r[2]))
+			form.Set("name-"+id, name)
+			form.Set("cost-"+id, cost)
+			form["selected-"+id] = []string{"0"} // the hidden 0, then the switch's 1 when it is on
+			if strings.HasSuffix(form.Get("was-"+id), " true") {
+				form.Add("selected-"+id, "1")
+			}
+		}
+		p1, p2 := rows[0][1], rows[1][1]
+		form.Set("name-"+p1, "Alpha Bronze")
+		form.Set("cost-"+p1, "3.25")
+		form.Set("cost-"+p2, "abc")
+		p := root.post(tab, tab, form)
+		if p.Status != http.StatusBadRequest || fieldError(p.Body, "plans["+p2+"].cost") == "" ||
+			!strings.Contains(p.Body, `name="name-`+p1+`" form="plans-form" value="Alpha Bronze"`) || !strings.Contains(p.Body, `value="abc"`) {
+			t.Fatalf("a bad price: %d %.3000s", p.Status, p.Body)
+		}
+		offers := func() map[string]map[string]any {
+			out := map[string]map[string]any{}
+			for _, it := range e.Must(200, "GET", "/api/v1/accounts/"+aid+"/plans", e.Root, nil).Items() {
+				out[itoa(int64(it["id"].(float64)))] = it
+			}
+			return out
+		}
+		if o := offers()[p1]; o["name"] == "Alpha Bronze" {
+			t.Fatalf("a refused submit saved a row: %v", o)
+		}
+		audited := func() int {
+			n := 0
+			for _, it := range e.Must(200, "GET", "/api/v1/audit?action=plan.offer_set&per_page=200", e.Root, nil).Items() {
+				if it["account_id"] == float64(a.ID) {
+					n++
+				}
+			}
+			return n
+		}
+		before := audited()
+		form.Set("cost-"+p2, "7.5")
+		if p := root.post(tab, tab, form); p.Status != http.StatusSeeOther {
+			t.Fatalf("save both rows: %d %.500s", p.Status, p.Body)
+		}
+		o := offers()
+		if o[p1]["name"] != "Alpha Bronze" || o[p1]["cost"] != "3.2500" || o[p2]["cost"] != "7.5000" {
+			t.Errorf("after one Save: %v / %v", o[p1], o[p2])
+		}
+		// Unchanged rows are not rewritten: the audit has two offer entries.
+		if n := audited() - before; n != 2 {
+			t.Errorf("%d offer changes audited, want 2", n)
+		}
+	})
+}
