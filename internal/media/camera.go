@@ -59,9 +59,10 @@ type camera struct {
 
 	// Timeline for live readers across reconnects, and the GOP a new
 	// reader starts with (ingest goroutine only).
-	lastDTS int64
-	lastAt  time.Time
-	gop     gopCache
+	lastDTS   int64
+	lastAt    time.Time
+	gop       gopCache
+	watchedAt time.Time // when a live reader was last there
 
 	mu sync.Mutex
 	t  Target

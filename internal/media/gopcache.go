@@ -7,13 +7,22 @@ import "time"
 // keyframe as they did without a cache.
 const maxGOPUnits = 512
 
+// gopKeep is how long a camera keeps its GOP cache after its last live
+// reader left, so viewers coming back (a page reload, the grid and then the
+// camera page) still start at once.
+const gopKeep = time.Minute
+
 // gopCache holds a copy of a camera's access units since its last
 // keyframe, so a new live reader starts at once with a picture instead of
 // waiting up to a GOP for the next keyframe. For a camera recorded only
 // around events it holds more: whole GOPs reaching back at least keep,
 // the pre-buffer an event's recording starts with. It belongs to the
 // ingest goroutine; its buffers are reused from one GOP to the next, so a
-// camera in steady state allocates nothing for it.
+// camera in steady state allocates nothing for it. Other cameras keep it
+// only while they are watched and for gopKeep after their last reader
+// left: a camera that is only recorded would otherwise hold a GOP (~0.5 MB
+// at 2 Mbit/s and a 2 s GOP) for nobody; its first viewer waits for one
+// keyframe instead.
 type gopCache struct {
 	gops  []*gop // oldest first; the last one is being filled
 	spare []*gop // dropped GOPs whose buffers the next ones reuse
@@ -104,6 +113,13 @@ func (g *gopCache) startGOP(ntp time.Time, keep time.Duration, info *segmentInfo
 	if drop > 0 {
 		g.spare = append(g.spare, g.gops[:drop]...)
 		g.gops = append(g.gops[:0], g.gops[drop:]...)
+	}
+}
+
+// release drops the cache and its buffers, for a camera nobody watches.
+func (g *gopCache) release() {
+	if g.gops != nil || g.spare != nil {
+		*g = gopCache{}
 	}
 }
 

@@ -80,12 +80,21 @@ func (s *session) fanOut(dts, pts int64, au [][]byte, key bool, now time.Time) {
 	c := s.c
 	rs := c.readers.Load()
 	c.lastDTS, c.lastAt = dts+s.tsOffset, now
-	var info *segmentInfo
-	if key {
-		info = s.info
+	watched := rs != nil && len(*rs) > 0
+	if watched {
+		c.watchedAt = now
 	}
-	c.gop.add(dts+s.tsOffset, pts+s.tsOffset, now, au, key, s.params, info, time.Duration(c.keep.Load()))
-	if rs == nil || len(*rs) == 0 {
+	// An events-only camera keeps its pre-buffer (keep > 0) whoever watches.
+	if keep := time.Duration(c.keep.Load()); watched || keep > 0 || now.Sub(c.watchedAt) < gopKeep {
+		var info *segmentInfo
+		if key {
+			info = s.info
+		}
+		c.gop.add(dts+s.tsOffset, pts+s.tsOffset, now, au, key, s.params, info, keep)
+	} else {
+		c.gop.release()
+	}
+	if !watched {
 		return
 	}
 	u := &s.unit

@@ -130,9 +130,11 @@ func TestHubOnePullManyReaders(t *testing.T) {
 	waitFor(t, 5*time.Second, "all released", func() bool { return len(rec.Pulled()) == 0 && cam.Sessions() == 0 })
 }
 
-// TestHubGOPCache: a reader that joins a camera mid-GOP starts with the
-// GOP so far (a keyframe first, marked Replay, timestamps in order), then
-// the live units, instead of waiting for the next keyframe.
+// TestHubGOPCache: a recorded camera nobody watches keeps no GOP, so its
+// first viewer starts at a live keyframe; once it is watched, a reader that
+// joins mid-GOP starts with the GOP so far (a keyframe first, marked Replay,
+// timestamps in order), then the live units, instead of waiting for the next
+// keyframe.
 func TestHubGOPCache(t *testing.T) {
 	cam := startSimcam(t, testClip)
 	rec := media.New(media.Config{RecordingsDir: t.TempDir()})
@@ -140,6 +142,22 @@ func TestHubGOPCache(t *testing.T) {
 	rec.Reconcile([]media.Target{{CameraID: 1, URL: cam.URL(1)}})
 	waitFor(t, 10*time.Second, "recording", func() bool { return rec.Status(1).Recording })
 	time.Sleep(1500 * time.Millisecond) // past the first keyframe
+
+	// A camera that is only recorded keeps no GOP: its first viewer starts
+	// at the next live keyframe, and the cache fills from there.
+	first := &countReader{}
+	stop, err := rec.Watch(media.Source{CameraID: 1, URL: cam.URL(1)}, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	waitFor(t, 5*time.Second, "the first viewer's frames", func() bool { first.mu.Lock(); defer first.mu.Unlock(); return first.units > 0 })
+	first.mu.Lock()
+	if first.replays != 0 || !first.firstKey {
+		t.Errorf("the first viewer of a recorded camera got %d replayed units (first key %v): a GOP was kept for nobody", first.replays, first.firstKey)
+	}
+	first.mu.Unlock()
+	time.Sleep(1100 * time.Millisecond) // a keyframe with the viewer there
 
 	var readers []*countReader
 	for range 6 {
