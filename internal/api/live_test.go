@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -121,6 +125,15 @@ func TestLiveOnePullManyViewers(t *testing.T) {
 			hlsURL).CombinedOutput(); err != nil || !strings.Contains(string(b), "h264") {
 			t.Fatalf("ffprobe on the playlist: %v %s", err, b)
 		}
+		// What ffmpeg saved starts at a keyframe and decodes from its first
+		// frame, and so does the oldest segment listed (the muxer's first:
+		// it started a few seconds ago and keeps seven).
+		decodesFromFirstFrame(t, out)
+		first := filepath.Join(t.TempDir(), "first.mp4")
+		if err := os.WriteFile(first, firstHLSSegment(t, hlsURL), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		decodesFromFirstFrame(t, first)
 
 		// ≥ 95 % of the frames over 5 s (25 fps) reach a WebRTC viewer.
 		waitUntil(t, 10*time.Second, "first WebRTC frame", func() bool { return viewers[0].Stats().Frames > 0 })
@@ -167,6 +180,66 @@ func TestLiveOnePullManyViewers(t *testing.T) {
 			t.Errorf("after the viewers left the recording has %d RTSP sessions", sim.Sessions())
 		}
 	})
+}
+
+// firstHLSSegment returns the init section followed by the oldest segment
+// the stream playlist behind the multivariant playlist at index lists.
+func firstHLSSegment(t *testing.T, index string) []byte {
+	t.Helper()
+	fetch := func(u *url.URL) []byte {
+		t.Helper()
+		resp, err := http.Get(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v %.200s", u, resp.StatusCode, err, b)
+		}
+		return b
+	}
+	base, err := url.Parse(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A URI in a playlist, resolved against the playlist's address, keeps
+	// the stream token when the muxer did not repeat it.
+	ref := func(from *url.URL, uri string) *url.URL {
+		u, err := from.Parse(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.RawQuery == "" {
+			u.RawQuery = base.RawQuery
+		}
+		return u
+	}
+	// The first URI that is not a gap (the muxer pads a young playlist
+	// with #EXT-X-GAP entries it does not serve).
+	firstURI := func(text string) string {
+		gap := false
+		for _, l := range strings.Split(text, "\n") {
+			switch l = strings.TrimSpace(l); {
+			case strings.HasPrefix(l, "#EXT-X-GAP"):
+				gap = true
+			case l == "" || strings.HasPrefix(l, "#"):
+			case gap:
+				gap = false
+			default:
+				return l
+			}
+		}
+		t.Fatalf("no URI in the playlist:\n%s", text)
+		return ""
+	}
+	stream := ref(base, firstURI(string(fetch(base))))
+	text := string(fetch(stream))
+	m := regexp.MustCompile(`#EXT-X-MAP:URI="([^"]+)"`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no init section in the stream playlist:\n%s", text)
+	}
+	return append(fetch(ref(stream, m[1])), fetch(ref(stream, firstURI(text)))...)
 }
 
 // framesIn counts the distinct frames whose RTP timestamps fall within span
