@@ -201,3 +201,25 @@ func (a *App) MonthClosed(ctx context.Context, month billing.Month) (bool, error
 	_, closed, err := a.Store.R().MonthClosed(ctx, month)
 	return closed, err
 }
+
+// PruneUsage deletes the usage detail that is older than
+// billing.UsageRetentionDays and belongs to a closed month (the scheduled
+// job runs it daily); it returns how many rows went.
+func (a *App) PruneUsage(ctx context.Context) (int64, error) {
+	closed, err := a.Store.R().ClosedMonths(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, r := range billing.PruneRanges(closed, a.Now()) {
+		k, err := a.Store.W().PruneUsage(ctx, r)
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	if n > 0 {
+		a.Log.Info("usage detail pruned", "rows", n, "older_than_days", billing.UsageRetentionDays)
+	}
+	return n, nil
+}

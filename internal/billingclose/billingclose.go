@@ -3,6 +3,8 @@
 // (app.Close), so that every account finds last month's statement closed
 // without the operator doing anything. Closing is idempotent, so several
 // nodes running the job, or an operator closing by hand first, do no harm.
+// Once a day it also prunes usage detail older than 400 days in closed
+// months (app.PruneUsage).
 package billingclose
 
 import (
@@ -34,6 +36,7 @@ type Job struct {
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
+	pruned string // the UTC day usage detail was last pruned
 }
 
 // New starts the job. It checks at once, so a server started after the
@@ -73,9 +76,23 @@ func (j *Job) run(ctx context.Context) {
 }
 
 // tick closes the previous month once the app's clock is After past its
-// end, unless it is already closed.
+// end, unless it is already closed, then prunes old usage detail once a
+// day (app.PruneUsage).
 func (j *Job) tick(ctx context.Context) error {
 	now := j.a.Now()
+	if err := j.closeDue(ctx, now); err != nil {
+		return err
+	}
+	if today := now.UTC().Format(time.DateOnly); today != j.pruned {
+		if _, err := j.a.PruneUsage(ctx); err != nil {
+			return err
+		}
+		j.pruned = today
+	}
+	return nil
+}
+
+func (j *Job) closeDue(ctx context.Context, now time.Time) error {
 	prev := billing.MonthOf(now).Prev()
 	if now.Before(prev.End().Add(j.cfg.After)) {
 		return nil

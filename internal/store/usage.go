@@ -219,3 +219,53 @@ func (q Q) SubtreeCameras(ctx context.Context, path string) ([]camera.Camera, er
 		lo, hi, lo, hi)
 	return scanCameras(rows, err, "subtree cameras")
 }
+
+// ClosedMonths lists every closed billing month, oldest first.
+func (q Q) ClosedMonths(ctx context.Context) ([]billing.Month, error) {
+	rows, err := q.query(ctx, `SELECT period FROM billing_closes ORDER BY period`)
+	if err != nil {
+		return nil, errs.Wrap(err, "closed months")
+	}
+	defer rows.Close()
+	var out []billing.Month
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, errs.Wrap(err, "closed months")
+		}
+		m, err := billing.ParseMonth(p)
+		if err != nil {
+			return nil, errs.Wrap(err, "stored period")
+		}
+		out = append(out, m)
+	}
+	return out, errs.Wrap(rows.Err(), "closed months")
+}
+
+// PruneUsage deletes the storage snapshots and traffic of the days in r
+// (docs/BILLING.md "Usage retention") and reports how many rows went.
+func (q Q) PruneUsage(ctx context.Context, r billing.DayRange) (int64, error) {
+	from, to := r.From.UTC().Format(time.DateOnly), r.To.UTC().Format(time.DateOnly)
+	var n int64
+	for _, table := range []string{"storage_usage", "traffic_usage"} {
+		res, err := q.exec(ctx, `DELETE FROM `+table+` WHERE day >= ? AND day < ?`, from, to)
+		if err != nil {
+			return n, errs.Wrap(err, "prune "+table)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return n, errs.Wrap(err, "prune "+table)
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// UsageRows counts the usage detail rows (storage snapshots, traffic days).
+func (q Q) UsageRows(ctx context.Context) (storage, traffic int, err error) {
+	if storage, err = q.count(ctx, `SELECT count(*) FROM storage_usage`); err != nil {
+		return 0, 0, errs.Wrap(err, "count usage")
+	}
+	traffic, err = q.count(ctx, `SELECT count(*) FROM traffic_usage`)
+	return storage, traffic, errs.Wrap(err, "count usage")
+}
