@@ -89,7 +89,8 @@ func TestClusterDisableRefusedOnOtherNode(t *testing.T) {
 }
 
 // TestClusterBadConfigurationFailsFast: an unreachable NATS stops the start
-// with a message naming VIGILO_NATS_URL.
+// with a message naming VIGILO_NATS_URL; a second live node with one id,
+// naming VIGILO_NODE_ID.
 func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
 	port := testenv.FreePort(t)
@@ -111,4 +112,24 @@ func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	if !strings.Contains(err.Error(), "VIGILO_NATS_URL") || time.Since(start) > 10*time.Second {
 		t.Fatalf("want a quick error naming VIGILO_NATS_URL, got after %v: %v", time.Since(start), err)
 	}
+
+	// Two running nodes with one id: the second waits out one TTL (a killed
+	// node restarting would be silent by then) and refuses, naming
+	// VIGILO_NODE_ID.
+	n := testenv.NATS(t)
+	extra := map[string]string{"VIGILO_LEASE_TTL": "1s"}
+	bootNode(t, dsn, n.URL, "twin", extra)
+	vars["VIGILO_NATS_URL"], vars["VIGILO_NODE_ID"], vars["VIGILO_LEASE_TTL"] = n.URL, "twin", "1s"
+	if cfg, err = config.Load(nil, func(k string) string { return vars[k] }); err != nil {
+		t.Fatal(err)
+	}
+	m = &server.Main{Config: cfg, Out: io.Discard}
+	if err := m.Run(ctx); err == nil {
+		_ = m.Close()
+		t.Fatal("a second node named twin started beside the first")
+	} else if !strings.Contains(err.Error(), "VIGILO_NODE_ID") {
+		t.Fatalf("want an error naming VIGILO_NODE_ID: %v", err)
+	}
+	// Another id is welcome.
+	bootNode(t, dsn, n.URL, "other", extra)
 }
