@@ -18,7 +18,7 @@ MAILPIT_VERSION ?= v1.33.1
 VERSITYGW_VERSION ?= v1.8.0
 POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run build agent test test-postgres bench tools screenshots clean
+.PHONY: cluster run build agent test test-postgres bench tools screenshots clean
 
 ## run: build bin/vigilo (saying so: the first build downloads modules and
 ## takes a minute or two) and start it on SQLite in $VIGILO_DATA_DIR (default ./data).
@@ -31,6 +31,11 @@ run:
 	@$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/vigilo ./cmd/vigilo
 	@echo "built; starting vigilo serve"
 	VIGILO_DATA_DIR="$${VIGILO_DATA_DIR:-./data}" VIGILO_CAMERA_ALLOW="$${VIGILO_CAMERA_ALLOW-$(TRIAL_CAMERA_ALLOW)}" ./bin/vigilo serve
+
+## cluster: a real local cluster on loopback — the local PostgreSQL, NATS,
+## an S3 server, 2 api nodes and 3 recorders (scripts/cluster.sh; docs/CLUSTER.md)
+cluster:
+	./scripts/cluster.sh
 
 ## build: build bin/vigilo with the version from git describe
 build:

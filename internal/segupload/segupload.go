@@ -147,8 +147,8 @@ func New(ctx context.Context, st *store.Store, objs Objects, cfg Config) (*Uploa
 		go u.work(runCtx)
 	}
 	if cfg.Report != nil {
-		if cfg.ReportEvery <= 0 {
-			cfg.ReportEvery = 5 * time.Second
+		if u.cfg.ReportEvery <= 0 { // u.cfg: the copy report reads
+			u.cfg.ReportEvery = 5 * time.Second
 		}
 		u.wg.Add(1)
 		go u.report(runCtx)
