@@ -316,6 +316,33 @@ func (b *browser) text(sel string) string {
 	return strings.TrimSpace(s)
 }
 
+// click clicks sel once it stays where it is: the same box in two looks
+// 100 ms apart, with the element itself under its centre. A click computed
+// while a video or a list above it is still growing lands on whatever moved
+// under the pointer instead.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	q := strconv.Quote(sel)
+	js := `(function(){var e=document.querySelector(` + q + `);if(!e)return "missing";e.scrollIntoView({block:"center"});` +
+		`var r=e.getBoundingClientRect();if(!r.width||!r.height)return "hidden";` +
+		`var h=document.elementFromPoint(r.left+r.width/2,r.top+r.height/2);if(!h||!(h===e||e.contains(h)))return "covered";` +
+		`return [r.left,r.top,r.width,r.height].join(",")})()`
+	deadline := time.Now().Add(15 * time.Second)
+	last := ""
+	for {
+		cur := b.eval(js)
+		if cur == last && strings.Contains(cur, ",") {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s did not settle to be clicked: %s", sel, cur)
+		}
+		last = cur
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.do(chromedp.Click(chromedp.CSS(sel)))
+}
+
 // waitPath waits until the page's path (and query, if given) is want and
 // the document is loaded.
 func (b *browser) waitPath(want string, or ...string) {

@@ -91,14 +91,14 @@ func TestVideoPortalInBrowser(t *testing.T) {
 		t.Fatalf("playing %s, asked for about %s (video time %.1f)", time.UnixMilli(at).Format(time.TimeOnly), asked.Format(time.TimeOnly), t0)
 	}
 	// The 10-minute view shows the recorded stretch and where it plays.
-	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")))
+	b.click(".zoom button[data-zoom='600']")
 	if w := b.eval(`parseFloat(document.querySelector("#timeline .tl-spans span").style.width) > 10`); w != "true" {
 		t.Fatalf("the 10-minute view does not widen the recorded span: %s", b.eval(`document.querySelector("#timeline .tl-spans span").style.width`))
 	}
 	testenv.Screenshot(t, ctx, "video-playback")
 
 	// 4× speed applies to the video.
-	b.do(chromedp.Click(chromedp.CSS(".speeds button[data-speed='4']")))
+	b.click(".speeds button[data-speed='4']")
 	if r := b.eval(`document.getElementById("playback-video").playbackRate`); r != "4" {
 		t.Fatalf("playback rate after 4×: %s", r)
 	}
@@ -109,7 +109,7 @@ func TestVideoPortalInBrowser(t *testing.T) {
 	tab := newTabWithScript(t, ctx, `window.vigiloPlaybackChunk = 5;`)
 	c := &browser{t: t, ctx: tab, base: base}
 	c.do(chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline .tl-spans span")))
-	c.do(chromedp.Click(chromedp.CSS(".speeds button[data-speed='8']")))
+	c.click(".speeds button[data-speed='8']")
 	c.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Enter))
 	asked = time.Now().Add(-time.Minute)
 	c.waitPlayedPast("#playback-video", asked.Add(15*time.Second), 20*time.Second)
@@ -151,7 +151,7 @@ func TestVideoPortalInBrowser(t *testing.T) {
 	// playback checks above.)
 	c.do(chromedp.Navigate("about:blank"))
 	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline .tl-events .ev-offline")))
-	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")))
+	b.click(".zoom button[data-zoom='600']")
 	if got := b.eval(`(function(){var m=document.querySelector("#timeline .tl-events .ev-motion"); return m ? m.title + "|" + (parseFloat(m.style.width) > 0.5) : "none"})()`); !strings.HasPrefix(got, "Motion: ") || !strings.HasSuffix(got, "|true") {
 		t.Fatalf("motion mark on the 10-minute view: %s", got)
 	}

@@ -37,8 +37,8 @@ func TestVideoClipAndShareInBrowser(t *testing.T) {
 	// timeline and may move the buttons under a click in flight) and must
 	// show as pressed before the keys count on its 5 s steps.
 	b.do(chromedp.WaitReady(chromedp.CSS("#timeline[data-events]")))
-	b.do(chromedp.Click(chromedp.CSS(".zoom button[data-zoom='600']")),
-		chromedp.WaitVisible(chromedp.CSS(".zoom button[data-zoom='600'][aria-pressed='true']")))
+	b.click(".zoom button[data-zoom='600']")
+	b.do(chromedp.WaitVisible(chromedp.CSS(".zoom button[data-zoom='600'][aria-pressed='true']")))
 	b.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End))
 	for range 5 {
 		b.do(chromedp.KeyEvent(kb.ArrowLeft))
@@ -48,7 +48,8 @@ func TestVideoClipAndShareInBrowser(t *testing.T) {
 	if got := b.text("#clip-range"); !strings.Contains(got, "(10 s)") {
 		t.Fatalf("selection: %q", got)
 	}
-	b.do(chromedp.SendKeys(chromedp.CSS("#clip-name"), "Delivery at the gate"), chromedp.Click(chromedp.CSS("#clip-save")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#clip-name"), "Delivery at the gate"))
+	b.click("#clip-save")
 	b.do(chromedp.WaitVisible(chromedp.CSS("#clip-progress progress")))
 	testenv.Screenshot(t, ctx, "video-clip-progress")
 	b.do(chromedp.WaitVisible(chromedp.CSS("#clip-download")))
@@ -75,8 +76,10 @@ func TestVideoClipAndShareInBrowser(t *testing.T) {
 	}
 
 	// Share it; the link plays in a fresh profile, signed out.
-	b.do(chromedp.Click(chromedp.CSS("#share-clip")), chromedp.WaitVisible(chromedp.CSS("#share-dialog #share-create")))
-	b.do(chromedp.Click(chromedp.CSS("#share-create")), chromedp.WaitVisible(chromedp.CSS("#share-url")))
+	b.click("#share-clip")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#share-dialog #share-create")))
+	b.click("#share-create")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#share-url")))
 	link := b.eval(`document.getElementById("share-url").value`)
 	if !strings.HasPrefix(link, base+"/s/") {
 		t.Fatalf("share link %q", link)
@@ -90,7 +93,7 @@ func TestVideoClipAndShareInBrowser(t *testing.T) {
 	testenv.Screenshot(t, fresh, "video-share-open")
 
 	// Revoked from the dialog: the link stops working.
-	b.do(chromedp.Click(chromedp.CSS("#share-revoke")))
+	b.click("#share-revoke")
 	b.do(chromedp.WaitVisible(chromedp.CSS("#share-revoke[disabled]")))
 	g.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[role=alert]")))
 	if s := g.eval(`document.body.innerText`); strings.Contains(s, "Delivery at the gate") || g.eval(`!!document.getElementById("player")`) != "false" {

@@ -40,10 +40,12 @@ func TestVideoLiveInBrowser(t *testing.T) {
 	b.waitBehind("#behind")
 	testenv.Screenshot(t, ctx, "video-live-webrtc")
 
-	// Back to live from a playback.
+	// Back to live from a playback (once the recorded spans are drawn: before
+	// that, Enter finds nothing to play and stays live).
+	b.do(chromedp.WaitVisible(chromedp.CSS("#timeline .tl-spans span")))
 	b.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Enter))
 	b.do(chromedp.WaitVisible(chromedp.CSS("#go-live")))
-	b.do(chromedp.Click(chromedp.CSS("#go-live")))
+	b.click("#go-live")
 	b.waitLive("#live-video", "webrtc", time.Now().Add(10*time.Second))
 
 	// The grid plays its tiles live.
@@ -56,15 +58,18 @@ func TestVideoLiveInBrowser(t *testing.T) {
 	// without signing in, and stops once the admin revokes it.
 	b.do(chromedp.Navigate(base+"/video/cameras/"+itoa(w.cam1)), chromedp.WaitVisible(chromedp.CSS("#timeline")))
 	if b.eval(`!!document.getElementById("share-live")`) == "true" {
-		b.do(chromedp.Click(chromedp.CSS("#share-live")), chromedp.WaitVisible(chromedp.CSS("#share-create")), chromedp.Click(chromedp.CSS("#share-create")),
-			chromedp.WaitVisible(chromedp.CSS("#share-url")))
+		b.click("#share-live")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#share-create")))
+		b.click("#share-create")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#share-url")))
 		link := b.eval(`document.getElementById("share-url").value`)
 		fresh := testenv.Browser(t)
 		g := &browser{t: t, ctx: fresh, base: base}
 		g.do(chromedp.Navigate(link))
 		g.waitLive("#player", "", time.Now().Add(10*time.Second))
 		testenv.Screenshot(t, fresh, "video-share-live")
-		b.do(chromedp.Click(chromedp.CSS("#share-revoke")), chromedp.WaitVisible(chromedp.CSS("#share-revoke[disabled]")))
+		b.click("#share-revoke")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#share-revoke[disabled]")))
 		revoked := time.Now()
 		g.waitStopped("#player", 10*time.Second) // the server re-decides shares every second; the 2 s bound is tested in the API (TestShareLive)
 		t.Logf("the shared live view stopped %s after the revocation", time.Since(revoked).Round(10*time.Millisecond))
