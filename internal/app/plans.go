@@ -302,6 +302,52 @@ func (a *App) UpdateMyOffer(ctx context.Context, actor tenancy.Actor, planID int
 	}
 	var v billing.OfferView
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
+		var err error
+		v, err = a.updateMyOffer(ctx, q, out, actor, planID, p)
+		return err
+	})
+	return v, err
+}
+
+// UpdateMyOffers changes several of my plans at once (the Plans page's one
+// Save, by plan id): every row is checked first, errors name the row
+// ("plans[7].end_user_price"), and all are written in one transaction or
+// none.
+func (a *App) UpdateMyOffers(ctx context.Context, actor tenancy.Actor, rows map[int64]billing.MyOfferPatch) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	f := errs.Fields{}
+	ids := slices.Sorted(maps.Keys(rows))
+	for _, planID := range ids {
+		p := rows[planID]
+		if e, ok := errs.As(p.Validate()); ok {
+			for k, v := range e.Fields {
+				f.Add("plans["+strconv.FormatInt(planID, 10)+"]."+k, v)
+			}
+		}
+		rows[planID] = p
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return a.tx(ctx, func(q store.Q, out *outbox) error {
+		for _, planID := range ids {
+			if _, err := a.updateMyOffer(ctx, q, out, actor, planID, rows[planID]); err != nil {
+				if errs.KindOf(err) == errs.NotFound {
+					return errs.Field("plans["+strconv.FormatInt(planID, 10)+"].plan_id", "no such plan")
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// updateMyOffer changes one of my plans in the caller's transaction.
+func (a *App) updateMyOffer(ctx context.Context, q store.Q, out *outbox, actor tenancy.Actor, planID int64, p billing.MyOfferPatch) (billing.OfferView, error) {
+	var v billing.OfferView
+	err := func() error {
 		acct, err := q.Account(ctx, actor.AccountID)
 		if err != nil {
 			return err
@@ -351,7 +397,7 @@ func (a *App) UpdateMyOffer(ctx context.Context, actor tenancy.Actor, planID int
 		detail := offerDiff(before, o)
 		detail["plan_id"] = planID
 		return a.audit(ctx, q, actor, acct, "plan.offer_updated", detail)
-	})
+	}()
 	return v, err
 }
 

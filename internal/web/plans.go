@@ -89,6 +89,14 @@ type myPlansData struct {
 	Customer bool
 	ErrPlan  int64 // the plan whose form was refused
 	ErrName  string
+	Rows     map[int64]myPlanRow // the editable values by plan id
+}
+
+// myPlanRow is what a row's inputs show: the stored values, or a refused
+// submit's.
+type myPlanRow struct {
+	Name, Price, Was  string
+	NameErr, PriceErr string
 }
 
 func (p *Portal) myPlansPage(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -96,6 +104,12 @@ func (p *Portal) myPlansPage(w http.ResponseWriter, r *http.Request, q *req) err
 }
 
 func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, errPlan int64, ferr error) error {
+	return p.showMyPlansForm(w, r, q, errPlan, url.Values{}, ferr)
+}
+
+// showMyPlansForm renders the page; a refused batch's form values replace
+// the stored ones, so no edit is lost.
+func (p *Portal) showMyPlansForm(w http.ResponseWriter, r *http.Request, q *req, errPlan int64, form url.Values, ferr error) error {
 	page := atoiDefault(r.URL.Query().Get("page"), 1)
 	items, total, pg, err := p.App.MyPlans(r.Context(), q.Actor, app.PlanListInput{Page: store.Page{Page: page, PerPage: 25}})
 	if err != nil {
@@ -103,6 +117,21 @@ func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, err
 	}
 	d := myPlansData{Items: items, Root: q.Actor.IsOperator(), Customer: q.Account.Type == tenancy.Customer,
 		Pager: newPager(total, pg.Page, pg.PerPage, url.Values{}, "/plans"), ErrPlan: errPlan}
+	for _, it := range items {
+		id := itoa64(it.ID)
+		row := myPlanRow{Name: it.Name, Price: it.EndUserPrice.String()}
+		row.Was = rowPrint(row.Name, row.Price, false)
+		if form.Has("name-" + id) {
+			row.Name, row.Price, row.Was = form.Get("name-"+id), form.Get("end_user_price-"+id), form.Get("was-"+id)
+		}
+		if e, ok := errs.As(ferr); ok {
+			row.NameErr, row.PriceErr = e.Fields["plans["+id+"].name"], e.Fields["plans["+id+"].end_user_price"]
+		}
+		if d.Rows == nil {
+			d.Rows = map[int64]myPlanRow{}
+		}
+		d.Rows[it.ID] = row
+	}
 	for _, it := range items {
 		if it.ID == errPlan {
 			d.ErrName = it.Name
@@ -112,7 +141,7 @@ func (p *Portal) showMyPlans(w http.ResponseWriter, r *http.Request, q *req, err
 	if d.Customer {
 		title = "Plans"
 	}
-	p.renderForm(w, r, q, "plans", title, "plans", d, url.Values{}, ferr)
+	p.renderForm(w, r, q, "plans", title, "plans", d, form, ferr)
 	return nil
 }
 
@@ -135,6 +164,47 @@ func (p *Portal) myPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) er
 		return p.showMyPlans(w, r, q, id, err)
 	}
 	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(name)+"” saved.")
+}
+
+// myPlansSubmit saves every changed row of "Customer subscription plans"
+// at once: one form, one transaction; a refused row keeps every edit on the
+// page with its error beside it.
+func (p *Portal) myPlansSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	f := r.PostForm
+	rows := map[int64]billing.MyOfferPatch{}
+	bad := errs.Fields{}
+	for _, s := range f["plan"] {
+		planID, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || planID <= 0 {
+			bad.Add("plan", "must be a plan id")
+			continue
+		}
+		name, price := f.Get("name-"+s), f.Get("end_user_price-"+s)
+		if rowPrint(name, price, false) == f.Get("was-"+s) {
+			continue // unchanged
+		}
+		patch := billing.MyOfferPatch{Name: &name}
+		if v, perr := money.Parse(price); perr != nil {
+			bad.Add("plans["+s+"].end_user_price", perr.Error())
+		} else {
+			patch.EndUserPrice = &v
+		}
+		rows[planID] = patch
+	}
+	err := bad.Err()
+	if err == nil && len(rows) == 0 {
+		return p.redirect(w, r, "/plans", "Nothing was changed.")
+	}
+	if err == nil {
+		err = p.App.UpdateMyOffers(r.Context(), q.Actor, rows)
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
+			return err
+		}
+		return p.showMyPlansForm(w, r, q, 0, f, err)
+	}
+	return p.redirect(w, r, "/plans", plural(len(rows), "plan")+" saved.")
 }
 
 // accountPlans is an account's Plans tab.

@@ -88,3 +88,59 @@ func TestPlansTabSavesEveryRow(t *testing.T) {
 		}
 	})
 }
+
+// TestMyPlansSavesEveryRow: on "Customer subscription plans" an integrator
+// edits two rows' names and end-user prices and presses the one Save: both
+// are saved; a bad price in one row saves nothing and keeps both edits.
+func TestMyPlansSavesEveryRow(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		a := e.CreateAccount(e.Root, 1, "integrator", "Alpha")
+		for _, it := range e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items()[:2] {
+			e.Must(200, "PUT", "/api/v1/accounts/"+itoa(a.ID)+"/plans/"+itoa(int64(it["id"].(float64))), e.Root, map[string]any{"cost": "4"})
+		}
+		c := newClient(t, e)
+		c.signIn(a.Email, a.Password)
+		body := c.get("/plans").Body
+		rows := regexp.MustCompile(`name="plan" value="(\d+)" form="my-plans-form"><input type="hidden" name="was-\d+" value="([^"]*)"`).FindAllStringSubmatch(body, -1)
+		if len(rows) < 2 || !strings.Contains(body, `id="my-plans-save"`) {
+			t.Fatalf("Alpha's plans page has %d editable rows: %.2000s", len(rows), body)
+		}
+		form := url.Values{}
+		for _, r := range rows {
+			id := r[1]
+			name := regexp.MustCompile(`name="name-` + id + `" form="my-plans-form" value="([^"]*)"`).FindStringSubmatch(body)[1]
+			price := regexp.MustCompile(`name="end_user_price-` + id + `" form="my-plans-form" value="([^"]*)"`).FindStringSubmatch(body)[1]
+			form.Add("plan", id)
+			form.Set("was-"+id, html.UnescapeString(r[2]))
+			form.Set("name-"+id, html.UnescapeString(name))
+			form.Set("end_user_price-"+id, price)
+		}
+		p1, p2 := rows[0][1], rows[1][1]
+		form.Set("name-"+p1, "Alpha Silver")
+		form.Set("end_user_price-"+p1, "12.5")
+		form.Set("end_user_price-"+p2, "-3")
+		p := c.post("/plans", "/plans", form)
+		if p.Status != http.StatusBadRequest || fieldError(p.Body, "plans["+p2+"].end_user_price") == "" ||
+			!strings.Contains(p.Body, `value="Alpha Silver"`) || !strings.Contains(p.Body, `value="-3"`) {
+			t.Fatalf("a bad price: %d %.3000s", p.Status, p.Body)
+		}
+		mine := func() map[string]map[string]any {
+			out := map[string]map[string]any{}
+			for _, it := range e.Must(200, "GET", "/api/v1/plans?per_page=200", a.Token, nil).Items() {
+				out[itoa(int64(it["id"].(float64)))] = it
+			}
+			return out
+		}
+		if m := mine()[p1]; m["name"] == "Alpha Silver" {
+			t.Fatalf("a refused submit saved a row: %v", m)
+		}
+		form.Set("end_user_price-"+p2, "9.99")
+		if p := c.post("/plans", "/plans", form); p.Status != http.StatusSeeOther {
+			t.Fatalf("save both rows: %d %.500s", p.Status, p.Body)
+		}
+		m := mine()
+		if m[p1]["name"] != "Alpha Silver" || m[p1]["end_user_price"] != "12.5000" || m[p2]["end_user_price"] != "9.9900" {
+			t.Errorf("after one Save: %v / %v", m[p1], m[p2])
+		}
+	})
+}
