@@ -117,6 +117,7 @@ type segRow struct {
 	start, end time.Time
 	rev        int64
 	path       string
+	object     string // S3 key once uploaded
 }
 
 // db reads the shared index and leases directly: the test judges what the
@@ -148,7 +149,7 @@ func (d db) leases() map[int64]leaseRow {
 
 func (d db) segments() []segRow {
 	d.t.Helper()
-	rows, err := d.conn.Query(context.Background(), `SELECT camera_id, start_ms, end_ms, lease_revision, path FROM segments ORDER BY camera_id, start_ms`)
+	rows, err := d.conn.Query(context.Background(), `SELECT camera_id, start_ms, end_ms, lease_revision, path, COALESCE(object_key, '') FROM segments ORDER BY camera_id, start_ms`)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func (d db) segments() []segRow {
 	for rows.Next() {
 		var s segRow
 		var st, en int64
-		if err := rows.Scan(&s.cam, &st, &en, &s.rev, &s.path); err != nil {
+		if err := rows.Scan(&s.cam, &st, &en, &s.rev, &s.path, &s.object); err != nil {
 			d.t.Fatal(err)
 		}
 		s.start, s.end = time.UnixMilli(st), time.UnixMilli(en)
@@ -184,7 +185,8 @@ func firstSegmentAfter(segs []segRow, cam, rev int64) time.Time {
 // cameras record elsewhere within 10 s with no gap over 12 s; it restarts
 // and takes its cameras back with no gap over 2 s; NATS restarted meanwhile
 // loses no index entry; the index never shows two writers of one camera
-// beyond a handover.
+// beyond a handover; video goes to S3 (versitygw) and the api node plays
+// back from the bucket a segment the killed recorder wrote.
 func TestClusterRecorderFailover(t *testing.T) {
 	testenv.RequireTool(t, "ffmpeg")
 	n := testenv.NATS(t)
@@ -208,8 +210,12 @@ func TestClusterRecorderFailover(t *testing.T) {
 	}
 	t.Cleanup(sim.Stop)
 
-	api := apitest.Boot(t, apitest.Options{DBURL: dsn, Quiet: true, Env: map[string]string{"VIGILO_NATS_URL": n.URL,
-		"VIGILO_NODE_ID": "api-1", "VIGILO_ROLES": "api", "VIGILO_LEASE_TTL": leaseTTL.String()}})
+	// Video goes to a real S3 server (versitygw): the api node plays back
+	// from the bucket what a recorder wrote.
+	s3 := testenv.S3(t)
+	apiEnv := s3.Env()
+	apiEnv["VIGILO_NATS_URL"], apiEnv["VIGILO_NODE_ID"], apiEnv["VIGILO_ROLES"], apiEnv["VIGILO_LEASE_TTL"] = n.URL, "api-1", "api", leaseTTL.String()
+	api := apitest.Boot(t, apitest.Options{DBURL: dsn, Quiet: true, Env: apiEnv})
 	A := api.CreateAccount(api.Root, 1, "integrator", "Integrator")
 	C := api.CreateAccount(A.Token, A.ID, "customer", "Customer")
 	plan := api.Must(201, "POST", "/api/v1/plans", api.Root, map[string]any{"name": "7 days", "kind": "fixed",
@@ -240,6 +246,9 @@ func TestClusterRecorderFailover(t *testing.T) {
 			"VIGILO_DB_URL="+dsn, "VIGILO_DATA_DIR="+dir, "VIGILO_HTTP_ADDR=127.0.0.1:0", "VIGILO_SEGMENT_LENGTH="+segLen.String(),
 			"VIGILO_LEASE_TTL="+leaseTTL.String(), "VIGILO_CAMERA_ALLOW=127.0.0.0/8", "VIGILO_WEBRTC_UDP_PORT=0",
 			"VIGILO_LOG_LEVEL=info", "VIGILO_BILLING_CLOSE_AFTER=0")
+		for k, v := range s3.Env() {
+			r.env = append(r.env, k+"="+v)
+		}
 		r.start(t, bin)
 		recs[i] = r
 		t.Cleanup(r.kill)
@@ -304,6 +313,10 @@ func TestClusterRecorderFailover(t *testing.T) {
 	type window struct{ from, to time.Time }
 	var killWindows []window
 	var failovers []time.Duration
+	type written struct {
+		cam, rev int64
+	}
+	var victimWrote written // a camera and revision the first killed recorder wrote under
 	for k := 0; k < kills; k++ {
 		victim := recs[k%recorderPool]
 		ls := d.leases()
@@ -317,6 +330,9 @@ func TestClusterRecorderFailover(t *testing.T) {
 		}
 		if len(moved) == 0 {
 			t.Fatalf("kill %d: %s holds no camera", k, victim.id)
+		}
+		if k == 0 {
+			victimWrote = written{moved[0], revs[moved[0]]}
 		}
 		time.Sleep(3 * time.Second) // recording in steady state
 		killed := time.Now()
@@ -364,6 +380,21 @@ func TestClusterRecorderFailover(t *testing.T) {
 		})
 	}
 	time.Sleep(3*time.Second + segLen) // the returned cameras write a few segments
+
+	// Playback through the api node of a segment the killed recorder wrote
+	// comes from S3 (the api node has no recording of its own).
+	seg := waitFor(t, 30*time.Second, "a segment of the killed recorder uploaded", func() (segRow, bool) {
+		for _, s := range d.segments() {
+			if s.cam == victimWrote.cam && s.rev == victimWrote.rev && s.object != "" && s.end.Sub(s.start) >= segLen-200*time.Millisecond {
+				return s, true
+			}
+		}
+		return segRow{}, false
+	})
+	if _, err := os.Stat(s3.ObjectPath(seg.object)); err != nil {
+		t.Fatalf("object %s not in the bucket: %v", seg.object, err)
+	}
+	playbackFromS3(t, api, A.Token, seg)
 	for _, r := range recs {
 		r.stop()
 	}
@@ -432,6 +463,38 @@ func TestClusterRecorderFailover(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// playbackFromS3 plays the segment's time back through the api node and
+// wants an H.264 MP4 that ffprobe reads.
+func playbackFromS3(t *testing.T, api *apitest.Env, token string, seg segRow) {
+	t.Helper()
+	if _, err := os.Stat(seg.path); err == nil && strings.HasPrefix(seg.path, api.Main.Config.DataDir) {
+		t.Fatalf("the api node has the segment on its own disk: %s", seg.path)
+	}
+	req, _ := http.NewRequest("GET", api.URL+"/api/v1/cameras/"+strconv.FormatInt(seg.cam, 10)+"/playback?duration=2&start="+
+		strconv.FormatInt(seg.start.UnixMilli(), 10), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := api.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp4" {
+		t.Fatalf("playback through the api node: %d %.300s", resp.StatusCode, body)
+	}
+	p := filepath.Join(t.TempDir(), "playback.mp4")
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(testenv.RequireTool(t, "ffprobe"), "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", p).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "h264,320,240" {
+		t.Fatalf("ffprobe of the playback: %v %s", err, out)
+	}
+	t.Logf("playback of %s (written by the killed recorder, revision %d) from S3 through the api node: %d bytes",
+		seg.object, seg.rev, len(body))
 }
 
 // checkLive asks the api node for a camera's LL-HLS playlist and wants it
