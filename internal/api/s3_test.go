@@ -11,6 +11,7 @@ import (
 	"github.com/vigilo/vigilo/internal/apitest"
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/fleet"
+	"github.com/vigilo/vigilo/internal/objstore"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
@@ -242,6 +243,61 @@ func TestClusterNodesShowUploadQueue(t *testing.T) {
 		q, _ := items[1]["upload_queue"].(map[string]any)
 		if q == nil || q["segments"] != float64(3) || q["bytes"] != float64(3<<20) || q["lag_seconds"].(float64) < 10 {
 			t.Fatalf("rec-1 upload queue: %v", items[1])
+		}
+	})
+}
+
+// Deleting an account deletes the objects of its cameras from the bucket,
+// also those no local directory of this recorder knows (written by another
+// recorder of a cluster); another account's camera keeps its objects.
+func TestAccountDeletionDeletesObjects(t *testing.T) {
+	camDBs(t, func(t *testing.T, pg bool) {
+		s3 := testenv.S3(t)
+		env := s3.Env()
+		env["VIGILO_RECORD"] = "true"
+		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: env})
+		e := ct.e
+		// Cameras that never connect: only their objects matter here.
+		camA := e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "generic", "name": "A1",
+			"rtsp_url": "rtsp://127.0.0.1:1/none", "enabled": false}).ID()
+		camB := e.Must(201, "POST", "/api/v1/cameras", ct.B.Token, map[string]any{"type": "generic", "name": "B1",
+			"rtsp_url": "rtsp://127.0.0.1:1/none", "enabled": false}).ID()
+		objs, err := objstore.New(context.Background(), objstore.Config{Endpoint: s3.Endpoint, Bucket: s3.Bucket,
+			Region: s3.Region, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey, PathStyle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer objs.Close()
+		src := filepath.Join(t.TempDir(), "seg.mp4")
+		if err := os.WriteFile(src, []byte("not really video"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := time.Now().Add(-time.Hour).UnixMilli()
+		for _, cam := range []int64{camA, camB} {
+			for i := range 2 {
+				key := strconv.FormatInt(cam, 10) + "/2026/12/01/" + strconv.FormatInt(before+int64(i)*2000, 10) + ".mp4"
+				if _, err := objs.PutFile(context.Background(), key, src); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		e.Must(200, "DELETE", "/api/v1/accounts/"+itoa(ct.A.ID), e.Root, map[string]any{"confirm_name": "Integrator A", "cascade": true})
+		count := func(cam int64) int {
+			list, err := objs.List(context.Background(), strconv.FormatInt(cam, 10)+"/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for count(camA) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d objects of the deleted account's camera left in the bucket", count(camA))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if n := count(camB); n != 2 {
+			t.Fatalf("the other account's camera has %d objects left, want 2", n)
 		}
 	})
 }
