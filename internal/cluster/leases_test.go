@@ -1,0 +1,141 @@
+package cluster
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/fleet"
+	"github.com/vigilo/vigilo/internal/money"
+	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tenancy"
+)
+
+// clock is the test's time, moved by hand.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// TestLeasesJoinHandoverAndCutOff drives two recorders' lease keepers on a
+// real (SQLite) store with a hand-moved clock: the first alone takes every
+// camera; the second joining takes the cameras it wins while the first
+// writes them on for the handover grace and then lets go; the second dying
+// gives its cameras back after the TTL; the first, cut off from the
+// database, stops every camera before its leases can expire.
+func TestLeasesJoinHandoverAndCutOff(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	root := tenancy.Account{Type: tenancy.Integrator, Name: "Root", Status: tenancy.Active, StoragePrice: money.MustParse("0"),
+		TrafficPrice: money.MustParse("0")}
+	if err := st.InTx(ctx, func(q store.Q) error { return q.InsertAccount(ctx, &root, "") }); err != nil {
+		t.Fatal(err)
+	}
+	seeds := make([]store.SeedCamera, 40)
+	for i := range seeds {
+		seeds[i] = store.SeedCamera{IntegratorID: root.ID, Name: "cam", Enabled: true}
+	}
+	cams, err := st.W().SeedCameras(ctx, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ttl = 5 * time.Second
+	clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	beat := func(id string) {
+		t.Helper()
+		n := fleet.Node{ID: id, Instance: id, Roles: []string{fleet.RoleRecorder}, Capacity: 100, StartedAt: clk.t, LastSeen: clk.t}
+		if ok, err := st.W().Heartbeat(ctx, n, ttl); !ok || err != nil {
+			t.Fatalf("heartbeat %s: %v %v", id, ok, err)
+		}
+	}
+	keeper := func(id string) *Leases {
+		l := NewLeases(st.W(), id, ttl, log)
+		l.now = clk.now
+		return l
+	}
+	a, b := keeper("rec-a"), keeper("rec-b")
+	admit := func(l *Leases) map[int64]int64 {
+		t.Helper()
+		got, err := l.Admit(ctx, cams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	beat("rec-a")
+	if got := admit(a); len(got) != len(cams) {
+		t.Fatalf("alone, rec-a writes %d of %d cameras", len(got), len(cams))
+	}
+
+	// rec-b joins: it takes what it wins at once; rec-a keeps those for the
+	// grace (both write: the overlap of a handover), then lets go.
+	clk.t = clk.t.Add(time.Second)
+	beat("rec-a")
+	beat("rec-b")
+	recs := []fleet.Node{{ID: "rec-a", Capacity: 100}, {ID: "rec-b", Capacity: 100}}
+	toB := 0
+	for _, id := range cams {
+		if fleet.Place(id, recs) == "rec-b" {
+			toB++
+		}
+	}
+	gotB := admit(b)
+	if len(gotB) != toB || toB == 0 || toB == len(cams) {
+		t.Fatalf("rec-b took %d cameras, placement gives it %d of %d", len(gotB), toB, len(cams))
+	}
+	for id, rev := range gotB {
+		if rev != 2 {
+			t.Fatalf("camera %d taken over at revision %d, want 2", id, rev)
+		}
+	}
+	if got := admit(a); len(got) != len(cams) {
+		t.Fatalf("within the grace rec-a writes %d cameras, want all %d (overlap)", len(got), len(cams))
+	}
+	clk.t = clk.t.Add(HandoverGrace)
+	beat("rec-a")
+	beat("rec-b")
+	gotA := admit(a)
+	if len(gotA) != len(cams)-toB {
+		t.Fatalf("after the grace rec-a writes %d cameras, want %d", len(gotA), len(cams)-toB)
+	}
+	for id := range gotA {
+		if _, both := gotB[id]; both {
+			t.Fatalf("camera %d written by both recorders after the grace", id)
+		}
+	}
+	for id := range gotB {
+		if a.Revision(id) != 1 || b.Revision(id) != 2 {
+			t.Fatalf("camera %d: revisions a=%d b=%d, want 1 and 2 (segments are stamped with them)", id, a.Revision(id), b.Revision(id))
+		}
+	}
+
+	// rec-b dies (no heartbeat, no renewal): after the TTL rec-a takes
+	// every camera back.
+	for i := 0; i < 6; i++ {
+		clk.t = clk.t.Add(time.Second)
+		beat("rec-a")
+		admit(a)
+	}
+	if got := admit(a); len(got) != len(cams) {
+		t.Fatalf("%v after rec-b's last heartbeat rec-a writes %d of %d cameras", 6*time.Second, len(got), len(cams))
+	}
+
+	// Cut off from the database, rec-a writes on while its leases hold and
+	// stops everything a second before they can expire.
+	st.Close()
+	clk.t = clk.t.Add(time.Second)
+	if got, err := a.Admit(ctx, cams); err == nil || len(got) != len(cams) {
+		t.Fatalf("1 s after the last renewal: %d cameras, err %v (want all, with the error)", len(got), err)
+	}
+	clk.t = clk.t.Add(ttl - time.Second)
+	if got, _ := a.Admit(ctx, cams); len(got) != 0 {
+		t.Fatalf("%v after the last renewal rec-a still writes %d cameras", ttl, len(got))
+	}
+}
