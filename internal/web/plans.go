@@ -207,6 +207,52 @@ func (p *Portal) myPlansSubmit(w http.ResponseWriter, r *http.Request, q *req) e
 	return p.redirect(w, r, "/plans", plural(len(rows), "plan")+" saved.")
 }
 
+// newPlanSubmit adds a plan to the operator's catalogue from the form
+// under "Customer subscription plans" (operator administrators only, like
+// POST /api/v1/plans); errors show next to the form's fields.
+func (p *Portal) newPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	f := r.PostForm
+	bad := errs.Fields{}
+	num := func(field string) int {
+		v := strings.TrimSpace(f.Get(field))
+		if v == "" && field == "max_bitrate_kbps" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			bad.Add(field, "must be a whole number")
+		}
+		return n
+	}
+	n := billing.NewPlan{Name: f.Get("name"), Kind: billing.Kind(f.Get("kind")), RecordingMode: billing.RecordingMode(f.Get("recording_mode")),
+		RetentionDays: num("retention_days"), MaxBitrateKbps: num("max_bitrate_kbps")}
+	if v, err := money.Parse(f.Get("price")); err != nil {
+		bad.Add("price", err.Error())
+	} else {
+		n.Price = v
+	}
+	// Every field's problem at once: the plan's own checks beside the
+	// form's parsing.
+	if e, ok := errs.As(n.Validate()); ok {
+		for k, v := range e.Fields {
+			if !bad.Has(k) {
+				bad.Add(k, v)
+			}
+		}
+	}
+	err := bad.Err()
+	if err == nil {
+		_, err = p.App.CreatePlan(r.Context(), q.Actor, n)
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
+			return err
+		}
+		return p.showMyPlansForm(w, r, q, 0, f, err)
+	}
+	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(n.Name)+"” added.")
+}
+
 // accountPlans is an account's Plans tab.
 type accountPlans struct {
 	Rows  []childPlanRow

@@ -144,3 +144,47 @@ func TestMyPlansSavesEveryRow(t *testing.T) {
 		}
 	})
 }
+
+// TestNewPlanForm: the operator adds a plan from the Plans page; bad input
+// shows next to each field and adds nothing; an integrator cannot add one.
+func TestNewPlanForm(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		root := newClient(t, e)
+		root.signIn(apitest.AdminEmail, apitest.AdminPassword)
+		if !strings.Contains(root.get("/plans").Body, `id="new-plan-form"`) {
+			t.Fatal("the operator's Plans page has no Add a plan form")
+		}
+		count := func() int { return len(e.Must(200, "GET", "/api/v1/plans?per_page=200", e.Root, nil).Items()) }
+		before := count()
+		bad := url.Values{"name": {"Cloud 90"}, "kind": {"monthly"}, "retention_days": {"0"}, "recording_mode": {"always"}, "max_bitrate_kbps": {"x"}, "price": {"-1"}}
+		p := root.post("/plans", "/plans/new", bad)
+		for _, f := range []string{"kind", "retention_days", "recording_mode", "max_bitrate_kbps", "price"} {
+			if p.Status != http.StatusBadRequest || fieldError(p.Body, f) == "" {
+				t.Errorf("bad %s: %d, no error next to it", f, p.Status)
+			}
+		}
+		if n := count(); n != before {
+			t.Fatalf("a refused plan was added: %d plans, were %d", n, before)
+		}
+		good := url.Values{"name": {"Cloud 90"}, "kind": {"fixed"}, "retention_days": {"90"}, "recording_mode": {"continuous"}, "max_bitrate_kbps": {""}, "price": {"24.90"}}
+		if p := root.post("/plans", "/plans/new", good); p.Status != http.StatusSeeOther {
+			t.Fatalf("add plan: %d %.500s", p.Status, p.Body)
+		}
+		found := false
+		for _, it := range e.Must(200, "GET", "/api/v1/plans?per_page=200", e.Root, nil).Items() {
+			found = found || it["name"] == "Cloud 90" && it["retention_days"] == 90.0 && it["end_user_price"] == "24.9000"
+		}
+		if !found || count() != before+1 {
+			t.Errorf("Cloud 90 not in the catalogue as entered")
+		}
+		a := e.CreateAccount(e.Root, 1, "integrator", "Alpha")
+		c := newClient(t, e)
+		c.signIn(a.Email, a.Password)
+		if strings.Contains(c.get("/plans").Body, `id="new-plan-form"`) {
+			t.Error("an integrator is offered the Add a plan form")
+		}
+		if p := c.post("/plans", "/plans/new", good); p.Status != http.StatusForbidden {
+			t.Errorf("an integrator adding a plan: %d", p.Status)
+		}
+	})
+}
