@@ -376,6 +376,24 @@ func (b *browser) waitPath(want string, or ...string) {
 func (b *browser) waitStep(step string) {
 	b.t.Helper()
 	b.do(chromedp.WaitVisible(chromedp.CSS(`#wizard-form`)), chromedp.WaitReady(chromedp.CSS(`input[name=step][value="`+step+`"]`)))
+	// The step's elements show before the deferred app.js has hooked its
+	// handlers; a switch clicked then toggles without moving the count (seen
+	// on a loaded CI machine), so the test also waits for the load to finish.
+	b.waitLoaded()
+}
+
+// waitLoaded waits until the document and its deferred scripts have loaded.
+func (b *browser) waitLoaded() {
+	b.t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		state, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.readyState`))
+		if err == nil && state == "complete" {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("the page did not finish loading: readyState %q, %v", state, err)
+		}
+	}
 }
 
 // planRowByName finds the wizard row of a plan on the page shown.
