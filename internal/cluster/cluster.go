@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -81,6 +82,9 @@ type Link struct {
 	cons   jetstream.ConsumeContext
 	sub    *nats.Subscription
 	closed sync.Once
+
+	// authIn counts other nodes' auth announcements received (metrics).
+	authIn atomic.Uint64
 }
 
 // Connect joins the cluster's NATS, or fails naming VIGILO_NATS_URL. From
@@ -218,6 +222,7 @@ func (l *Link) announceAuth() {
 
 func (l *Link) authChanged(m *nats.Msg) {
 	if string(m.Data) != l.Instance {
+		l.authIn.Add(1)
 		l.auth.MoveAuthEpoch()
 	}
 }
@@ -228,6 +233,9 @@ func (l *Link) reconnected(*nats.Conn) {
 	l.log.Info("NATS connection back")
 	l.auth.MoveAuthEpoch()
 }
+
+// AuthAnnouncements is how many auth changes of other nodes arrived.
+func (l *Link) AuthAnnouncements() uint64 { return l.authIn.Load() }
 
 // Connected reports whether NATS is reachable now.
 func (l *Link) Connected() bool { return l.nc.IsConnected() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/fleet"
@@ -37,6 +38,9 @@ type Leases struct {
 	lastRev map[int64]int64     // camera → last revision held (segment stamps)
 	renewed time.Time           // last successful renewal
 	counts  map[string]int      // node → cameras it holds (last read)
+
+	// taken and lost count leases won and given up (metrics).
+	taken, lost atomic.Uint64
 }
 
 // NewLeases is the lease keeper of recorder node; nothing runs until Admit.
@@ -98,6 +102,7 @@ func (l *Leases) refresh(ctx context.Context, now time.Time, want []int64) error
 			continue
 		}
 		delete(l.held, id)
+		l.lost.Add(1)
 		l.lostAt[id] = now
 		l.log.Info("camera lease taken by another recorder", "camera", id, "by", x.NodeID, "revision", x.Revision)
 	}
@@ -127,6 +132,7 @@ func (l *Leases) refresh(ctx context.Context, now time.Time, want []int64) error
 				}
 			}
 			l.log.Info("camera lease taken", "camera", id, "from", from, "revision", got.Revision)
+			l.taken.Add(1)
 			l.hold(id, got.Revision)
 		}
 	}
@@ -153,6 +159,15 @@ func (l *Leases) admitted(now time.Time) map[int64]int64 {
 		}
 	}
 	return out
+}
+
+// Stats are what the metrics show: leases held now, leases taken and lost
+// since start.
+func (l *Leases) Stats() (held int, taken, lost uint64) {
+	l.mu.Lock()
+	held = len(l.held)
+	l.mu.Unlock()
+	return held, l.taken.Load(), l.lost.Load()
 }
 
 // Revision is the lease revision this recorder last wrote camera under

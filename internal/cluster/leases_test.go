@@ -116,6 +116,10 @@ func TestLeasesJoinHandoverAndCutOff(t *testing.T) {
 		}
 	}
 
+	if held, taken, lost := a.Stats(); held != len(cams)-toB || taken != uint64(len(cams)) || lost != uint64(toB) {
+		t.Fatalf("rec-a's stats: held %d, taken %d, lost %d", held, taken, lost)
+	}
+
 	// rec-b dies (no heartbeat, no renewal): after the TTL rec-a takes
 	// every camera back.
 	for i := 0; i < 6; i++ {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vigilo/vigilo/internal/cluster"
 	"github.com/vigilo/vigilo/internal/fleet"
 )
@@ -35,6 +37,17 @@ func (m *Main) startCluster(ctx context.Context) error {
 		return err
 	}
 	m.OnClose(reg.Close)
+	m.Metrics.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigilo_cluster_nats_connected",
+			Help: "1 while this node's NATS connection is up."}, func() float64 {
+			if link.Connected() {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vigilo_cluster_auth_announcements_total",
+			Help: "Auth changes of other nodes received (each reloads this node's authentication cache)."},
+			func() float64 { return float64(link.AuthAnnouncements()) }))
 	return nil
 }
 
@@ -47,6 +60,18 @@ func (m *Main) startLeases() *cluster.Leases {
 		return nil
 	}
 	l := cluster.NewLeases(m.Store.W(), c.NodeID, c.LeaseTTL, m.Log)
+	stat := func(pick func(held int, taken, lost uint64) float64) func() float64 {
+		return func() float64 { return pick(l.Stats()) }
+	}
+	m.Metrics.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigilo_cluster_leases_held",
+			Help: "Camera leases this recorder holds."}, stat(func(h int, _, _ uint64) float64 { return float64(h) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vigilo_cluster_leases_taken_total",
+			Help: "Camera leases this recorder took (new cameras, failovers, handovers)."},
+			stat(func(_ int, t, _ uint64) float64 { return float64(t) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vigilo_cluster_leases_lost_total",
+			Help: "Camera leases another recorder took from this one."},
+			stat(func(_ int, _, lost uint64) float64 { return float64(lost) })))
 	m.OnClose(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,6 +74,11 @@ func TestClusterDisableRefusedOnOtherNode(t *testing.T) {
 		}
 	}
 	t.Logf("disable on A refused on B after at most %v", worst)
+	metrics := scrape(t, b)
+	if !strings.Contains(metrics, "vigilo_cluster_nats_connected 1") || strings.Contains(metrics, "vigilo_cluster_auth_announcements_total 0") ||
+		!strings.Contains(metrics, "vigilo_cluster_auth_announcements_total") {
+		t.Errorf("node B's cluster metrics:\n%s", grepLines(metrics, "vigilo_cluster_"))
+	}
 
 	// Events published on A are delivered on B (not only B's own).
 	deadline := time.After(5 * time.Second)
@@ -86,6 +92,28 @@ func TestClusterDisableRefusedOnOtherNode(t *testing.T) {
 			t.Fatal("A's account.disabled event never reached B's bus")
 		}
 	}
+}
+
+// scrape reads a node's /metrics.
+func scrape(t *testing.T, e *apitest.Env) string {
+	t.Helper()
+	resp, err := http.Get("http://" + e.Main.MetricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestClusterBadConfigurationFailsFast: an unreachable NATS stops the start
