@@ -72,6 +72,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /password", p.authed(p.passwordSubmit))
 	mux.Handle("GET /security", p.authed(p.securityPage))
 	mux.Handle("GET /audit", p.admin(p.auditPage))
+	mux.Handle("GET /cluster", p.admin(p.clusterPage)) // web/cluster.go; operator only
 	mux.Handle("GET /audit.csv", p.admin(p.auditCSV))
 	mux.Handle("POST /audit/retention", p.admin(p.auditRetentionSubmit))
 	mux.Handle("POST /security/{action}", p.authed(p.securitySubmit))
