@@ -90,6 +90,11 @@ type myPlansData struct {
 	ErrPlan  int64 // the plan whose form was refused
 	ErrName  string
 	Rows     map[int64]myPlanRow // the editable values by plan id
+	// Copying a fixed plan for my direct sub-integrators (integrators only).
+	CanCopy bool
+	Fixed   []billing.OfferView
+	SubInts []tenancy.Account
+	CopyTo  map[int64]bool // ticked in a refused copy form
 }
 
 // myPlanRow is what a row's inputs show: the stored values, or a refused
@@ -135,6 +140,25 @@ func (p *Portal) showMyPlansForm(w http.ResponseWriter, r *http.Request, q *req,
 	for _, it := range items {
 		if it.ID == errPlan {
 			d.ErrName = it.Name
+		}
+	}
+	if q.Account.Type == tenancy.Integrator && q.Actor.Admin {
+		for _, it := range items {
+			if it.Kind == billing.Fixed && it.Cost != nil {
+				d.Fixed = append(d.Fixed, it) // a plan from my provider: my own plans are offered directly
+			}
+		}
+		subs, _, _, err := p.App.ListAccounts(r.Context(), q.Actor, app.AccountListInput{ParentID: q.Account.ID, Type: string(tenancy.Integrator),
+			Page: store.Page{Page: 1, PerPage: store.MaxPerPage}})
+		if err != nil {
+			return err
+		}
+		d.SubInts, d.CopyTo = subs, map[int64]bool{}
+		d.CanCopy = len(d.Fixed) > 0 && len(subs) > 0
+		for _, v := range form["copy_accounts"] {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				d.CopyTo[id] = true
+			}
 		}
 	}
 	title := "Customer subscription plans"
@@ -251,6 +275,67 @@ func (p *Portal) newPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) e
 		return p.showMyPlansForm(w, r, q, 0, f, err)
 	}
 	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(n.Name)+"” added.")
+}
+
+// copyPlanSubmit copies a fixed plan for some of my direct
+// sub-integrators (R4, like POST /api/v1/plans/{id}/copies): the cost they
+// pay me and their default end-user price; errors beside the copy form.
+func (p *Portal) copyPlanSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
+	f := r.PostForm
+	bad := errs.Fields{}
+	in := billing.CopyInput{Name: f.Get("copy_name")}
+	planID, err := strconv.ParseInt(f.Get("copy_plan"), 10, 64)
+	if err != nil || planID <= 0 {
+		bad.Add("copy_plan", "choose a fixed plan to copy")
+	}
+	for k, dst := range map[string]**money.Amount{"copy_cost": &in.Cost, "copy_end_user_price": &in.EndUserPrice} {
+		v := strings.TrimSpace(f.Get(k))
+		if v == "" {
+			continue
+		}
+		a, perr := money.Parse(v)
+		if perr != nil {
+			bad.Add(k, perr.Error())
+			continue
+		}
+		*dst = &a
+	}
+	for _, s := range f["copy_accounts"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			bad.Add("copy_accounts", "must be account ids")
+			continue
+		}
+		in.AccountIDs = append(in.AccountIDs, id)
+	}
+	err = bad.Err()
+	if err == nil {
+		_, err = p.App.CopyPlan(r.Context(), q.Actor, planID, in)
+	}
+	if err != nil {
+		if errs.KindOf(err) == errs.NotFound {
+			err = errs.Field("copy_plan", "choose a fixed plan to copy")
+		}
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
+			return err
+		}
+		// The app names the copy's fields without the form's prefix.
+		if e, ok := errs.As(err); ok {
+			fields := map[string]string{}
+			for k, v := range e.Fields {
+				switch {
+				case k == "name" || k == "cost" || k == "end_user_price" || k == "kind" || k == "plan_id":
+					k = map[string]string{"name": "copy_name", "cost": "copy_cost", "end_user_price": "copy_end_user_price", "kind": "copy_plan", "plan_id": "copy_plan"}[k]
+				case strings.HasPrefix(k, "account_ids"):
+					k = "copy_accounts"
+				}
+				fields[k] = v
+			}
+			e.Fields = fields
+		}
+		return p.showMyPlansForm(w, r, q, 0, f, err)
+	}
+	return p.redirect(w, r, "/plans", "Plan “"+strings.TrimSpace(in.Name)+"” copied for "+plural(len(in.AccountIDs), "sub-integrator")+".")
 }
 
 // accountPlans is an account's Plans tab.

@@ -188,3 +188,58 @@ func TestNewPlanForm(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyPlanForm: an integrator copies a fixed plan from its provider
+// for one of its sub-integrators from the Plans page; bad input shows
+// beside its field and copies nothing; the sub-integrator then has the
+// copy at the cost set.
+func TestCopyPlanForm(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		a := e.CreateAccount(e.Root, 1, "integrator", "Alpha")
+		sub := e.CreateAccount(a.Token, a.ID, "integrator", "Sub One")
+		var fixed string
+		for _, it := range e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items() {
+			if it["kind"] == "fixed" && fixed == "" {
+				fixed = itoa(int64(it["id"].(float64)))
+			}
+		}
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(a.ID)+"/plans/"+fixed, e.Root, map[string]any{"cost": "4"})
+		c := newClient(t, e)
+		c.signIn(a.Email, a.Password)
+		if !strings.Contains(c.get("/plans").Body, `id="copy-plan-form"`) {
+			t.Fatal("no copy form for an integrator with a sub-integrator")
+		}
+		mine := func() []map[string]any {
+			return e.Must(200, "GET", "/api/v1/plans?per_page=200", sub.Token, nil).Items()
+		}
+		copies := func() int {
+			n := 0
+			for _, it := range mine() {
+				if it["name"] == "Alpha Gold" {
+					n++
+				}
+			}
+			return n
+		}
+		p := c.post("/plans", "/plans/copy", url.Values{"copy_plan": {fixed}, "copy_name": {"Alpha Gold"}, "copy_cost": {"-2"}, "copy_accounts": {itoa(sub.ID)}})
+		if p.Status != http.StatusBadRequest || fieldError(p.Body, "copy_cost") == "" || !strings.Contains(p.Body, `value="`+itoa(sub.ID)+`" checked`) {
+			t.Fatalf("a negative cost: %d %.3000s", p.Status, p.Body)
+		}
+		if p := c.post("/plans", "/plans/copy", url.Values{"copy_plan": {fixed}, "copy_name": {"Alpha Gold"}, "copy_cost": {"5"}, "copy_accounts": {"999999"}}); p.Status != http.StatusBadRequest || fieldError(p.Body, "copy_accounts") == "" {
+			t.Errorf("a foreign account: %d", p.Status)
+		}
+		if copies() != 0 {
+			t.Fatal("a refused copy was made")
+		}
+		if p := c.post("/plans", "/plans/copy", url.Values{"copy_plan": {fixed}, "copy_name": {"Alpha Gold"}, "copy_cost": {"5.50"}, "copy_end_user_price": {"8"}, "copy_accounts": {itoa(sub.ID)}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("copy: %d %.500s", p.Status, p.Body)
+		}
+		found := false
+		for _, it := range mine() {
+			found = found || it["name"] == "Alpha Gold" && it["cost"] == "5.5000" && it["end_user_price"] == "8.0000"
+		}
+		if !found {
+			t.Errorf("Sub One lacks the copy at its cost: %v", mine())
+		}
+	})
+}

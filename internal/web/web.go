@@ -129,6 +129,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("GET /plans", p.admin(p.myPlansPage))
 	mux.Handle("POST /plans", p.admin(p.myPlansSubmit)) // every changed row at once (web/plans.go)
 	mux.Handle("POST /plans/new", p.admin(p.newPlanSubmit))
+	mux.Handle("POST /plans/copy", p.admin(p.copyPlanSubmit))
 	mux.Handle("POST /plans/{plan}", p.admin(p.myPlanSubmit))
 
 	// Anything else is the portal's not-found page.
