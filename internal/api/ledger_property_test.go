@@ -83,11 +83,9 @@ func testLedgerProperty(t *testing.T, pg bool, seed uint64) {
 		}
 		add(ints[rng.IntN(len(ints))], rng.IntN(3) == 0)
 	}
-	var customers, integrators []ledgerNode
+	var customers []ledgerNode
 	for _, n := range nodes {
-		if n.integrator {
-			integrators = append(integrators, n)
-		} else {
+		if !n.integrator {
 			customers = append(customers, n)
 		}
 	}
