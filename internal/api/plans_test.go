@@ -344,15 +344,20 @@ func TestPlanMoneyExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		status, _, body := portalGet(t, e, "/?from=2026-11-01&to=2026-11-30", b.Token)
-		owes := regexp.MustCompile(`data-money="owes-above">([^<]*)<`).FindStringSubmatch(body)
+		// The figure shows in the tree's currency rounded to its usual
+		// decimals; the exact ten-thousandths stay in its title.
+		owes := regexp.MustCompile(`data-money="owes-above" title="([^"]*)">([^<]*)<`).FindStringSubmatch(body)
 		if status != 200 || owes == nil || owes[1] != wantB.String() {
 			t.Fatalf("dashboard of b: %d, owes above %q, want %s", status, owes, wantB)
+		}
+		if !strings.HasSuffix(owes[2], " "+wantB.Fixed(2)) {
+			t.Fatalf("dashboard of b shows %q, want the currency then %s", owes[2], wantB.Fixed(2))
 		}
 		t.Logf("%d offers sum to %s and %d to %s, exactly; %d rows of the portal's plans page and the dashboard's sum checked", n, wantA, m, wantB, shown)
 	})
 }
 
-var planRowRE = regexp.MustCompile(`(?s)<tr data-plan="(\d+)">.*?<td class="num plan-cost">([^<]*)</td>.*?name="end_user_price"[^>]*? value="([^"]*)"`)
+var planRowRE = regexp.MustCompile(`(?s)<tr data-plan="(\d+)">.*?<td class="num plan-cost">([^<]*)</td>.*?name="end_user_price-\d+"[^>]*? value="([^"]*)"`)
 
 // checkPlansPageMoney opens the given pages of /plans with session and
 // checks that every row shows want[plan] as both cost and end-user price,
