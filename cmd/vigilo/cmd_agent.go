@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/vigilo/vigilo/internal/agent"
@@ -29,12 +30,14 @@ func (c *cameraFlags) Set(v string) error {
 func cmdAgent(args []string) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: vigilo agent --server URL --device-id ID --claim-code CODE --camera NAME=rtsp://user:pass@host/path [--camera ...] [--state-dir DIR]
+		fmt.Fprint(fs.Output(), `usage: vigilo agent --server URL --device-id ID --claim-code CODE --camera NAME=rtsp://user:pass@host/path [--camera ...] [--state-dir DIR] [--buffer-dir DIR [--buffer-mb N]]
 
 Connects outbound (HTTPS/WebSocket to the server's API port) and serves the
 cameras to the server through that connection: no port forwarding needed.
 Register each camera first (P&P, device id and claim code); with several
---camera flags, camera NAME is registered as device id ID:NAME.
+--camera flags, camera NAME is registered as device id ID:NAME. With
+--buffer-dir the agent records the cameras locally too and sends the server
+what it missed while the uplink was down.
 
 `)
 		fs.PrintDefaults()
@@ -46,6 +49,17 @@ Register each camera first (P&P, device id and claim code); with several
 	fs.StringVar(&cfg.ClaimCode, "claim-code", os.Getenv("VIGILO_AGENT_CLAIM_CODE"), "claim code the integrator registered (VIGILO_AGENT_CLAIM_CODE)")
 	fs.Var(&cams, "camera", "NAME=rtsp://user:pass@host/path of a camera on this LAN (repeatable)")
 	fs.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "where the device credentials are kept")
+	fs.StringVar(&cfg.BufferDir, "buffer-dir", os.Getenv("VIGILO_AGENT_BUFFER_DIR"),
+		"record the cameras here too, to back-fill the server after an uplink outage; empty: no buffer (VIGILO_AGENT_BUFFER_DIR)")
+	bufMB := 1024
+	if v := os.Getenv("VIGILO_AGENT_BUFFER_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("VIGILO_AGENT_BUFFER_MB: want a number of MiB")
+		}
+		bufMB = n
+	}
+	fs.IntVar(&bufMB, "buffer-mb", bufMB, "disk the local buffer may use, in MiB, at least 16; the oldest video goes first (VIGILO_AGENT_BUFFER_MB)")
 	onvif := fs.String("onvif", "", "ONVIF device host:port (not supported yet)")
 	fs.String("onvif-user", "", "ONVIF user name (not supported yet)")
 	fs.String("onvif-password", "", "ONVIF password (not supported yet)")
@@ -59,6 +73,7 @@ Register each camera first (P&P, device id and claim code); with several
 		return errors.New("--onvif: ONVIF devices behind the agent are not supported yet; give the camera's RTSP address with --camera")
 	}
 	cfg.Cameras = cams
+	cfg.BufferMax = int64(bufMB) << 20
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

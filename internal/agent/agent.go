@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -32,14 +33,21 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	var buf *localBuffer
+	if cfg.BufferDir != "" {
+		if buf, err = newLocalBuffer(&cfg); err != nil {
+			return fmt.Errorf("--buffer-dir: %w", err)
+		}
+		defer buf.close()
+	}
 	var wg sync.WaitGroup
-	for _, cam := range cfg.Cameras {
+	for i, cam := range cfg.Cameras {
 		st, addr, err := stream(cam)
 		if err != nil {
 			return fmt.Errorf("--camera %s: %w", cam.Name, err)
 		}
 		l := &link{cfg: &cfg, creds: creds, cam: cam, device: cfg.deviceIDOf(cam), addr: addr,
-			hello: tunnel.Hello{Type: "hello", Version: cfg.Version, Stream: st}}
+			hello: tunnel.Hello{Type: "hello", Version: cfg.Version, Stream: st}, buf: buf, bufID: int64(i + 1)}
 		cfg.Logger.Info("serving camera", "camera", cam.Name, "device_id", l.device)
 		wg.Go(func() { l.run(ctx) })
 	}
@@ -55,6 +63,15 @@ type link struct {
 	device string
 	addr   string // the camera's host:port on the LAN
 	hello  tunnel.Hello
+
+	// Back-fill (backfill.go): the local buffer and this camera's id in it,
+	// when the last bytes went to the server, and from when the server may
+	// be missing video (zero: nothing to send).
+	buf         *localBuffer
+	bufID       int64
+	delivered   atomic.Int64
+	mu          sync.Mutex
+	pendingFrom time.Time
 }
 
 // ServerError is a refusal by the server, with its error code.
@@ -81,6 +98,9 @@ func (l *link) run(ctx context.Context) {
 		err := l.once(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if l.buf != nil {
+			l.markOutage()
 		}
 		if time.Since(start) > time.Minute {
 			backoff = l.cfg.MinBackoff
@@ -154,6 +174,7 @@ func (l *link) once(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { l.heartbeat(lctx, sess, ctl) })
+	wg.Go(func() { l.backfill(lctx, sess) })
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
@@ -217,7 +238,7 @@ func (l *link) relay(ctx context.Context, st net.Conn) {
 		closeWrite(cam)
 		close(done)
 	}()
-	_, _ = io.Copy(st, cam)
+	_, _ = io.Copy(stampedWriter{st, l}, cam)
 	_ = st.Close()
 	_ = cam.Close()
 	<-done

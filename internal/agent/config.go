@@ -46,7 +46,16 @@ type Config struct {
 	// connection attempts grows from MinBackoff to MaxBackoff (1 s, 1 min).
 	HeartbeatEvery         time.Duration
 	MinBackoff, MaxBackoff time.Duration
+	// BufferDir, when set, is where the agent records its cameras all the
+	// time (BufferMax bytes at most, the newest kept), to back-fill the
+	// server's recording after the uplink was lost ("" = no buffer).
+	BufferDir string
+	BufferMax int64
 }
+
+// MinBufferMax is the least local buffer: a minute of a 2 Mbit/s camera
+// is 15 MB.
+const MinBufferMax = 16 << 20
 
 var cameraNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 
@@ -88,6 +97,9 @@ func (c *Config) Validate() error {
 		if !deviceIDOK(c.deviceIDOf(cam)) {
 			problems = append(problems, "--camera "+cam.Name+": device id "+c.deviceIDOf(cam)+" is too long")
 		}
+	}
+	if c.BufferDir != "" && c.BufferMax < MinBufferMax {
+		problems = append(problems, "--buffer-max must be at least 16 MiB")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

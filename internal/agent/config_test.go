@@ -36,6 +36,11 @@ func TestParseCameraAndDeviceIDs(t *testing.T) {
 	if err := one.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	buffered := one
+	buffered.BufferDir, buffered.BufferMax = "/tmp/b", MinBufferMax
+	if err := buffered.Validate(); err != nil {
+		t.Fatalf("a 16 MiB buffer: %v", err)
+	}
 	if ids := one.DeviceIDs(); len(ids) != 1 || ids[0] != "VG-1" {
 		t.Fatalf("one camera: %v", ids)
 	}
@@ -50,6 +55,7 @@ func TestParseCameraAndDeviceIDs(t *testing.T) {
 		{Server: "https://v", DeviceID: "VG-1", ClaimCode: "12", Cameras: []Camera{c}},
 		{Server: "https://v", DeviceID: "VG-1", ClaimCode: "123456"},
 		{Server: "https://v", DeviceID: "VG-1", ClaimCode: "123456", Cameras: []Camera{c, c}},
+		{Server: "https://v", DeviceID: "VG-1", ClaimCode: "123456", Cameras: []Camera{c}, BufferDir: "/tmp/b", BufferMax: 1 << 20},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate accepted %+v", bad)

@@ -86,6 +86,9 @@ type CameraStatus struct {
 	Online bool
 	// Recording: a segment file is open and receiving parts.
 	Recording bool
+	// SegmentStart is the start of the open segment while Recording (what
+	// is not in the index yet: a back-fill must not overlap it).
+	SegmentStart time.Time
 	// LastSegmentAt is the media end time of the most recently written part
 	// (it advances about once per PartDuration while recording), so "how old is
 	// the newest footage" is answered without waiting for a segment to close.

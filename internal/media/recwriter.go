@@ -74,6 +74,7 @@ func (s *session) record(dts, pts int64, au [][]byte, key bool, ki *segmentInfo)
 	c.mu.Lock()
 	c.st.FramesWritten = c.frames + w.frames
 	c.st.Recording = w.open()
+	c.st.SegmentStart = w.start
 	c.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/tunnel"
@@ -16,6 +17,12 @@ func (m *Main) startAgents() {
 		Logger:  m.Log.With("part", "tunnel"),
 		Changed: m.agentChanged,
 		Seen:    m.App.AgentSeen,
+		Backfill: func(ctx context.Context, cameraID int64, start time.Time, r io.Reader) (string, error) {
+			if m.recording == nil {
+				return tunnel.BackfillNotRecording, nil // another node records
+			}
+			return m.recording.Backfill(ctx, cameraID, start, r)
+		},
 	})
 	m.App.Cameras.Agents = t
 	m.agents = t

@@ -15,6 +15,11 @@
 //   - the server opens one stream per camera connection and writes
 //     OpenRequest; the agent answers "ok\n" and then relays bytes, or
 //     "error <reason>\n" and closes the stream.
+//   - back-fill: after an outage the agent opens one stream per segment it
+//     recorded locally meanwhile, writes a BackfillHeader line and then
+//     exactly Bytes bytes of the segment file; the server answers "ok\n",
+//     "skip <reason>\n" (not needed: the server has that time already) or
+//     "error <reason>\n". One at a time per link.
 package tunnel
 
 import (
@@ -62,4 +67,23 @@ const (
 const (
 	OpenUnreachable = "unreachable"
 	OpenBadRequest  = "bad_request"
+)
+
+// BackfillHeader is the first line of a back-fill stream.
+type BackfillHeader struct {
+	Type    string `json:"type"` // "segment"
+	StartMS int64  `json:"start_ms"`
+	Bytes   int64  `json:"bytes"`
+}
+
+// MaxBackfillBytes bounds one back-filled segment (a minute at 8 Mbit/s
+// is 60 MB).
+const MaxBackfillBytes = 256 << 20
+
+// Back-fill answers after "skip " and "error ".
+const (
+	BackfillCovered      = "covered"       // the server recorded that time itself
+	BackfillNotRecording = "not_recording" // the camera is not to be recorded (now)
+	BackfillBadSegment   = "bad_segment"   // not a readable segment, or its times are implausible
+	BackfillBadRequest   = "bad_request"
 )

@@ -35,6 +35,11 @@ type Config struct {
 	HeartbeatTimeout time.Duration
 	// Now is the clock (tests may move it).
 	Now func() time.Time
+	// Backfill keeps a segment the camera's agent recorded locally while
+	// its link was down; r holds exactly the file. skip names why it was
+	// not needed (BackfillCovered…); an error's text is the reason sent
+	// back. Nil refuses every back-fill (not_recording).
+	Backfill func(ctx context.Context, cameraID int64, start time.Time, r io.Reader) (skip string, err error)
 }
 
 // Server holds the connected agents, one link per P&P camera.
@@ -117,15 +122,15 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, cameraID int64) e
 	s.log.Info("agent connected", "camera", cameraID, "version", hello.Version, "remote", r.RemoteAddr)
 	s.seen(cameraID, hello.Version)
 	s.changed(cameraID)
-	// Streams the agent opens after the control stream are not part of the
-	// protocol: refuse them as they come, so they cannot pile up.
+	// Streams the agent opens after the control stream carry back-fill,
+	// one at a time (a second waits for the first), so they cannot pile up.
 	go func() {
 		for {
 			st, err := sess.AcceptStream()
 			if err != nil {
 				return
 			}
-			_ = st.Close()
+			s.backfill(ctx, cameraID, st)
 		}
 	}()
 	err = s.heartbeats(l, ctl)

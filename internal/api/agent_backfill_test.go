@@ -1,0 +1,278 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/hashicorp/yamux"
+
+	"github.com/vigilo/vigilo/internal/agent"
+	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/media"
+	"github.com/vigilo/vigilo/internal/tunnel"
+)
+
+// uplink is a TCP proxy between the agent and the server that the test can
+// cut: every connection through it is dropped and new ones are refused
+// until it is restored.
+type uplink struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+func startUplink(t *testing.T, target string) *uplink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &uplink{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	u.wg.Add(1)
+	go u.serve()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		u.cut()
+		u.wg.Wait()
+	})
+	return u
+}
+
+func (u *uplink) url() string { return "http://" + u.ln.Addr().String() }
+
+func (u *uplink) serve() {
+	defer u.wg.Done()
+	for {
+		c, err := u.ln.Accept()
+		if err != nil {
+			return
+		}
+		u.mu.Lock()
+		if u.down {
+			u.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		s, err := net.DialTimeout("tcp", u.target, 5*time.Second)
+		if err != nil {
+			u.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		u.conns[c], u.conns[s] = true, true
+		u.wg.Add(2)
+		u.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			defer u.wg.Done()
+			_, _ = io.Copy(dst, src)
+			_ = dst.Close()
+			_ = src.Close()
+		}
+		go pipe(s, c)
+		go pipe(c, s)
+	}
+}
+
+// cut drops every connection and refuses new ones.
+func (u *uplink) cut() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.down = true
+	for c := range u.conns {
+		_ = c.Close()
+	}
+	clear(u.conns)
+}
+
+func (u *uplink) restore() {
+	u.mu.Lock()
+	u.down = false
+	u.mu.Unlock()
+}
+
+// TestPnPBackfill: a P&P agent with a local buffer keeps recording while
+// its uplink is cut for 60 s and back-fills the server afterwards, so the
+// cloud timeline has no gap longer than 2 s; back-filled segments are
+// real (ffprobe), indexed once, and none overlaps what the server recorded
+// itself. Both databases.
+func TestPnPBackfill(t *testing.T) {
+	camDBs(t, func(t *testing.T, pg bool) {
+		ct, _ := strictCamTree(t, pg, map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "4s"})
+		e, A, C := ct.e, ct.A, ct.C
+		sim := startSimcam(t) // 1 s GOP
+		cam := e.Must(201, "POST", "/api/v1/cameras", A.Token, map[string]any{"type": "pnp", "name": "Shed",
+			"pnp": map[string]any{"device_id": "agent-bf", "claim_code": "right-code-bf"}, "customer_id": C.ID, "plan_id": ct.P}).ID()
+		up := startUplink(t, strings.TrimPrefix(e.URL, "http://"))
+		state := t.TempDir()
+		stopAgent := runAgent(t, agent.Config{Server: up.url(), DeviceID: "agent-bf", ClaimCode: "right-code-bf", StateDir: state,
+			BufferDir: t.TempDir(), BufferMax: agent.MinBufferMax * 4,
+			Cameras: []agent.Camera{{Name: "shed", URL: sim.URL(1)}}})
+		r := recEnv{camTree: ct, cam: cam, dir: e.Main.Recording().Dir()}
+		began := time.Now()
+		r.waitSegments(t, 2, began, 30*time.Second)
+
+		cutAt := time.Now()
+		up.cut()
+		waitUntil(t, 15*time.Second, "camera offline", func() bool {
+			_, st := pnpOf(t, e, A.Token, cam)
+			return st["online"] == false
+		})
+		time.Sleep(60*time.Second - time.Since(cutAt))
+		up.restore()
+		restoredAt := time.Now()
+		waitUntil(t, 20*time.Second, "agent back", func() bool { return e.Main.AgentsConnected() == 1 })
+		// The server's own recording resumes, then the back-fill lands.
+		r.waitSegments(t, 2, restoredAt, 30*time.Second)
+		var segs []camera.Segment
+		waitUntil(t, 30*time.Second, "the outage back-filled", func() bool {
+			segs = r.segments(t)
+			n := 0
+			for _, s := range segs {
+				if s.Start.After(cutAt.Add(5*time.Second)) && s.End.Before(restoredAt.Add(-5*time.Second)) {
+					n++
+				}
+			}
+			return n >= 40 // 1 s segments over most of the 60 s
+		})
+		time.Sleep(2 * time.Second) // the last answers
+
+		segs = r.segments(t)
+		ms := make([]media.Segment, len(segs))
+		var reach time.Time // the latest end so far
+		for i, s := range segs {
+			ms[i] = media.Segment{Start: s.Start, End: s.End, Bytes: s.Bytes}
+			// Time recorded twice: what this segment shares with the ones
+			// before (its whole length when it lies inside one).
+			end := s.End
+			if reach.Before(end) {
+				end = reach
+			}
+			if twice := end.Sub(s.Start); twice > 300*time.Millisecond {
+				t.Errorf("segment %s–%s repeats %v recorded before", s.Start.Format("15:04:05.000"), s.End.Format("15:04:05.000"), twice)
+			}
+			if s.End.After(reach) {
+				reach = s.End
+			}
+		}
+		var gaps []string
+		var worst time.Duration
+		for i := 1; i < len(segs); i++ {
+			if g := segs[i].Start.Sub(segs[i-1].End); g > worst {
+				worst = g
+			}
+			if g := segs[i].Start.Sub(segs[i-1].End); g > 2*time.Second {
+				gaps = append(gaps, segs[i-1].End.Format("15:04:05.000")+"→"+segs[i].Start.Format("15:04:05.000"))
+			}
+		}
+		t.Logf("%d segments from %s to %s; uplink cut %s → %s; largest gap %v", len(segs), segs[0].Start.Format("15:04:05.000"),
+			segs[len(segs)-1].End.Format("15:04:05.000"), cutAt.Format("15:04:05.000"), restoredAt.Format("15:04:05.000"), worst)
+		if len(gaps) > 0 {
+			t.Fatalf("gaps over 2 s after back-fill: %v", gaps)
+		}
+		if spans := media.MergeSpans(ms, 2*time.Second); len(spans) != 1 || spans[0].Start.After(cutAt) || spans[0].End.Before(restoredAt) {
+			t.Fatalf("the timeline is not one span across the outage: %+v", spans)
+		}
+		for _, s := range segs {
+			if s.Start.After(cutAt) && s.End.Before(restoredAt) {
+				if codec, w, _, dur := ffprobeFile(t, s.Path); codec != "h264" || w != 640 || dur <= 0 {
+					t.Fatalf("back-filled %s: %s %d %v", s.Path, codec, w, dur)
+				}
+			}
+		}
+
+		// Bad back-fill on a valid link (the agent's, now stopped): each
+		// answered with a reason, nothing kept, the link stays up.
+		stopAgent()
+		var creds map[string]string
+		b, err := os.ReadFile(filepath.Join(state, "credentials.json"))
+		if err != nil || json.Unmarshal(b, &creds) != nil || creds["agent-bf"] == "" {
+			t.Fatalf("credential file: %v %s", err, b)
+		}
+		sess := rawTunnel(t, e.URL, "agent-bf", creds["agent-bf"])
+		recent := time.Now().Add(-30 * time.Second)
+		for _, c := range []struct {
+			header string
+			body   []byte
+			answer string
+		}{
+			{"not json", nil, "error bad_request"},
+			{`{"type":"segment","start_ms":1000,"bytes":99999999999}`, nil, "error bad_request"},
+			{`{"type":"segment","start_ms":1000,"bytes":4}`, []byte("abcd"), "error bad_segment"},
+			{fmt.Sprintf(`{"type":"segment","start_ms":%d,"bytes":2000}`, recent.UnixMilli()), make([]byte, 2000), "error bad_segment"},
+		} {
+			if got := backfillOnce(t, sess, c.header, c.body); !strings.HasPrefix(got, c.answer) {
+				t.Errorf("back-fill %.40q: answer %q, want %q", c.header, got, c.answer)
+			}
+		}
+		if _, err := os.Stat(media.SegmentPath(r.dir, cam, recent.UTC().Truncate(time.Millisecond))); !os.IsNotExist(err) {
+			t.Errorf("a refused back-fill left its file: %v", err)
+		}
+		if n := len(r.segments(t)); n < len(segs) || n > len(segs)+8 { // only the server's own recording goes on
+			t.Errorf("segments %d after bad back-fill, %d before", n, len(segs))
+		}
+		if sess.IsClosed() {
+			t.Error("bad back-fill closed the link")
+		}
+	})
+}
+
+// rawTunnel connects as an agent with a valid hello and returns the session.
+func rawTunnel(t *testing.T, base, device, cred string) *yamux.Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, base+tunnel.ConnectPath, &websocket.DialOptions{HTTPHeader: http.Header{
+		"Authorization": {"Bearer " + cred}, tunnel.HeaderDevice: {device}}})
+	if err != nil {
+		t.Fatalf("dial tunnel: %v", err)
+	}
+	conn := websocket.NetConn(context.Background(), ws, websocket.MessageBinary)
+	sess, err := yamux.Server(conn, tunnel.YamuxConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sess.Close() })
+	ctl, err := sess.OpenStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(ctl, `{"type":"hello","version":"raw-1","stream":{"scheme":"rtsp","port":554,"path":"/"}}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+// backfillOnce sends one back-fill stream and returns the server's answer.
+func backfillOnce(t *testing.T, sess *yamux.Session, header string, body []byte) string {
+	t.Helper()
+	st, err := sess.OpenStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_ = st.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(st, header+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = st.Write(body)
+	ans, err := bufio.NewReader(st).ReadString('\n')
+	if err != nil {
+		t.Fatalf("back-fill answer: %v", err)
+	}
+	return strings.TrimSuffix(ans, "\n")
+}
