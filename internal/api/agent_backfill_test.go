@@ -135,11 +135,11 @@ func TestPnPBackfill(t *testing.T) {
 		time.Sleep(60*time.Second - time.Since(cutAt))
 		up.restore()
 		restoredAt := time.Now()
-		waitUntil(t, 20*time.Second, "agent back", func() bool { return e.Main.AgentsConnected() == 1 })
+		waitUntil(t, 40*time.Second, "agent back", func() bool { return e.Main.AgentsConnected() == 1 })
 		// The server's own recording resumes, then the back-fill lands.
-		r.waitSegments(t, 2, restoredAt, 30*time.Second)
+		r.waitSegments(t, 2, restoredAt, 45*time.Second)
 		var segs []camera.Segment
-		waitUntil(t, 30*time.Second, "the outage back-filled", func() bool {
+		waitUntil(t, 60*time.Second, "the outage back-filled", func() bool {
 			segs = r.segments(t)
 			n := 0
 			for _, s := range segs {
