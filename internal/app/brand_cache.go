@@ -34,6 +34,7 @@ type brandCache struct {
 	gen    uint64
 	byPath map[string]timed[pathBrand]
 	byHost map[string]timed[HostBrand]
+	root   string // the operator's path (branding_page.go)
 }
 
 type pathBrand struct {

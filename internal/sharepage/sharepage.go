@@ -42,13 +42,26 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 type pageData struct {
 	Product, Title, Kind, Base, Start, Duration, Expires, Error string
+	// Brand is the sharer's brand (its integrator's, inherited), or the
+	// custom domain's when the link is unknown or gone.
+	Brand app.PageBrand
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	sh, err := h.App.OpenShare(r.Context(), token, true)
-	d := pageData{Product: h.App.Config.Product}
+	d := pageData{}
 	status := http.StatusOK
+	var berr error
+	if err == nil {
+		d.Brand, berr = h.App.PageBrandOfAccount(r.Context(), sh.Share.AccountID, r.Host)
+	} else {
+		d.Brand, berr = h.App.PageBrandFor(r.Context(), "", r.Host)
+	}
+	if berr != nil {
+		h.Log.Warn("share page brand", "err", berr) // the page still renders, unbranded
+	}
+	d.Product = d.Brand.Product
 	if err != nil {
 		status = httpx.StatusOf(err)
 		if status >= 500 {

@@ -36,7 +36,8 @@ type accountData struct {
 	Modules   *accountModules
 	Cameras   *accountCameras
 	Privacy   *accountPrivacy
-	SignIn    *accountSignIn // the 2FA and SSO tabs (account_signin.go)
+	SignIn    *accountSignIn   // the 2FA and SSO tabs (account_signin.go)
+	Branding  *accountBranding // the Branding tab (branding.go)
 	Empty     string
 	Confirm   string // disable, enable, delete: the confirmation shown as a page
 }
@@ -49,6 +50,7 @@ type tabLink struct {
 var accountTabs = []struct{ key, label string }{
 	{"statistics", "Statistics"}, {"statements", "Statements"}, {"invoices", "Invoices"}, {"profile", "Profile"}, {"plans", "Plans"}, {"modules", "Modules"},
 	{"users", "Users"}, {"roles", "Roles"}, {"cameras", "Cameras"}, {"privacy", "Privacy"}, {"two-factor", "2FA"}, {"sso", "SSO"},
+	{"branding", "Branding"},
 }
 
 func (p *Portal) accountTab(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -92,6 +94,9 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		}
 		if t.key == "privacy" && acct.Type != tenancy.Customer {
 			continue // a customer's setting (privacy.go)
+		}
+		if t.key == "branding" && acct.Type != tenancy.Integrator {
+			continue // customers show their integrator's brand (branding.go)
 		}
 		d.Tabs = append(d.Tabs, tabLink{Key: t.key, Label: t.label, Href: "/accounts/" + itoa64(acct.ID) + "/" + t.key, Current: t.key == tab})
 		known = known || t.key == tab
@@ -171,6 +176,13 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		}
 		if tab == "sso" && len(form) == 0 {
 			form = ssoForm(d.SignIn.SSO)
+		}
+	case "branding":
+		if d.Branding, err = p.accountBranding(r, q, acct); err != nil {
+			return err
+		}
+		if len(form) == 0 {
+			form = brandingForm(d.Branding.BrandingView)
 		}
 	case "cameras":
 		if d.Cameras, err = p.accountCameras(ctx, q, acct, atoiDefault(r.URL.Query().Get("page"), 1), r.URL.Path); err != nil {

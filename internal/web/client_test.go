@@ -15,10 +15,11 @@ import (
 // itself (the session cookie is Secure, which net/http's jar never sends
 // over plain http) and does not follow redirects, so tests see them.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	e       *apitest.Env
 	cookies map[string]string
 	http    *http.Client
+	host    string // the Host header to send ("" = the server's address)
 }
 
 type page struct {
@@ -27,7 +28,7 @@ type page struct {
 	Location string
 }
 
-func newClient(t *testing.T, e *apitest.Env) *client {
+func newClient(t testing.TB, e *apitest.Env) *client {
 	return &client{t: t, e: e, cookies: map[string]string{}, http: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -44,6 +45,9 @@ func (c *client) do(method, path string, form url.Values) page {
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	for k, v := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/httpx"
 	"github.com/vigilo/vigilo/internal/money"
@@ -50,11 +51,14 @@ type view struct {
 	Title   string
 	Nav     string
 	Product string
-	Req     *req
-	Flash   string
-	Data    any
-	Form    url.Values
-	Errors  map[string]string
+	// Brand is the brand the page shows (the signed-in account's, or the
+	// custom domain's before sign-in); Product is its name.
+	Brand  app.PageBrand
+	Req    *req
+	Flash  string
+	Data   any
+	Form   url.Values
+	Errors map[string]string
 }
 
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, q *req, status int, name, title, nav string, data any) {
@@ -94,10 +98,14 @@ func (p *Portal) renderView(w http.ResponseWriter, r *http.Request, status int, 
 	if !ok {
 		panic("web: no template " + name)
 	}
-	v.Product = p.App.Config.Product
 	if v.Req == nil {
 		v.Req = &req{}
 	}
+	var err error
+	if v.Brand, err = p.App.PageBrandFor(r.Context(), v.Req.Account.Path, r.Host); err != nil {
+		p.Log.Warn("page brand", "err", err) // the page still renders, unbranded
+	}
+	v.Product = v.Brand.Product
 	if v.Form == nil {
 		v.Form = url.Values{}
 	}

@@ -46,6 +46,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	p.features.mux = mux
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	p.registerBrandAssets(mux) // web/brand_assets.go
 
 	// Signed-out pages.
 	mux.Handle("GET /login", p.anon(p.loginPage))
@@ -97,6 +98,7 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /accounts/{id}/two-factor", p.admin(p.twoFactorSubmit)) // web/account_signin.go
 	mux.Handle("POST /accounts/{id}/sso", p.admin(p.ssoSubmit))
 	mux.Handle("POST /accounts/{id}/plans", p.admin(p.childPlansSubmit)) // every changed row at once (web/plans.go)
+	mux.Handle("POST /accounts/{id}/branding", p.admin(p.brandingSubmit)) // web/branding.go
 	mux.Handle("POST /accounts/{id}/plans/{plan}", p.admin(p.childPlanSubmit))
 	mux.Handle("POST /accounts/{id}/disable", p.admin(p.disableSubmit))
 	mux.Handle("POST /accounts/{id}/enable", p.admin(p.enableSubmit))

@@ -236,6 +236,58 @@
     document.querySelectorAll("form[data-passkey-add]").forEach(function (f) { f.hidden = true; });
   }
 
+  // Branding tab: the preview follows the form as it is typed; a chosen
+  // image goes into its hidden field as a data URL (the server re-encodes
+  // it). The contrast line is a hint: the server's check decides.
+  var brandForm = document.querySelector("form[data-brand-form]");
+  if (brandForm) {
+    var bp = document.getElementById("brand-preview");
+    var hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
+    var lum = function (c) {
+      if (c.length === 4) c = "#" + c[1] + c[1] + c[2] + c[2] + c[3] + c[3];
+      var v = [1, 3, 5].map(function (i) {
+        var s = parseInt(c.substr(i, 2), 16) / 255;
+        return s <= 0.03928 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+    };
+    var ratio = function (c) { return 1.05 / (lum(c) + 0.05); };
+    var paint = function () {
+      var name = brandForm.elements["product_name"].value;
+      bp.querySelectorAll("[data-bp-name]").forEach(function (n) { n.textContent = name; });
+      var pc = brandForm.elements["primary_color"].value.trim(), ac = brandForm.elements["accent_color"].value.trim();
+      var warn = [];
+      if (hex.test(pc)) {
+        bp.querySelector("[data-bp-top]").style.background = pc;
+        if (ratio(pc) < 4.5) warn.push("Primary colour: contrast " + ratio(pc).toFixed(2) + ":1 with white, 4.5:1 needed");
+      }
+      if (hex.test(ac)) {
+        bp.querySelector("[data-bp-button]").style.background = ac;
+        bp.querySelector("[data-bp-link]").style.color = ac;
+        if (ratio(ac) < 4.5) warn.push("Accent colour: contrast " + ratio(ac).toFixed(2) + ":1 with white, 4.5:1 needed");
+      }
+      bp.querySelector("[data-bp-contrast]").textContent = warn.join(" · ");
+    };
+    brandForm.addEventListener("input", paint);
+    brandForm.querySelectorAll("input[data-brand-image]").forEach(function (inp) {
+      inp.addEventListener("change", function () {
+        var f = inp.files && inp.files[0];
+        if (!f) return;
+        var rd = new FileReader();
+        rd.onload = function () {
+          brandForm.elements[inp.getAttribute("data-brand-image")].value = rd.result;
+          if (inp.getAttribute("data-brand-image") === "logo") {
+            var img = bp.querySelector("[data-bp-logo]");
+            img.src = rd.result;
+            img.hidden = false;
+          }
+        };
+        rd.readAsDataURL(f);
+      });
+    });
+    paint();
+  }
+
   // Focus the first field with an error so keyboard users land on it.
   var bad = document.querySelector("[aria-invalid=true]");
   if (bad) bad.focus();
