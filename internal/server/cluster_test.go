@@ -158,6 +158,9 @@ func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "VIGILO_NODE_ID") {
 		t.Fatalf("want an error naming VIGILO_NODE_ID: %v", err)
 	}
-	// Another id is welcome.
-	bootNode(t, dsn, n.URL, "other", extra)
+	// Another id is welcome; as a recorder it shows its leases' metrics.
+	rec := bootNode(t, dsn, n.URL, "other", map[string]string{"VIGILO_LEASE_TTL": "1s", "VIGILO_ROLES": "recorder", "VIGILO_RECORD": "true"})
+	if m := scrape(t, rec); !strings.Contains(m, "vigilo_cluster_leases_held 0") || !strings.Contains(m, "vigilo_cluster_leases_taken_total 0") {
+		t.Errorf("a recorder's lease metrics:\n%s", grepLines(m, "vigilo_cluster_"))
+	}
 }
