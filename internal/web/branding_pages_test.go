@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image"
 	"image/color"
@@ -10,8 +11,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/events"
 )
 
 func brandLogo(t *testing.T) string {
@@ -112,5 +115,43 @@ func TestBrandingPages(t *testing.T) {
 	// Customers have no Branding tab.
 	if p := owner.get("/accounts/" + itoa(cust.ID) + "/branding"); p.Status != 404 {
 		t.Errorf("customer's branding tab: %d", p.Status)
+	}
+}
+
+// TestBrandCacheFollowsTheBus: a brand written behind the App's back (as
+// another publisher would) stays cached until an event on the bus says it
+// changed; then the next page shows it.
+func TestBrandCacheFollowsTheBus(t *testing.T) {
+	e := apitest.Boot(t, apitest.Options{Quiet: true})
+	acme := e.CreateAccount(e.Root, 1, "integrator", "Acme Security")
+	e.Must(200, "PUT", "/api/v1/accounts/"+itoa(acme.ID)+"/branding", acme.Token, map[string]any{"product_name": "Acme Video"})
+	c := newClient(t, e)
+	c.signIn(acme.Email, acme.Password)
+	if p := c.get("/"); !strings.Contains(p.Body, `id="brand-name">Acme Video<`) {
+		t.Fatal("brand not shown")
+	}
+	ctx := context.Background()
+	b, err := e.Main.Store.R().Brand(ctx, acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ProductName = "Acme Renamed"
+	if err := e.Main.Store.W().PutBrand(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/"); !strings.Contains(p.Body, `id="brand-name">Acme Video<`) {
+		t.Fatal("the cache was bypassed: the test proves nothing")
+	}
+	acct, err := e.Main.Store.R().Account(ctx, acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Main.App.Events.Publish(events.Event{Kind: events.BrandingChanged, AccountID: acme.ID, Path: acct.Path})
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.get("/").Body, `id="brand-name">Acme Renamed<`) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bus event did not drop the cached brand")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
