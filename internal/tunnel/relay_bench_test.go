@@ -40,6 +40,11 @@ func benchAgentChild(srv, cams string) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	cfg := agent.Config{Server: srv, DeviceID: "bench", ClaimCode: "bench-code", Version: "bench"}
+	// VIGILO_BENCH_AGENT_BUFFER=<dir> measures the agent with its local
+	// buffer on (each camera also recorded on its disk).
+	if dir := os.Getenv("VIGILO_BENCH_AGENT_BUFFER"); dir != "" {
+		cfg.BufferDir, cfg.BufferMax = dir, 1<<30
+	}
 	for i, u := range strings.Split(cams, ",") {
 		cfg.Cameras = append(cfg.Cameras, agent.Camera{Name: "cam" + strconv.Itoa(i+1), URL: u})
 	}
