@@ -16,6 +16,7 @@ TESTPKGS  ?= ./...
 
 MAILPIT_VERSION ?= v1.33.1
 VERSITYGW_VERSION ?= v1.8.0
+PEBBLE_VERSION ?= v2.10.3
 POSTGRES_DSN    ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 .PHONY: cluster run build agent test test-postgres bench tools screenshots clean
@@ -65,12 +66,14 @@ test-postgres:
 bench:
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime 200ms $(TESTPKGS)
 
-## tools: install mailpit (the SMTP server with an HTTP API the mail tests use)
-## and versitygw (the S3 server of the video-in-S3 tests);
+## tools: install mailpit (the SMTP server with an HTTP API the mail tests use),
+## versitygw (the S3 server of the video-in-S3 tests) and pebble (the ACME
+## server of the custom-domain TLS tests);
 ## ffmpeg and chromium come from the OS: apt-get install ffmpeg chromium
 tools:
 	$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+	$(GO) install github.com/letsencrypt/pebble/v2/cmd/pebble@$(PEBBLE_VERSION)
 
 ## screenshots: copy the UI tests' screenshots (artifacts/screenshots, ignored
 ## by git) to docs/screenshots, the README gallery that is committed

@@ -70,6 +70,9 @@ type Config struct {
 	Cluster Cluster
 	// S3 holds the video when set (s3.go); empty keeps it on local disk.
 	S3 S3
+	// TLS serves verified custom domains over HTTPS with ACME
+	// certificates when set (acme.go).
+	TLS TLS
 }
 
 // Load parses args (without the program and subcommand names) over the
@@ -160,6 +163,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	tlsDone := c.tlsFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -171,6 +175,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := s3Done(); err != nil {
+		return c, err
+	}
+	if err := tlsDone(); err != nil {
 		return c, err
 	}
 	if err := alertsDone(); err != nil {

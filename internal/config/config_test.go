@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -152,6 +154,41 @@ func TestS3Settings(t *testing.T) {
 			return full[k]
 		})
 		if err == nil || !strings.Contains(err.Error(), tc.named) {
+			t.Errorf("%s=%q: %v", tc.key, tc.value, err)
+		}
+	}
+}
+
+func TestTLSSettings(t *testing.T) {
+	c, err := Load(nil, func(string) string { return "" })
+	if err != nil || c.TLS.Enabled() || c.TLS.Directory != LetsEncrypt {
+		t.Fatalf("defaults: %v %+v", err, c.TLS)
+	}
+	roots := filepath.Join(t.TempDir(), "roots.pem")
+	if err := os.WriteFile(roots, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	full := map[string]string{"VIGILO_TLS_ADDR": ":8443", "VIGILO_ACME_DIRECTORY": "https://127.0.0.1:14000/dir",
+		"VIGILO_ACME_EMAIL": "ops@example.com"}
+	c, err = Load(nil, func(k string) string { return full[k] })
+	if err != nil || !c.TLS.Enabled() || c.TLS.Directory != "https://127.0.0.1:14000/dir" || c.TLS.Email != "ops@example.com" {
+		t.Fatalf("full: %v %+v", err, c.TLS)
+	}
+	// Each broken setting is refused naming its variable.
+	for _, tc := range []struct{ key, value string }{
+		{"VIGILO_TLS_ADDR", "8443"},
+		{"VIGILO_ACME_DIRECTORY", "acme.example.com/dir"},
+		{"VIGILO_ACME_EMAIL", "not an address"},
+		{"VIGILO_ACME_CA_ROOTS", filepath.Join(t.TempDir(), "missing.pem")},
+		{"VIGILO_ACME_CA_ROOTS", roots},
+	} {
+		_, err := Load(nil, func(k string) string {
+			if k == tc.key {
+				return tc.value
+			}
+			return full[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%s=%q: %v", tc.key, tc.value, err)
 		}
 	}

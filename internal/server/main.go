@@ -45,6 +45,9 @@ type Main struct {
 	Addr string
 	// MetricsAddr is where /metrics is served (VIGILO_METRICS_ADDR), bound.
 	MetricsAddr string
+	// TLSAddr is where verified custom domains are served over HTTPS
+	// (VIGILO_TLS_ADDR), bound; empty without it.
+	TLSAddr string
 	// SetupLink is set when the first owner must still be created.
 	SetupLink string
 
@@ -151,7 +154,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	m.httpSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	handler := m.Handler()
+	if err := m.startTLS(handler); err != nil {
+		cancel()
+		ln.Close()
+		st.Close()
+		return err
+	}
+
+	m.httpSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	m.goRun(func() {
 		if err := m.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)

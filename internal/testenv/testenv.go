@@ -41,7 +41,7 @@ func missing(t testing.TB, msg string) {
 }
 
 // findTool looks a program up. chromium honours VIGILO_CHROMIUM and
-// /usr/bin/chromium; mailpit, hydra and nats-server also look in $(go env GOPATH)/bin,
+// /usr/bin/chromium; mailpit, hydra, nats-server, versitygw and pebble also look in $(go env GOPATH)/bin,
 // where `make tools` and .ci/run install them.
 func findTool(name string) (string, error) {
 	var candidates []string
@@ -51,7 +51,7 @@ func findTool(name string) (string, error) {
 			candidates = append(candidates, p)
 		}
 		candidates = append(candidates, "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-	case "mailpit", "hydra", "nats-server", VersityGW:
+	case "mailpit", "hydra", "nats-server", VersityGW, Pebble:
 		candidates = append(candidates, name)
 		if gp := goPathBin(); gp != "" {
 			candidates = append(candidates, filepath.Join(gp, name))
