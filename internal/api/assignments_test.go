@@ -2,12 +2,46 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/camera"
 )
+
+// indexSegment indexes a one-minute segment of cam starting at start
+// (RFC 3339) the way the recorder does.
+func indexSegment(t *testing.T, e *apitest.Env, cam int64, start string) {
+	t.Helper()
+	st, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := camera.Segment{CameraID: cam, Start: st, End: st.Add(time.Minute), Bytes: 1000, Path: fmt.Sprintf("seg/%d/%d.mp4", cam, st.UnixMilli())}
+	if ok, err := e.Main.Store.IndexSegment(context.Background(), &seg); err != nil || !ok {
+		t.Fatalf("index segment of %d at %s: %v %v", cam, start, ok, err)
+	}
+}
+
+// bootWithClock boots a server whose app clock is at (RFC 3339) moves,
+// starting at start; sessions outlive the weeks the clock moves through.
+func bootWithClock(t *testing.T, pg bool, start string) (e *apitest.Env, at func(string)) {
+	e = apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true,
+		Env: map[string]string{"VIGILO_SESSION_IDLE": "8760h", "VIGILO_SESSION_MAX": "8760h"}})
+	var clock atomic.Int64
+	at = func(s string) {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Store(tm.UnixMilli())
+	}
+	at(start)
+	e.Main.App.Now = func() time.Time { return time.UnixMilli(clock.Load()).UTC() }
+	return e, at
+}
 
 // TestAssignmentHistorySplitsTheMonth registers a camera on May 1 (2026)
 // for customer C1 on plan P, moves it to C2 on May 11, switches it off at
@@ -23,19 +57,7 @@ func TestAssignmentHistorySplitsTheMonth(t *testing.T) {
 }
 
 func testAssignmentHistory(t *testing.T, pg bool) {
-	// Sessions outlive the six weeks the clock moves through.
-	e := apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true,
-		Env: map[string]string{"VIGILO_SESSION_IDLE": "8760h", "VIGILO_SESSION_MAX": "8760h"}})
-	var clock atomic.Int64
-	at := func(s string) {
-		tm, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock.Store(tm.UnixMilli())
-	}
-	at("2026-04-20T00:00:00Z")
-	e.Main.App.Now = func() time.Time { return time.UnixMilli(clock.Load()).UTC() }
+	e, at := bootWithClock(t, pg, "2026-04-20T00:00:00Z")
 	plans := e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items()
 	p, q := itoa(idOf(planByName(t, plans, "Cloud 7 days"))), itoa(idOf(planByName(t, plans, "Cloud 30 days")))
 	a := e.CreateAccount(e.Root, 1, "integrator", "A")
@@ -53,6 +75,8 @@ func testAssignmentHistory(t *testing.T, pg bool) {
 	cam := e.Must(201, "POST", "/api/v1/cameras", a.Token, map[string]any{"type": "generic", "name": "Gate",
 		"rtsp_url": "rtsp://10.0.0.1/s", "customer_id": c1.ID, "plan_id": idOf(planByName(t, plans, "Cloud 7 days"))}).ID()
 	path := "/api/v1/cameras/" + itoa(cam)
+	// Its first video arrives that morning: billed from May 1 all the same.
+	indexSegment(t, e, cam, "2026-05-01T09:00:00Z")
 	at("2026-05-11T00:00:00Z")
 	e.Must(200, "PATCH", path, a.Token, map[string]any{"customer_id": c2.ID})
 	at("2026-05-21T12:00:00Z")

@@ -131,8 +131,11 @@ type CameraJSON struct {
 	Status       CameraStatusJSON `json:"status"`
 	StorageBytes int64            `json:"storage_bytes"`
 	Segments     int              `json:"segments"`
-	CreatedAt    time.Time        `json:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
+	// FirstVideoAt is when the camera first delivered video, which starts
+	// its fixed-plan charges (docs/BILLING.md "First video"); null until then.
+	FirstVideoAt *time.Time `json:"first_video_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 type cameraONVIFJSON struct {
@@ -208,11 +211,20 @@ func optInt(v int64) *int64 {
 	return &v
 }
 
+// timeOrNil is an optional instant in UTC (RFC 3339 in JSON), nil when zero.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
 func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 	c := v.Camera
 	j := CameraJSON{ID: c.ID, Type: c.Type, Name: c.Name, Enabled: c.Enabled, CustomerID: optInt(c.CustomerID),
 		PlanID: optInt(c.PlanID), StorageBytes: v.Storage.Bytes, Segments: v.Storage.Segments,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, FirstVideoAt: timeOrNil(c.FirstVideo),
 		Status: CameraStatusJSON{State: v.Status.State, Online: v.Status.Online, Recording: v.Status.Recording,
 			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError,
 			Reason: v.Status.Reason, LastSeenAt: v.Status.LastSeenAt, Recorder: v.Status.Recorder,

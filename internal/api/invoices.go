@@ -81,13 +81,7 @@ type InvoiceJSON struct {
 
 func invoiceJSON(inv billing.Invoice) InvoiceJSON {
 	d := inv.Currency.Decimals()
-	at := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		u := t.UTC()
-		return &u
-	}
+	at := timeOrNil
 	out := InvoiceJSON{ID: inv.ID, Number: inv.NumberText(), Status: string(inv.Status), Period: inv.Month.String(),
 		IssuerID: inv.IssuerID, CustomerID: inv.CustomerID, Issuer: PartyJSON(inv.Issuer), Customer: PartyJSON(inv.Customer),
 		Currency: string(inv.Currency), Lines: []LineJSON{}, Subtotal: inv.Subtotal.Fixed(d), VATEnabled: inv.Tax.VAT,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
+	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 )
@@ -90,12 +91,15 @@ func testLedgerProperty(t *testing.T, pg bool, seed uint64) {
 		}
 	}
 	// Cameras registered to the first integrator, so they can move to any
-	// customer in the tree.
+	// customer in the tree. Some have delivered video since December;
+	// the others have not yet, and deliver their first segment at a
+	// random moment below (fixed plans bill them from that day on).
 	var seeds []store.SeedCamera
 	for i := 0; i < 10; i++ {
 		c := customers[rng.IntN(len(customers))]
+		dec20 := time.Date(2025, 12, 20, 0, 0, 0, 0, time.UTC)
 		seeds = append(seeds, store.SeedCamera{IntegratorID: nodes[1].id, CustomerID: c.id, PlanID: []int64{fixed, usage}[rng.IntN(2)],
-			Name: fmt.Sprintf("cam-%d", i), Enabled: true, AssignedAt: time.Date(2025, 12, 20, 0, 0, 0, 0, time.UTC)})
+			Name: fmt.Sprintf("cam-%d", i), Enabled: true, AssignedAt: dec20, FirstVideo: dec20, NoVideo: rng.IntN(2) == 0})
 	}
 	cams, err := e.Main.Store.W().SeedCameras(ctx, seeds)
 	if err != nil {
@@ -124,7 +128,11 @@ func testLedgerProperty(t *testing.T, pg bool, seed uint64) {
 				n := nodes[1+rng.IntN(len(nodes)-1)]
 				e.Must(200, "PUT", "/api/v1/accounts/"+itoa(n.id)+"/plans/"+itoa([]int64{fixed, usage}[rng.IntN(2)]), e.Root, map[string]any{"cost": price()})
 				e.Must(200, "PATCH", "/api/v1/accounts/"+itoa(n.id), e.Root, map[string]any{"storage_price": small(), "traffic_price": small()})
-			case 3, 4: // usage
+			case 3, 4: // usage, from a segment the recorder indexes
+				seg := camera.Segment{CameraID: cam, Start: at, End: at.Add(time.Minute), Bytes: 1, Path: fmt.Sprintf("seg/%d-%d.mp4", cam, at.UnixMilli())}
+				if _, err := e.Main.Store.IndexSegment(ctx, &seg); err != nil {
+					t.Fatal(err)
+				}
 				day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
 				if err := e.Main.Store.W().SetStorageUsage(ctx, cam, day, rng.Int64N(50e9)); err != nil {
 					t.Fatal(err)

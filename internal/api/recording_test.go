@@ -207,9 +207,15 @@ func TestRecordingEndToEnd(t *testing.T) {
 				t.Fatalf("segment %s lasts %s, indexed %s, segment length 2s", s.Path, dur, s.End.Sub(s.Start))
 			}
 		}
-		st := e.Must(200, "GET", camPath(r.cam), A.Token, nil).JSON["status"].(map[string]any)
+		got := e.Must(200, "GET", camPath(r.cam), A.Token, nil).JSON
+		st := got["status"].(map[string]any)
 		if st["state"] != "recording" || st["online"] != true || st["recording"] != true || st["last_segment_at"] == nil {
 			t.Fatalf("status while recording: %v", st)
+		}
+		// Billing starts with the first segment the recorder indexed.
+		fvText, _ := got["first_video_at"].(string)
+		if fv, err := time.Parse(time.RFC3339, fvText); err != nil || !fv.Equal(segs[0].Start) {
+			t.Fatalf("first_video_at %v, first segment %s", got["first_video_at"], segs[0].Start)
 		}
 
 		// One span for continuous recording.

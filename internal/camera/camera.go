@@ -84,6 +84,9 @@ type Camera struct {
 	ConnectCheckedAt time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// FirstVideo is when the recorder indexed the camera's first segment
+	// (zero: never); fixed-plan charges start on its UTC day.
+	FirstVideo time.Time
 
 	// Paths of the integrator and (when assigned) the customer, loaded with
 	// the camera for the access decision; not columns of the camera.

@@ -40,7 +40,7 @@ func (s *Service) index(ctx context.Context, seg media.Segment) error {
 			}
 		}
 	}
-	inserted, err := s.a.Store.W().InsertSegment(ctx, &row)
+	inserted, err := s.a.Store.IndexSegment(ctx, &row)
 	if inserted {
 		s.a.Observe.SegmentIndexed(seg.Bytes)
 		if s.cfg.Uploader != nil {

@@ -22,9 +22,9 @@ import (
 // and is switched on; a deleted camera is not.
 func (q Q) SyncAssignments(ctx context.Context, at time.Time, ids ...int64) error {
 	for _, id := range ids {
-		var cust, plan sql.NullInt64
+		var cust, plan, video sql.NullInt64
 		var on bool
-		err := q.row(ctx, `SELECT customer_id, plan_id, enabled FROM cameras WHERE id = ?`, id).Scan(&cust, &plan, &on)
+		err := q.row(ctx, `SELECT customer_id, plan_id, enabled, first_video_ms FROM cameras WHERE id = ?`, id).Scan(&cust, &plan, &on, &video)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return errs.Wrap(err, "sync assignment")
 		}
@@ -44,8 +44,8 @@ func (q Q) SyncAssignments(ctx context.Context, at time.Time, ids ...int64) erro
 			}
 		}
 		if billable {
-			if _, err := q.exec(ctx, `INSERT INTO camera_assignments (camera_id, customer_id, plan_id, from_ms) VALUES (?, ?, ?, ?)`,
-				id, cust.Int64, plan.Int64, ms(at)); err != nil {
+			if _, err := q.exec(ctx, `INSERT INTO camera_assignments (camera_id, customer_id, plan_id, from_ms, first_video_ms) VALUES (?, ?, ?, ?, ?)`,
+				id, cust.Int64, plan.Int64, ms(at), video); err != nil {
 				return errs.Wrap(err, "open assignment")
 			}
 		}
@@ -87,16 +87,25 @@ func (q Q) CameraAssignments(ctx context.Context, cameraID int64) ([]Assignment,
 // SubtreeCameraGroups sums, by customer (in the subtree at path) and plan,
 // the time each camera was billable within [from, to): spans still open
 // count until to, so the running month shows its bill as it will stand.
+// A camera is billable only from the UTC day of its first video (never,
+// while it has delivered none): a span starts at the later of its own
+// start and that day.
 func (q Q) SubtreeCameraGroups(ctx context.Context, path string, from, to time.Time) ([]billing.CameraGroup, error) {
 	lo, hi := tenancy.SubtreeRange(path)
 	f, t := ms(from), ms(to)
-	// Overlap of [from_ms, to_ms or ∞) with [f, t), in CASE expressions
-	// both engines read alike.
-	rows, err := q.query(ctx, `SELECT ca.path, a.plan_id, count(DISTINCT a.camera_id),
-		CAST(sum((CASE WHEN a.to_ms IS NULL OR a.to_ms > ? THEN ? ELSE a.to_ms END) - (CASE WHEN a.from_ms < ? THEN ? ELSE a.from_ms END)) AS BIGINT)
-		FROM camera_assignments a JOIN accounts ca ON ca.id = a.customer_id
-		WHERE ca.path >= ? AND ca.path < ? AND a.from_ms < ? AND (a.to_ms IS NULL OR a.to_ms > ?)
-		GROUP BY ca.path, a.plan_id`, t, t, f, f, lo, hi, t, f)
+	const day = int64(24 * time.Hour / time.Millisecond)
+	// Overlap of [max(from_ms, first video's day), to_ms or ∞) with
+	// [f, t), in CASE expressions and integer division both engines read
+	// alike (ms since the epoch are positive, so division floors).
+	rows, err := q.query(ctx, `SELECT ca.path, a.plan_id, count(DISTINCT a.camera_id), CAST(sum(a.e - a.s) AS BIGINT) FROM (
+			SELECT camera_id, customer_id, plan_id,
+				CASE WHEN to_ms IS NULL OR to_ms > ? THEN ? ELSE to_ms END AS e,
+				CASE WHEN from_ms >= ? AND from_ms >= fv THEN from_ms WHEN fv >= ? THEN fv ELSE ? END AS s
+			FROM (SELECT camera_id, customer_id, plan_id, from_ms, to_ms, (first_video_ms / ?) * ? AS fv FROM camera_assignments
+				WHERE first_video_ms IS NOT NULL AND from_ms < ? AND (to_ms IS NULL OR to_ms > ?)) spans
+		) a JOIN accounts ca ON ca.id = a.customer_id
+		WHERE ca.path >= ? AND ca.path < ? AND a.s < a.e
+		GROUP BY ca.path, a.plan_id`, t, t, f, f, f, day, day, t, f, lo, hi)
 	if err != nil {
 		return nil, errs.Wrap(err, "camera groups")
 	}

@@ -16,7 +16,8 @@ import (
 // the access decision (camera.VisibleTo) needs.
 const cameraCols = `c.id, c.integrator_id, COALESCE(c.customer_id, 0), COALESCE(c.plan_id, 0), c.type, c.name, c.enabled,
 	c.rtsp_url, c.sub_rtsp_url, c.onvif_address, c.username, c.secret_enc, c.device_id, c.claim_code_hash, c.created_at,
-	c.updated_at, ia.path, COALESCE(ca.path, ''), c.onvif_info, c.connect_reason, c.connect_checked_at`
+	c.updated_at, ia.path, COALESCE(ca.path, ''), c.onvif_info, c.connect_reason, c.connect_checked_at,
+	c.first_video_ms`
 
 const cameraFrom = ` FROM cameras c JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id`
 
@@ -24,10 +25,14 @@ func scanCamera(sc interface{ Scan(...any) error }) (camera.Camera, error) {
 	var c camera.Camera
 	var ca, ua, checked int64
 	var info string
+	var video sql.NullInt64
 	err := sc.Scan(&c.ID, &c.IntegratorID, &c.CustomerID, &c.PlanID, &c.Type, &c.Name, &c.Enabled,
 		&c.RTSPURL, &c.SubStreamURL, &c.ONVIFAddress, &c.Username, &c.SecretEnc, &c.DeviceID, &c.ClaimCodeHash, &ca, &ua,
-		&c.IntegratorPath, &c.CustomerPath, &info, &c.ConnectReason, &checked)
+		&c.IntegratorPath, &c.CustomerPath, &info, &c.ConnectReason, &checked, &video)
 	c.CreatedAt, c.UpdatedAt = fromMS(ca), fromMS(ua)
+	if video.Valid {
+		c.FirstVideo = fromMS(video.Int64)
+	}
 	if checked != 0 {
 		c.ConnectCheckedAt = fromMS(checked)
 	}

@@ -141,6 +141,22 @@ type SeedCamera struct {
 	// AssignedAt starts the camera's billing history when it is assigned
 	// (zero: since 1970, so fixtures bill every period in full).
 	AssignedAt time.Time
+	// FirstVideo is when the camera first delivered video, which starts
+	// its fixed-plan charges (zero: since 1970, like AssignedAt); NoVideo
+	// seeds a camera that never connected.
+	FirstVideo time.Time
+	NoVideo    bool
+}
+
+// firstVideo is the seed's first_video_ms column value.
+func (c SeedCamera) firstVideo() any {
+	if c.NoVideo {
+		return nil
+	}
+	if c.FirstVideo.IsZero() {
+		return int64(0)
+	}
+	return ms(c.FirstVideo)
 }
 
 // SeedCameras inserts cameras in batches of multi-row INSERTs and returns
@@ -152,14 +168,14 @@ func (q Q) SeedCameras(ctx context.Context, cams []SeedCamera) ([]int64, error) 
 	for lo := 0; lo < len(cams); lo += batch {
 		part := cams[lo:min(lo+batch, len(cams))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO cameras (integrator_id, customer_id, plan_id, type, name, enabled, rtsp_url, created_at, updated_at) VALUES `)
-		args := make([]any, 0, len(part)*8)
+		b.WriteString(`INSERT INTO cameras (integrator_id, customer_id, plan_id, type, name, enabled, rtsp_url, created_at, updated_at, first_video_ms) VALUES `)
+		args := make([]any, 0, len(part)*9)
 		for i, c := range part {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?, ?, ?, 'generic', ?, ?, ?, ?, ?)")
-			args = append(args, c.IntegratorID, nullID(c.CustomerID), nullID(c.PlanID), c.Name, c.Enabled, c.RTSPURL, now, now)
+			b.WriteString("(?, ?, ?, 'generic', ?, ?, ?, ?, ?, ?)")
+			args = append(args, c.IntegratorID, nullID(c.CustomerID), nullID(c.PlanID), c.Name, c.Enabled, c.RTSPURL, now, now, c.firstVideo())
 		}
 		b.WriteString(" RETURNING id")
 		rows, err := q.query(ctx, b.String(), args...)
@@ -194,7 +210,7 @@ func (q Q) seedAssignments(ctx context.Context, cams []SeedCamera, ids []int64) 
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := q.exec(ctx, `INSERT INTO camera_assignments (camera_id, customer_id, plan_id, from_ms) VALUES `+b.String(), args...)
+		_, err := q.exec(ctx, `INSERT INTO camera_assignments (camera_id, customer_id, plan_id, from_ms, first_video_ms) VALUES `+b.String(), args...)
 		b.Reset()
 		args = args[:0]
 		return errs.Wrap(err, "seed assignments")
@@ -210,9 +226,9 @@ func (q Q) seedAssignments(ctx context.Context, cams []SeedCamera, ids []int64) 
 		if !c.AssignedAt.IsZero() {
 			from = ms(c.AssignedAt)
 		}
-		b.WriteString("(?, ?, ?, ?)")
-		args = append(args, ids[i], c.CustomerID, c.PlanID, from)
-		if len(args) >= 4*500 {
+		b.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, ids[i], c.CustomerID, c.PlanID, from, c.firstVideo())
+		if len(args) >= 5*500 {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -248,5 +264,8 @@ func nullID(id int64) any {
 func (q Q) SeedSegment(ctx context.Context, cameraID int64, start time.Time, bytes int64, path string) error {
 	_, err := q.exec(ctx, `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)`,
 		cameraID, ms(start), ms(start.Add(time.Minute)), bytes, path)
-	return errs.Wrap(err, "seed segment")
+	if err != nil {
+		return errs.Wrap(err, "seed segment")
+	}
+	return q.markFirstVideo(ctx, cameraID, start)
 }

@@ -39,8 +39,41 @@ func (q Q) segments(ctx context.Context, query string, args ...any) ([]camera.Se
 // InsertSegment indexes a finished segment. The same file indexed twice
 // (a recovered segment seen again) is not an error: inserted is false. A
 // segment of a camera deleted meanwhile gives NotFound, so the caller can
-// remove the orphan file.
+// remove the orphan file. The camera's first segment also marks its first
+// video (billing starts that day), so run it in a transaction.
 func (q Q) InsertSegment(ctx context.Context, s *camera.Segment) (inserted bool, err error) {
+	if inserted, err = q.insertSegment(ctx, s); err != nil || !inserted {
+		return inserted, err
+	}
+	return true, q.markFirstVideo(ctx, s.CameraID, s.Start)
+}
+
+// markFirstVideo sets a camera's first video once: the IS NULL guard makes
+// every later segment a no-op that writes nothing. The camera's history
+// rows get the same instant, so it survives the camera's deletion.
+func (q Q) markFirstVideo(ctx context.Context, cameraID int64, at time.Time) error {
+	res, err := q.exec(ctx, `UPDATE cameras SET first_video_ms = ? WHERE id = ? AND first_video_ms IS NULL`, ms(at), cameraID)
+	if err != nil {
+		return errs.Wrap(err, "mark first video")
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errs.Wrap(err, "mark first video")
+	}
+	_, err = q.exec(ctx, `UPDATE camera_assignments SET first_video_ms = ? WHERE camera_id = ? AND first_video_ms IS NULL`, ms(at), cameraID)
+	return errs.Wrap(err, "mark first video")
+}
+
+// IndexSegment is InsertSegment in its own transaction, so a camera's first
+// video is marked together with the segment that shows it, or not at all.
+func (s *Store) IndexSegment(ctx context.Context, seg *camera.Segment) (inserted bool, err error) {
+	err = s.InTx(ctx, func(q Q) (err error) {
+		inserted, err = q.InsertSegment(ctx, seg)
+		return err
+	})
+	return inserted, err
+}
+
+func (q Q) insertSegment(ctx context.Context, s *camera.Segment) (inserted bool, err error) {
 	rows, err := q.query(ctx, `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, codec, width, height, lease_revision)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING RETURNING id`,
 		s.CameraID, ms(s.Start), ms(s.End), s.Bytes, s.Path, s.Codec, s.Width, s.Height, s.LeaseRevision)
