@@ -20,13 +20,15 @@ const BrowserTimeout = 3 * time.Minute
 // /usr/bin/chromium) with a fresh profile and a 1280×900 window, and returns
 // a chromedp context for one tab in it. The browser closes when the test ends
 // or after BrowserTimeout. Without Chromium the test skips (fails when
-// CI=true).
+// CI=true). extra options (chromedp.Flag(...)) go after the defaults, for a
+// test whose browser needs more, e.g. --host-resolver-rules to reach a test
+// server under a custom domain name; other tests' browsers stay as they are.
 //
 // The context is for chromedp v0.23's generic API:
 //
 //	err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("form")))
 //	title, err := chromedp.Run(ctx, chromedp.Title())
-func Browser(t testing.TB) context.Context {
+func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exec := RequireTool(t, "chromium")
 
@@ -41,6 +43,7 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	// The user data dir is left to chromedp: it makes a fresh one per browser
 	// and removes it after killing whatever Chromium left running in it.
 
