@@ -16,8 +16,9 @@ func Routes() []Route {
 		cameraEventRoutes(),
 		tokenRoutes(),
 		statisticsRoutes(),
-		statementRoutes(), // api/statements.go
-		invoiceRoutes(),   // api/invoices.go
+		statementRoutes(),      // api/statements.go
+		statementMonthRoutes(), // api/statement_months.go
+		invoiceRoutes(),        // api/invoices.go
 		clipRoutes(),
 		shareRoutes(),
 		ptzRoutes(),

@@ -179,3 +179,14 @@ func UsageOf(rows []UsageRow, path string) (storageByteDays, trafficBytes int64)
 	}
 	return storageByteDays, trafficBytes
 }
+
+// LineQuantity is the quantity of the statement's line of kind k (zero
+// when it has none, as the operator's statements have no lines).
+func LineQuantity(lines []Line, k LineKind) money.Amount {
+	for _, l := range lines {
+		if l.Kind == k {
+			return l.Quantity
+		}
+	}
+	return 0
+}

@@ -118,6 +118,9 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 		if d.Stats, periodErr, err = p.stats(r, q, acct, "/accounts/"+itoa64(acct.ID)+"/statistics"); err != nil {
 			return err
 		}
+		if d.Stats.Months, err = p.statementMonths(r, q, acct); err != nil {
+			return err
+		}
 		if ferr == nil {
 			ferr = periodErr
 		}

@@ -21,6 +21,7 @@ type statsView struct {
 	Money        *moneyView
 	TrafficChart seriesChart
 	StorageChart seriesChart
+	Months       *monthsView // the statistics tab only
 }
 
 type stat struct {

@@ -145,6 +145,7 @@ type seriesChart struct {
 	YTitle        string
 	XTitle        string
 	Summary       string
+	CSV           string // the figures as CSV, linked under the chart
 }
 
 type seriesBar struct {
@@ -159,15 +160,41 @@ type tick struct {
 }
 
 func newSeriesChart(id, title string, line bool, days []store.DayBytes) seriesChart {
+	pts := make([]seriesPoint, len(days))
+	for i, d := range days {
+		pts[i] = seriesPoint{Key: d.Day, Value: d.Bytes}
+	}
+	yTitle := "Served"
+	if line {
+		yTitle = "Stored"
+	}
+	return newSeries(seriesSpec{ID: id, Title: title, Line: line, XTitle: "Day (UTC)", YTitle: yTitle, Format: bytesText, Short: shortDay}, pts)
+}
+
+// seriesPoint is one bar or dot: its key (a day or a month) and value.
+type seriesPoint struct {
+	Key   string
+	Value int64
+}
+
+// seriesSpec says how a series chart reads: Format shows a value (bytes,
+// money units), Short shows a key on the x axis.
+type seriesSpec struct {
+	ID, Title      string
+	Line           bool
+	XTitle, YTitle string
+	Format         func(int64) string
+	Short          func(string) string
+}
+
+// newSeries draws pts. Negative values (a month with a negative margin)
+// are drawn at zero height; their titles and the CSV keep the real value.
+func newSeries(sp seriesSpec, days []seriesPoint) seriesChart {
+	id, title, line := sp.ID, sp.Title, sp.Line
 	const width, height, left, right, top, bottom = 520, 240, 70, 14, 12, 52
 	c := seriesChart{ID: id, Title: title, Line: line, Width: width, Height: height, Left: left, Top: top,
-		PlotW: width - left - right, PlotH: height - top - bottom, AxisY: height - bottom, XTitle: "Day (UTC)"}
+		PlotW: width - left - right, PlotH: height - top - bottom, AxisY: height - bottom, XTitle: sp.XTitle, YTitle: sp.YTitle}
 	c.Right, c.MidX, c.MidY = left+c.PlotW, left+c.PlotW/2, top+c.PlotH/2
-	if line {
-		c.YTitle = "Stored"
-	} else {
-		c.YTitle = "Served"
-	}
 	n := len(days)
 	if n == 0 {
 		c.Summary = title + ": no days"
@@ -176,9 +203,9 @@ func newSeriesChart(id, title string, line bool, days []store.DayBytes) seriesCh
 	var max, total int64
 	peak := 0
 	for i, d := range days {
-		total += d.Bytes
-		if d.Bytes > max {
-			max, peak = d.Bytes, i
+		total += d.Value
+		if d.Value > max {
+			max, peak = d.Value, i
 		}
 	}
 	scale := float64(max)
@@ -191,13 +218,13 @@ func newSeriesChart(id, title string, line bool, days []store.DayBytes) seriesCh
 		bw = 1
 	}
 	for i, d := range days {
-		h := float64(d.Bytes) / scale * float64(c.PlotH)
-		if d.Bytes > 0 && h < 1 {
+		h := float64(max0(d.Value)) / scale * float64(c.PlotH)
+		if d.Value > 0 && h < 1 {
 			h = 1
 		}
 		x := float64(left) + float64(i)*slot
 		b := seriesBar{X: round1(x + (slot-bw)/2), W: round1(bw), H: round1(h), Y: round1(float64(c.AxisY) - h),
-			CX: round1(x + slot/2), CY: round1(float64(c.AxisY) - h), Title: d.Day + ": " + bytesText(d.Bytes)}
+			CX: round1(x + slot/2), CY: round1(float64(c.AxisY) - h), Title: d.Key + ": " + sp.Format(d.Value)}
 		c.Bars = append(c.Bars, b)
 		if i > 0 {
 			c.Points += " "
@@ -209,7 +236,7 @@ func newSeriesChart(id, title string, line bool, days []store.DayBytes) seriesCh
 		fracs = fracs[:1] // three "0 B" say nothing more than one
 	}
 	for _, f := range fracs {
-		c.YTicks = append(c.YTicks, tick{Pos: round1(float64(c.AxisY) - f*float64(c.PlotH)), Label: bytesText(int64(f * float64(max)))})
+		c.YTicks = append(c.YTicks, tick{Pos: round1(float64(c.AxisY) - f*float64(c.PlotH)), Label: sp.Format(int64(f * float64(max)))})
 	}
 	// About six day labels whatever the length, always the first and last.
 	step := (n + 5) / 6
@@ -217,16 +244,23 @@ func newSeriesChart(id, title string, line bool, days []store.DayBytes) seriesCh
 		if i != 0 && n-1-i < (step+1)/2 {
 			break // too close to the last label
 		}
-		c.XTicks = append(c.XTicks, tick{Pos: c.Bars[i].CX, Label: shortDay(days[i].Day)})
+		c.XTicks = append(c.XTicks, tick{Pos: c.Bars[i].CX, Label: sp.Short(days[i].Key)})
 	}
-	c.XTicks = append(c.XTicks, tick{Pos: c.Bars[n-1].CX, Label: shortDay(days[n-1].Day)})
-	c.Summary = title + ", " + days[0].Day + " to " + days[n-1].Day + ": "
+	c.XTicks = append(c.XTicks, tick{Pos: c.Bars[n-1].CX, Label: sp.Short(days[n-1].Key)})
+	c.Summary = title + ", " + days[0].Key + " to " + days[n-1].Key + ": "
 	if line {
-		c.Summary += "latest " + bytesText(days[n-1].Bytes) + ", highest " + bytesText(max) + " on " + days[peak].Day
+		c.Summary += "latest " + sp.Format(days[n-1].Value) + ", highest " + sp.Format(max) + " on " + days[peak].Key
 	} else {
-		c.Summary += "total " + bytesText(total) + ", highest " + bytesText(max) + " on " + days[peak].Day
+		c.Summary += "total " + sp.Format(total) + ", highest " + sp.Format(max) + " on " + days[peak].Key
 	}
 	return c
+}
+
+func max0(v int64) int64 {
+	if v < 0 {
+		return 0
+	}
+	return v
 }
 
 // shortDay shows "2026-11-03" as "3 Nov".
