@@ -39,6 +39,7 @@ type barChart struct {
 	AxisY         int
 	Bars          []bar
 	Summary       string
+	CSV           string // the bars as CSV, linked under the chart
 }
 
 type bar struct {
@@ -212,6 +213,7 @@ func (p *Portal) stats(r *http.Request, q *req, acct tenancy.Account, action str
 		v.Numbers = append(v.Numbers, stat{Label: "Traffic in period", Text: bytesText(v.TrafficBytes)})
 	}
 	v.Chart = newBarChart(v.Numbers)
+	v.Chart.CSV = "/accounts/" + itoa64(acct.ID) + "/statistics/counts.csv"
 	return v, periodErr, nil
 }
 

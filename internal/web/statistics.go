@@ -282,4 +282,6 @@ func fillStats(v *statsView, s app.Statistics) {
 	v.Money.Cur = s.Currency
 	v.TrafficChart = newSeriesChart("traffic-chart", "Traffic per day", false, s.Traffic)
 	v.StorageChart = newSeriesChart("storage-chart", "Storage per day", true, s.Storage)
+	v.TrafficChart.CSV = daysCSVLink(v.Account.ID, s.Period)
+	v.StorageChart.CSV = v.TrafficChart.CSV
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,81 @@ func TestStatisticsMonths(t *testing.T) {
 			if p := pc.get("/accounts/" + bid + "/statistics/months.csv"); p.Status == http.StatusOK {
 				t.Errorf("C downloads B's months: %d", p.Status)
 			}
+		}
+	})
+}
+
+// TestStatisticsDaysCSV: the daily traffic and storage charts link to a CSV
+// of the period shown whose rows equal the API's daily series; a malformed
+// date is 400.
+func TestStatisticsDaysCSV(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		m := seedMoneyTree(t, e)
+		bid := itoa(m.B.ID)
+		cb := newClient(t, e)
+		cb.signIn(m.B.Email, m.B.Password)
+		p := cb.get("/accounts/" + bid + "/statistics?from=2026-03-01&to=2026-03-31")
+		link := `href="/accounts/` + bid + `/statistics/days.csv?from=2026-03-01&amp;to=2026-03-31"`
+		for _, id := range []string{"traffic-chart", "storage-chart"} {
+			fig := regexp.MustCompile(`(?s)<figure class="chart series" id="` + id + `">.*?</figure>`).FindString(p.Body)
+			if !strings.Contains(fig, link) {
+				t.Errorf("%s lacks the CSV link: %.300s", id, fig)
+			}
+		}
+		api := e.Must(200, "GET", "/api/v1/accounts/"+bid+"/statistics?from=2026-03-01&to=2026-04-01", m.B.Token, nil)
+		daily := api.JSON["daily"].([]any)
+		p = cb.get("/accounts/" + bid + "/statistics/days.csv?from=2026-03-01&to=2026-03-31")
+		rows, err := csv.NewReader(strings.NewReader(p.Body)).ReadAll()
+		if err != nil || p.Status != http.StatusOK || len(rows) != 32 || len(daily) != 31 {
+			t.Fatalf("days CSV: %d %v %d rows, API %d days", p.Status, err, len(rows), len(daily))
+		}
+		if strings.Join(rows[0], ",") != "day,traffic_bytes,storage_bytes" {
+			t.Errorf("header %v", rows[0])
+		}
+		var traffic int64
+		for i, d := range daily {
+			d := d.(map[string]any)
+			want := []string{d["day"].(string), strconv.FormatInt(int64(d["traffic_bytes"].(float64)), 10), strconv.FormatInt(int64(d["storage_bytes"].(float64)), 10)}
+			if strings.Join(rows[i+1], ",") != strings.Join(want, ",") {
+				t.Errorf("row %d: %v, want %v", i+1, rows[i+1], want)
+			}
+			traffic += int64(d["traffic_bytes"].(float64))
+		}
+		if traffic != 27_400_000_000 { // the tab's "25.52 GB" (GiB) traffic in period
+			t.Errorf("March traffic %d", traffic)
+		}
+		if p := cb.get("/accounts/" + bid + "/statistics/days.csv?from=2026-3-1"); p.Status != http.StatusBadRequest {
+			t.Errorf("a malformed from: %d", p.Status)
+		}
+	})
+}
+
+// TestStatisticsCountsCSV: the counts bar chart links to a CSV with one row
+// per bar, the same values the bars show.
+func TestStatisticsCountsCSV(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		m := seedMoneyTree(t, e)
+		bid := itoa(m.B.ID)
+		cb := newClient(t, e)
+		cb.signIn(m.B.Email, m.B.Password)
+		p := cb.get("/accounts/" + bid + "/statistics")
+		fig := regexp.MustCompile(`(?s)<figure class="chart counts">.*?</figure>`).FindString(p.Body)
+		bars := regexp.MustCompile(`<title>([^<:]+): (\d+)</title>`).FindAllStringSubmatch(fig, -1)
+		if !strings.Contains(fig, `href="/accounts/`+bid+`/statistics/counts.csv"`) || len(bars) < 3 {
+			t.Fatalf("counts chart: %d bars, link? %.400s", len(bars), fig)
+		}
+		p = cb.get("/accounts/" + bid + "/statistics/counts.csv")
+		rows, err := csv.NewReader(strings.NewReader(p.Body)).ReadAll()
+		if err != nil || p.Status != http.StatusOK || len(rows) != len(bars)+1 || strings.Join(rows[0], ",") != "figure,count" {
+			t.Fatalf("counts CSV: %d %v %v", p.Status, err, rows)
+		}
+		for i, b := range bars {
+			if rows[i+1][0] != b[1] || rows[i+1][1] != b[2] {
+				t.Errorf("row %d %v, bar %v", i+1, rows[i+1], b[1:])
+			}
+		}
+		if rows[4][0] != "Cameras" || rows[4][1] != "4" {
+			t.Errorf("B's cameras row: %v", rows[4])
 		}
 	})
 }

@@ -85,9 +85,11 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /accounts/new", p.admin(p.wizardSubmit))
 	mux.Handle("GET /accounts/{id}", p.admin(p.accountTab))
 	mux.Handle("GET /accounts/{id}/{tab}", p.admin(p.accountTab))
-	mux.Handle("GET /accounts/{id}/statements.csv", p.admin(p.statementCSV))              // web/statements.go
-	mux.Handle("GET /accounts/{id}/statistics/months.csv", p.admin(p.statementMonthsCSV)) // web/statistics_months.go
-	mux.Handle("GET /accounts/{id}/invoices.csv", p.admin(p.invoicesCSV))                 // web/invoices.go
+	mux.Handle("GET /accounts/{id}/statements.csv", p.admin(p.statementCSV))               // web/statements.go
+	mux.Handle("GET /accounts/{id}/statistics/months.csv", p.admin(p.statementMonthsCSV))  // web/statistics_months.go
+	mux.Handle("GET /accounts/{id}/statistics/days.csv", p.admin(p.statisticsDaysCSV))     // web/statistics_days.go
+	mux.Handle("GET /accounts/{id}/statistics/counts.csv", p.admin(p.statisticsCountsCSV)) // web/statistics_days.go
+	mux.Handle("GET /accounts/{id}/invoices.csv", p.admin(p.invoicesCSV))                  // web/invoices.go
 	mux.Handle("POST /accounts/{id}/billing-profile", p.admin(p.billingProfileSubmit))
 	mux.Handle("GET /invoices/{iid}/{format}", p.admin(p.invoiceDoc))
 	mux.Handle("POST /invoices/{iid}/status", p.admin(p.invoiceStatusSubmit))
