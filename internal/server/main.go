@@ -136,30 +136,18 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun(func() { m.sweepTokens(runCtx) })
 
 	if err := m.startCluster(ctx); err != nil { // before any component subscribes to events
-		cancel()
-		ln.Close()
-		st.Close()
-		return err
+		return m.abort(ln, err)
 	}
 	if err := m.startFeatures(runCtx); err != nil {
-		cancel()
-		ln.Close()
-		st.Close()
-		return err
+		return m.abort(ln, err)
 	}
 	if err := m.startMetrics(); err != nil {
-		cancel()
-		ln.Close()
-		st.Close()
-		return err
+		return m.abort(ln, err)
 	}
 
 	handler := m.Handler()
 	if err := m.startTLS(handler); err != nil {
-		cancel()
-		ln.Close()
-		st.Close()
-		return err
+		return m.abort(ln, err)
 	}
 
 	m.httpSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
@@ -170,6 +158,17 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.banner()
 	return nil
+}
+
+// abort undoes a start that failed part-way: what started before the failure
+// (workers, the cluster link, components registered with OnClose) is stopped
+// and waited for, so a refused configuration leaves no goroutine or file
+// behind in the process that tried it (tests start many).
+func (m *Main) abort(ln net.Listener, err error) error {
+	ln.Close()
+	_ = m.Close()
+	m.Store, m.closers, m.cancel = nil, nil, nil
+	return err
 }
 
 func (m *Main) goRun(fn func()) {
