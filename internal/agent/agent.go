@@ -42,12 +42,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var wg sync.WaitGroup
 	for i, cam := range cfg.Cameras {
-		st, addr, err := stream(cam)
+		h, addr, err := hello(cam, cfg.Version)
 		if err != nil {
-			return fmt.Errorf("--camera %s: %w", cam.Name, err)
+			return fmt.Errorf("camera %s: %w", cam.Name, err)
 		}
-		l := &link{cfg: &cfg, creds: creds, cam: cam, device: cfg.deviceIDOf(cam), addr: addr,
-			hello: tunnel.Hello{Type: "hello", Version: cfg.Version, Stream: st}, buf: buf, bufID: int64(i + 1)}
+		host, _, _ := net.SplitHostPort(addr)
+		l := &link{cfg: &cfg, creds: creds, cam: cam, device: cfg.deviceIDOf(cam), addr: addr, host: host,
+			hello: h, buf: buf, bufID: int64(i + 1)}
 		cfg.Logger.Info("serving camera", "camera", cam.Name, "device_id", l.device)
 		wg.Go(func() { l.run(ctx) })
 	}
@@ -61,7 +62,8 @@ type link struct {
 	creds  *credentials
 	cam    Camera
 	device string
-	addr   string // the camera's host:port on the LAN
+	addr   string // the camera's host:port on the LAN (RTSP, or ONVIF device service)
+	host   string // its host, the only one the agent connects the server to
 	hello  tunnel.Hello
 
 	// Back-fill (backfill.go): the local buffer and this camera's id in it,
@@ -207,19 +209,21 @@ func (l *link) heartbeat(ctx context.Context, sess *yamux.Session, ctl net.Conn)
 }
 
 // relay serves one stream the server opened: it connects to the camera's
-// configured address (never one the server names) and copies both ways.
+// configured address, or to a port the server names on the camera's
+// configured host (never a host the server names), and copies both ways.
 func (l *link) relay(ctx context.Context, st net.Conn) {
 	defer st.Close()
 	_ = st.SetReadDeadline(time.Now().Add(15 * time.Second))
 	br := bufio.NewReaderSize(st, 64)
 	req, err := br.ReadString('\n')
-	if err != nil || req != tunnel.OpenRequest {
+	addr, ok := l.target(req)
+	if err != nil || !ok {
 		_, _ = io.WriteString(st, "error "+tunnel.OpenBadRequest+"\n")
 		return
 	}
 	_ = st.SetReadDeadline(time.Time{})
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	cam, err := l.cfg.Dial(dctx, "tcp", l.addr)
+	cam, err := l.cfg.Dial(dctx, "tcp", addr)
 	cancel()
 	if err != nil {
 		l.cfg.Logger.Warn("camera unreachable", "camera", l.cam.Name, "err", err)
@@ -242,6 +246,20 @@ func (l *link) relay(ctx context.Context, st net.Conn) {
 	_ = st.Close()
 	_ = cam.Close()
 	<-done
+}
+
+// target is the address an open request asks for: the camera's own, or
+// a port on its host.
+func (l *link) target(req string) (string, bool) {
+	if req == tunnel.OpenRequest {
+		return l.addr, true
+	}
+	var port int
+	if n, err := fmt.Sscanf(req, tunnel.OpenPortRequest, &port); err != nil || n != 1 || port < 1 || port > 65535 ||
+		fmt.Sprintf(tunnel.OpenPortRequest, port) != req {
+		return "", false
+	}
+	return net.JoinHostPort(l.host, strconv.Itoa(port)), true
 }
 
 func closeWrite(c net.Conn) {

@@ -43,9 +43,12 @@ func newLocalBuffer(cfg *Config) (*localBuffer, error) {
 	b := &localBuffer{max: cfg.BufferMax, log: cfg.Logger.Warn}
 	b.rec = media.New(media.Config{RecordingsDir: dir, Sink: media.SinkFunc(b.add), DefaultSegmentLength: bufferSegment,
 		Dial: media.DialFunc(cfg.Dial), Logger: cfg.Logger.With("part", "buffer")})
-	targets := make([]media.Target, len(cfg.Cameras))
+	var targets []media.Target
 	for i, cam := range cfg.Cameras {
-		targets[i] = media.Target{CameraID: int64(i + 1), URL: cam.URL}
+		if cam.ONVIF {
+			continue // its stream address is the server's to ask (not buffered yet)
+		}
+		targets = append(targets, media.Target{CameraID: int64(i + 1), URL: cam.URL})
 	}
 	b.rec.Reconcile(targets)
 	return b, nil

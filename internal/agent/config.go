@@ -19,13 +19,44 @@ import (
 
 	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/tunnel"
 )
 
 // Camera is one camera the agent serves: a name and its RTSP address on the
-// LAN, credentials included.
+// LAN, credentials included — or, with ONVIF set, its ONVIF device service
+// address (http://user:pass@host[:port][/path]).
 type Camera struct {
-	Name string
-	URL  string
+	Name  string
+	URL   string
+	ONVIF bool
+}
+
+// DefaultONVIFPath is the device service path nearly every device uses.
+const DefaultONVIFPath = "/onvif/device_service"
+
+// ParseONVIF reads an --onvif flag: NAME=http://user:pass@host[:port][/path]
+// (host alone is http://host/onvif/device_service).
+func ParseONVIF(v string) (Camera, error) {
+	name, raw, ok := strings.Cut(v, "=")
+	if !ok || !cameraNameRe.MatchString(name) {
+		return Camera{}, errors.New("--onvif must be NAME=http://user:pass@host[:port][/path], NAME of 1 to 32 letters, digits or . _ -")
+	}
+	raw = strings.TrimSpace(raw)
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
+		return Camera{}, fmt.Errorf("--onvif %s: the device service must be an http:// address with a host (no query)", name)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = DefaultONVIFPath
+	}
+	cam := Camera{Name: name, URL: u.String(), ONVIF: true}
+	if _, _, err := onvifService(cam); err != nil {
+		return Camera{}, fmt.Errorf("--onvif %s: %v", name, err)
+	}
+	return cam, nil
 }
 
 // Config is the agent's configuration (flags and VIGILO_AGENT_* in cmd/vigilo).
@@ -86,7 +117,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, "--claim-code must be 6 to 64 characters")
 	}
 	if len(c.Cameras) == 0 {
-		problems = append(problems, "at least one --camera NAME=rtsp://… is needed")
+		problems = append(problems, "at least one --camera NAME=rtsp://… or --onvif NAME=http://… is needed")
 	}
 	seen := map[string]bool{}
 	for _, cam := range c.Cameras {
@@ -147,8 +178,40 @@ func (c *Config) deviceIDOf(cam Camera) string {
 	return c.DeviceID + ":" + cam.Name
 }
 
-// stream is what the agent tells the server of a camera: everything but
-// the host, which the server never needs.
+// hello is what the agent tells the server of a camera, and the address it
+// connects the server's streams to.
+func hello(cam Camera, version string) (tunnel.Hello, string, error) {
+	h := tunnel.Hello{Type: "hello", Version: version}
+	var addr string
+	var err error
+	if cam.ONVIF {
+		var o camera.AgentONVIF
+		o, addr, err = onvifService(cam)
+		h.ONVIF = &o
+	} else {
+		h.Stream, addr, err = stream(cam)
+	}
+	return h, addr, err
+}
+
+// onvifService is what the agent tells the server of an ONVIF device:
+// everything but the host.
+func onvifService(cam Camera) (camera.AgentONVIF, string, error) {
+	u, err := url.Parse(cam.URL)
+	if err != nil {
+		return camera.AgentONVIF{}, "", err
+	}
+	o := camera.AgentONVIF{Path: u.EscapedPath()}
+	var addr string
+	o.Username, o.Password, o.Port, addr, err = endpoint(u, "80")
+	if err != nil {
+		return o, "", err
+	}
+	return o, addr, o.Validate()
+}
+
+// stream is what the agent tells the server of an RTSP camera: everything
+// but the host, which the server never needs.
 func stream(cam Camera) (camera.AgentStream, string, error) {
 	u, err := url.Parse(cam.URL)
 	if err != nil {
@@ -161,20 +224,31 @@ func stream(cam Camera) (camera.AgentStream, string, error) {
 	if u.RawQuery != "" {
 		s.Path += "?" + u.RawQuery
 	}
-	if u.User != nil {
-		s.Username = u.User.Username()
-		s.Password, _ = u.User.Password()
+	defPort := "554"
+	if s.Scheme == "rtsps" {
+		defPort = "322"
 	}
-	port := u.Port()
-	if port == "" {
-		port = "554"
-		if s.Scheme == "rtsps" {
-			port = "322"
-		}
-	}
-	s.Port, err = strconv.Atoi(port)
+	var addr string
+	s.Username, s.Password, s.Port, addr, err = endpoint(u, defPort)
 	if err != nil {
-		return camera.AgentStream{}, "", err
+		return s, "", err
 	}
-	return s, net.JoinHostPort(u.Hostname(), port), s.Validate()
+	return s, addr, s.Validate()
+}
+
+// endpoint reads a camera address's credentials, port (defPort when it
+// names none) and host:port.
+func endpoint(u *url.URL, defPort string) (user, pass string, port int, addr string, err error) {
+	if u.User != nil {
+		user = u.User.Username()
+		pass, _ = u.User.Password()
+	}
+	p := u.Port()
+	if p == "" {
+		p = defPort
+	}
+	if port, err = strconv.Atoi(p); err != nil {
+		return "", "", 0, "", err
+	}
+	return user, pass, port, net.JoinHostPort(u.Hostname(), p), nil
 }

@@ -62,3 +62,39 @@ func TestParseCameraAndDeviceIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestONVIFCamera: --onvif takes a device service address (host alone
+// gets the usual path); the server learns its port, path and credentials,
+// never its host, and the agent connects the server's streams only to
+// that host, at the port the server names.
+func TestONVIFCamera(t *testing.T) {
+	for _, bad := range []string{"dome", "dome=rtsp://h/x", "dome=http://:80/x", "dome=https://h/x", "dome=http://h/x?y=1",
+		"dome=http://h:99999/x", "do me=http://h/"} {
+		if _, err := ParseONVIF(bad); err == nil {
+			t.Errorf("ParseONVIF(%q) accepted", bad)
+		}
+	}
+	c, err := ParseONVIF("dome=admin:s%40cret@192.168.1.30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, addr, err := hello(c, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if addr != "192.168.1.30:80" || h.ONVIF == nil || h.ONVIF.Port != 80 || h.ONVIF.Path != DefaultONVIFPath ||
+		h.ONVIF.Username != "admin" || h.ONVIF.Password != "s@cret" || h.Stream.Port != 0 || h.Check() != nil {
+		t.Fatalf("hello of %v: %+v %+v %s", c, h, h.ONVIF, addr)
+	}
+	if u := h.ONVIF.DeviceURL(9); u != "http://camera-9.agent.invalid:80/onvif/device_service" {
+		t.Fatalf("device URL %s", u)
+	}
+	l := &link{addr: addr, host: "192.168.1.30"}
+	for req, want := range map[string]string{"open\n": "192.168.1.30:80", "open 554\n": "192.168.1.30:554", "open 8000\n": "192.168.1.30:8000",
+		"open 0\n": "", "open 70000\n": "", "open 554 \n": "", "open 0554\n": "", "open x\n": "", "open 10.0.0.1:554\n": "", "": ""} {
+		got, ok := l.target(req)
+		if got != want || ok != (want != "") {
+			t.Errorf("target(%q) = %q %v, want %q", req, got, ok, want)
+		}
+	}
+}

@@ -229,7 +229,8 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 			LastSegmentAt: v.Status.LastSegmentAt, BitrateKbps: v.Status.BitrateKbps, LastError: v.Status.LastError,
 			Reason: v.Status.Reason, LastSeenAt: v.Status.LastSeenAt, Recorder: v.Status.Recorder,
 			Uptime24h: v.Status.Uptime24h, Uptime7d: v.Status.Uptime7d}}
-	if c.Type == camera.ONVIF && actor.Admin {
+	// A P&P camera shows its device once its agent's ONVIF device was onboarded.
+	if (c.Type == camera.ONVIF || (c.Type == camera.PnP && c.ONVIF.DeviceURL != "")) && actor.Admin {
 		j.ONVIF = onvifJSONOf(c)
 	}
 	if !actor.Admin || !c.ManagedBy(actor) {

@@ -109,7 +109,10 @@ func (a *App) LiveSourceURL(ctx context.Context, cameraID int64) (string, error)
 		if !ok {
 			return "", errs.Conflictf(camera.ReasonAgentDisconnected, "the camera's P&P agent is not connected")
 		}
-		return l.Stream.URL(c.ID), nil
+		if u := l.StreamURL(c.ID, c.RTSPURL); u != "" {
+			return u, nil
+		}
+		return "", errs.Conflictf("camera_not_connected", "the ONVIF device behind the camera's agent has not given its stream address yet")
 	}
 	if !c.Type.Connectable() || (c.RTSPURL == "" && c.Type != camera.PnP) {
 		return "", errs.Conflictf("camera_not_connected", "the camera has no stream address the server can pull yet")

@@ -17,13 +17,26 @@ import (
 const ReasonAddressRefused = onvif.ReasonAddressRefused
 
 // ONVIFCameras lists every ONVIF camera, for the ONVIF connector.
+// with the ONVIF devices connected P&P agents serve (agent_onvif.go).
 func (a *App) ONVIFCameras(ctx context.Context) ([]camera.Camera, error) {
-	return a.Store.R().ONVIFCameras(ctx)
+	list, err := a.Store.R().ONVIFCameras(ctx)
+	if err != nil {
+		return nil, err
+	}
+	behind, err := a.agentONVIFCameras(ctx)
+	return append(list, behind...), err
 }
 
-// CameraPassword opens a camera's sealed password for a connector ("" when
-// none is stored). It never leaves the process.
-func (a *App) CameraPassword(c camera.Camera) (string, error) { return a.OpenCameraSecret(c.SecretEnc) }
+// ONVIFCredentials are the user name and password an ONVIF client for c
+// signs with (they never leave the process): the camera's own, or for a device behind a P&P agent the
+// ones its agent was given.
+func (a *App) ONVIFCredentials(c camera.Camera) (user, password string, err error) {
+	if o, ok := a.agentONVIF(c); ok {
+		return o.Username, o.Password, nil
+	}
+	pw, err := a.OpenCameraSecret(c.SecretEnc)
+	return c.Username, pw, err
+}
 
 // SetConnectResult records an ONVIF onboarding attempt. A stream address
 // the device gave is judged by the camera-address policy before it is kept:
@@ -34,13 +47,17 @@ func (a *App) SetConnectResult(ctx context.Context, id int64, r camera.ConnectRe
 	if r.At.IsZero() {
 		r.At = a.Now()
 	}
+	check := func(raw string) error { return a.checkStreamHost(ctx, raw) }
+	if _, ok := a.agentONVIF(camera.Camera{ID: id, Type: camera.PnP}); ok {
+		check = func(raw string) error { return checkAgentStreamHost(id, raw) }
+	}
 	if r.Reason == "" && r.RTSPURL != "" {
-		if err := a.checkStreamHost(ctx, r.RTSPURL); err != nil {
+		if err := check(r.RTSPURL); err != nil {
 			r = camera.ConnectResult{Reason: ReasonAddressRefused, At: r.At}
 		}
 	}
 	if r.Info != nil && r.Info.SubStreamURL != "" {
-		if err := a.checkStreamHost(ctx, r.Info.SubStreamURL); err != nil {
+		if err := check(r.Info.SubStreamURL); err != nil {
 			r.Info.SubStreamURL = "" // tiles use the main stream instead
 		}
 	}

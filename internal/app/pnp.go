@@ -18,7 +18,9 @@ import (
 // see it: which cameras have their agent connected, and a dialer through it.
 type AgentTunnels interface {
 	Link(cameraID int64) (camera.AgentLink, bool)
+	Links() map[int64]camera.AgentLink
 	Dial(ctx context.Context, cameraID int64) (net.Conn, error)
+	DialPort(ctx context.Context, cameraID int64, port int) (net.Conn, error)
 	Disconnect(cameraID int64)
 }
 
@@ -150,15 +152,20 @@ func (a *App) AgentLink(cameraID int64) (camera.AgentLink, bool) {
 
 // DialCamera is the recorder's and the live hub's dialer: a P&P camera's
 // stand-in host (camera.AgentHost) opens a stream through its agent's
-// tunnel; every other address goes through the camera-address policy.
+// tunnel (for an ONVIF device behind the agent, to the port named on the
+// device's host); every other address goes through the camera-address
+// policy.
 func (a *App) DialCamera(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
 	}
 	if id, ok := camera.ParseAgentHost(host); ok {
 		if a.Cameras.Agents == nil {
 			return nil, errs.Conflictf(camera.ReasonAgentDisconnected, "no P&P tunnel runs in this process")
+		}
+		if l, ok := a.Cameras.Agents.Link(id); ok && l.ONVIF != nil {
+			return a.dialAgentPort(ctx, id, port)
 		}
 		return a.Cameras.Agents.Dial(ctx, id)
 	}

@@ -39,11 +39,93 @@ type AgentStream struct {
 	Password string `json:"password,omitempty"`
 }
 
-// AgentLink is a connected agent as the tunnel holds it.
+// AgentONVIF is an ONVIF device an agent serves, as the agent reports it:
+// the port and path of its device service and the credentials the
+// installer gave the agent — again never the host. The server onboards the
+// device through the tunnel as it would a reachable ONVIF camera; every
+// address the device names (service XAddrs, stream URIs) is reached on the
+// device's own host through the agent, whatever host it names.
+type AgentONVIF struct {
+	Port     int    `json:"port"`
+	Path     string `json:"path"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// Validate checks what an agent reported of its ONVIF device.
+func (o AgentONVIF) Validate() error {
+	f := errs.Fields{}
+	if o.Port < 1 || o.Port > 65535 {
+		f.Add("onvif.port", "must be 1 to 65535")
+	}
+	if strings.Contains(o.Path, "?") {
+		f.Add("onvif.path", "must not carry a query")
+	} else {
+		checkAgentPath(f, "onvif.path", o.Path)
+	}
+	checkCredentials(f, "onvif.username", "onvif.password", o.Username, o.Password)
+	return f.Err()
+}
+
+// DeviceURL is the device service address the server asks, on the
+// camera's stand-in host.
+func (o AgentONVIF) DeviceURL(cameraID int64) string {
+	return "http://" + net.JoinHostPort(AgentHost(cameraID), strconv.Itoa(o.Port)) + o.Path
+}
+
+// AgentLink is a connected agent as the tunnel holds it: an RTSP camera
+// (Stream) or an ONVIF device (ONVIF non-nil).
 type AgentLink struct {
 	Version     string
 	Stream      AgentStream
+	ONVIF       *AgentONVIF
 	ConnectedAt time.Time
+}
+
+// StreamURL is the address the recorder and the live hub pull the camera
+// from: the agent's RTSP stream, or for an ONVIF device the stream address
+// onboarding stored (rtspURL, on the stand-in host) with the device's
+// credentials — "" while it is not onboarded.
+func (l AgentLink) StreamURL(cameraID int64, rtspURL string) string {
+	if l.ONVIF == nil {
+		return l.Stream.URL(cameraID)
+	}
+	u, err := url.Parse(rtspURL)
+	if rtspURL == "" || err != nil || u.Hostname() != AgentHost(cameraID) {
+		return ""
+	}
+	if l.ONVIF.Username != "" || l.ONVIF.Password != "" {
+		u.User = url.UserPassword(l.ONVIF.Username, l.ONVIF.Password)
+	}
+	return u.String()
+}
+
+// OnAgentHost rewrites an address an agent's device named (its LAN host)
+// to the camera's stand-in host, keeping scheme, port, path and query, and
+// dropping credentials: the server reaches it only through the tunnel.
+func OnAgentHost(cameraID int64, raw string) string {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || u.Host == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		case "rtsp":
+			port = "554"
+		case "rtsps":
+			port = "322"
+		default:
+			return ""
+		}
+	}
+	u.User = nil
+	u.Host = net.JoinHostPort(AgentHost(cameraID), port)
+	return u.String()
 }
 
 // MaxAgentVersion bounds the version string an agent reports.
@@ -59,13 +141,18 @@ func (s AgentStream) Validate() error {
 	if s.Port < 1 || s.Port > 65535 {
 		f.Add("stream.port", "must be 1 to 65535")
 	}
-	if !strings.HasPrefix(s.Path, "/") || len(s.Path) > MaxURL || strings.ContainsAny(s.Path, " #\x00\r\n") {
-		f.Add("stream.path", "must be an absolute path of at most 2048 characters")
-	} else if _, err := url.ParseRequestURI(s.Path); err != nil {
-		f.Add("stream.path", "is not a valid path")
-	}
+	checkAgentPath(f, "stream.path", s.Path)
 	checkCredentials(f, "stream.username", "stream.password", s.Username, s.Password)
 	return f.Err()
+}
+
+// checkAgentPath checks a path (and query) an agent reported.
+func checkAgentPath(f errs.Fields, field, p string) {
+	if !strings.HasPrefix(p, "/") || len(p) > MaxURL || strings.ContainsAny(p, " #\x00\r\n") {
+		f.Add(field, "must be an absolute path of at most 2048 characters")
+	} else if _, err := url.ParseRequestURI(p); err != nil {
+		f.Add(field, "is not a valid path")
+	}
 }
 
 // CheckAgentVersion validates the version an agent reports.

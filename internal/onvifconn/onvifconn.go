@@ -224,11 +224,11 @@ func (s *Service) probe(ctx context.Context, c camera.Camera) {
 }
 
 func (s *Service) client(c camera.Camera) (*onvif.Client, error) {
-	pw, err := s.a.CameraPassword(c)
+	user, pw, err := s.a.ONVIFCredentials(c)
 	if err != nil {
 		return nil, err
 	}
-	cl := onvif.NewClient(s.a.Cameras.Addresses.DialContext, c.Username, pw)
+	cl := onvif.NewClient(s.a.ONVIFDialer(c), user, pw)
 	cl.SetClockOffset(time.Duration(c.ONVIF.ClockOffsetMS) * time.Millisecond)
 	return cl, nil
 }
@@ -251,10 +251,24 @@ func (s *Service) onboard(ctx context.Context, c camera.Camera) camera.ConnectRe
 	if r.Sub != nil {
 		info.SubProfile = r.Sub.Token
 	}
+	if c.Type == camera.PnP {
+		behindAgent(c.ID, &r, info)
+	}
 	for _, p := range r.Profiles {
 		info.Profiles = append(info.Profiles, camera.ONVIFProfile{Token: p.Token, Name: p.Name, Encoding: p.Encoding, Width: p.Width, Height: p.Height})
 	}
 	return camera.ConnectResult{RTSPURL: withoutUser(r.StreamURI), Info: info}
+}
+
+// behindAgent moves every address a device behind a P&P agent named (its
+// LAN host) to the camera's stand-in host, which only its agent's tunnel
+// reaches.
+func behindAgent(id int64, r *onvif.Result, info *camera.ONVIFInfo) {
+	r.StreamURI = camera.OnAgentHost(id, r.StreamURI)
+	info.SubStreamURL = camera.OnAgentHost(id, info.SubStreamURL)
+	info.DeviceURL = camera.OnAgentHost(id, info.DeviceURL)
+	info.EventsURL = camera.OnAgentHost(id, info.EventsURL)
+	info.PTZURL = camera.OnAgentHost(id, info.PTZURL)
 }
 
 // withoutUser drops credentials a device put in a stream address: the

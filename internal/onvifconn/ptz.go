@@ -14,7 +14,7 @@ import (
 // 409 ptz_unsupported. A device that does not take the command answers 409
 // ptz_failed with the named reason.
 func (s *Service) PTZ(ctx context.Context, c camera.Camera, cmd camera.PTZCommand) error {
-	if c.Type != camera.ONVIF || !c.ONVIF.HasPTZ() {
+	if (c.Type != camera.ONVIF && c.Type != camera.PnP) || !c.ONVIF.HasPTZ() {
 		return errs.Conflictf("ptz_unsupported", "this camera has no pan/tilt/zoom control this server can drive")
 	}
 	cl, err := s.client(c)

@@ -266,8 +266,9 @@ func (s *Service) Reconcile(ctx context.Context) error {
 			// Desired even while its agent is away (status says so); pulled
 			// through the tunnel while it is connected.
 			desired[d.CameraID] = true
-			if l, ok := s.a.AgentLink(d.CameraID); ok {
-				targets = append(targets, media.Target{CameraID: d.CameraID, URL: l.Stream.URL(d.CameraID),
+			// An ONVIF device behind the agent waits for its connector.
+			if l, ok := s.a.AgentLink(d.CameraID); ok && l.StreamURL(d.CameraID, d.RTSPURL) != "" {
+				targets = append(targets, media.Target{CameraID: d.CameraID, URL: l.StreamURL(d.CameraID, d.RTSPURL),
 					SegmentLength: s.cfg.SegmentLength, MaxBitrateKbps: d.MaxBitrateKbps, EventsOnly: eventsOnly})
 			}
 			continue

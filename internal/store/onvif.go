@@ -9,7 +9,8 @@ import (
 	"github.com/vigilo/vigilo/internal/errs"
 )
 
-// SetConnectResult writes the outcome of an ONVIF onboarding attempt: on
+// SetConnectResult writes the outcome of an ONVIF onboarding attempt (an
+// ONVIF camera, or a P&P camera whose agent serves an ONVIF device): on
 // success the stream address and the device's details, on failure only
 // the reason (the last working stream address and details are kept, so a
 // camera that answered once keeps recording from there meanwhile).
@@ -27,11 +28,11 @@ func (q Q) SetConnectResult(ctx context.Context, id int64, r camera.ConnectResul
 		// the grid tiles pull; it is part of onvif_info, so a change of it
 		// alone also counts as a change.
 		res, err = q.exec(ctx, `UPDATE cameras SET rtsp_url = ?, sub_rtsp_url = ?, onvif_info = ?, connect_reason = ?, connect_checked_at = ?, updated_at = ?
-			WHERE id = ? AND type = 'onvif' AND (rtsp_url <> ? OR onvif_info <> ? OR connect_reason <> ?)`,
+			WHERE id = ? AND type IN ('onvif', 'pnp') AND (rtsp_url <> ? OR onvif_info <> ? OR connect_reason <> ?)`,
 			r.RTSPURL, r.Info.SubStreamURL, string(info), r.Reason, ms(r.At), ms(r.At), id, r.RTSPURL, string(info), r.Reason)
 	} else {
 		res, err = q.exec(ctx, `UPDATE cameras SET connect_reason = ?, connect_checked_at = ?
-			WHERE id = ? AND type = 'onvif' AND connect_reason <> ?`, r.Reason, ms(r.At), id, r.Reason)
+			WHERE id = ? AND type IN ('onvif', 'pnp') AND connect_reason <> ?`, r.Reason, ms(r.At), id, r.Reason)
 	}
 	if err != nil {
 		return false, errs.Wrap(err, "write onvif result")

@@ -13,8 +13,11 @@
 //     HeartbeatEvery. The server closes a link that stays silent for
 //     HeartbeatTimeout.
 //   - the server opens one stream per camera connection and writes
-//     OpenRequest; the agent answers "ok\n" and then relays bytes, or
-//     "error <reason>\n" and closes the stream.
+//     OpenRequest (the camera's configured address) or "open <port>\n"
+//     (that port on the camera's configured host: an ONVIF device's
+//     services and streams); the agent answers "ok\n" and then relays
+//     bytes, or "error <reason>\n" and closes the stream. The agent never
+//     dials a host the server names.
 //   - back-fill: after an outage the agent opens one stream per segment it
 //     recorded locally meanwhile, writes a BackfillHeader line and then
 //     exactly Bytes bytes of the segment file; the server answers "ok\n",
@@ -26,6 +29,7 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/camera"
+	"github.com/vigilo/vigilo/internal/errs"
 )
 
 // HTTP paths and headers of the agent's side of the API.
@@ -36,11 +40,24 @@ const (
 	HeaderVersion = "X-Vigilo-Agent-Version"
 )
 
-// Hello is the first line on the control stream.
+// Hello is the first line on the control stream: an RTSP camera's Stream,
+// or (ONVIF set, Stream zero) an ONVIF device's service.
 type Hello struct {
 	Type    string             `json:"type"` // "hello"
 	Version string             `json:"version"`
 	Stream  camera.AgentStream `json:"stream"`
+	ONVIF   *camera.AgentONVIF `json:"onvif,omitempty"`
+}
+
+// Check validates a hello's camera, naming the field at fault.
+func (h Hello) Check() error {
+	if h.ONVIF == nil {
+		return h.Stream.Validate()
+	}
+	if h.Stream != (camera.AgentStream{}) {
+		return errs.Field("stream", "must be empty when onvif is given")
+	}
+	return h.ONVIF.Validate()
 }
 
 // Heartbeat is every later line on the control stream.
@@ -57,8 +74,10 @@ const (
 	// MaxMessage bounds one WebSocket message (yamux writes frames of at
 	// most its 256 KiB window plus a header).
 	MaxMessage = 1 << 20
-	// OpenRequest is what the server writes on a new stream.
-	OpenRequest = "open\n"
+	// OpenRequest is what the server writes on a new stream for the
+	// camera's own address; OpenPortRequest for a port on its host.
+	OpenRequest     = "open\n"
+	OpenPortRequest = "open %d\n"
 	// OpenOK is the agent's answer when it reached the camera.
 	OpenOK = "ok\n"
 )

@@ -114,7 +114,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, cameraID int64) e
 		return nil
 	}
 	l := &link{cameraID: cameraID, sess: sess,
-		info: camera.AgentLink{Version: hello.Version, Stream: hello.Stream, ConnectedAt: s.cfg.Now()}}
+		info: camera.AgentLink{Version: hello.Version, Stream: hello.Stream, ONVIF: hello.ONVIF, ConnectedAt: s.cfg.Now()}}
 	if !s.add(l) {
 		_ = ws.Close(websocket.StatusGoingAway, "shutting down")
 		return nil
@@ -180,7 +180,7 @@ func (s *Server) readHello(sess *yamux.Session) (Hello, control, error) {
 	if err := camera.CheckAgentVersion(h.Version); err != nil {
 		return h, control{}, fmt.Errorf("bad_hello: %w", err)
 	}
-	if err := h.Stream.Validate(); err != nil {
+	if err := h.Check(); err != nil {
 		return h, control{}, fmt.Errorf("bad_hello: %w", err)
 	}
 	return h, control{st, br}, nil
@@ -301,9 +301,33 @@ func (s *Server) Disconnect(cameraID int64) {
 	}
 }
 
+// Links lists the connected agents' cameras.
+func (s *Server) Links() map[int64]camera.AgentLink {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64]camera.AgentLink, len(s.links))
+	for id, l := range s.links {
+		out[id] = l.info
+	}
+	return out
+}
+
 // Dial opens a connection to the camera through its agent: a new stream on
 // the link, which the agent connects to the camera's address on its LAN.
 func (s *Server) Dial(ctx context.Context, cameraID int64) (net.Conn, error) {
+	return s.open(ctx, cameraID, OpenRequest)
+}
+
+// DialPort opens a connection to port on the camera's host through its
+// agent (an ONVIF device's services and streams).
+func (s *Server) DialPort(ctx context.Context, cameraID int64, port int) (net.Conn, error) {
+	if port < 1 || port > 65535 {
+		return nil, fmt.Errorf("agent: port %d out of range", port)
+	}
+	return s.open(ctx, cameraID, fmt.Sprintf(OpenPortRequest, port))
+}
+
+func (s *Server) open(ctx context.Context, cameraID int64, request string) (net.Conn, error) {
 	s.mu.Lock()
 	l := s.links[cameraID]
 	s.mu.Unlock()
@@ -321,7 +345,7 @@ func (s *Server) Dial(ctx context.Context, cameraID int64) (net.Conn, error) {
 	_ = st.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = st.Close() })
 	defer stop()
-	if _, err := io.WriteString(st, OpenRequest); err != nil {
+	if _, err := io.WriteString(st, request); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("agent: %w", err)
 	}
