@@ -16,8 +16,9 @@ import (
 
 // startGo2RTC runs go2rtc (a real ONVIF device we did not write) serving
 // one stream "cam": ffmpeg publishing a generated H.264 clip in a loop to
-// go2rtc's RTSP server (an exec: source, started when a client asks).
-func startGo2RTC(t *testing.T) *testenv.Go2RTCServer {
+// go2rtc's RTSP server (an exec: source, started when a client asks). Its
+// ONVIF service wants HTTP Basic credentials user/pass.
+func startGo2RTC(t *testing.T, user, pass string) *testenv.Go2RTCServer {
 	t.Helper()
 	ffmpeg := testenv.RequireTool(t, "ffmpeg")
 	testenv.RequireTool(t, "ffprobe")
@@ -27,9 +28,9 @@ func startGo2RTC(t *testing.T) *testenv.Go2RTCServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testenv.StartGo2RTC(t, map[string]string{
+	return testenv.StartGo2RTCAuth(t, map[string]string{
 		"cam": "exec:" + ffmpeg + " -hide_banner -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -rtsp_transport tcp -f rtsp {output}",
-	})
+	}, user, pass)
 }
 
 type onvifEnv struct {
@@ -95,10 +96,12 @@ func motionEvents(t *testing.T, o onvifEnv, id int64) []map[string]any {
 }
 
 // TestONVIF, end to end on both databases with the real recorder:
-//   - go2rtc (real device): registered by host:port → online and recording
-//     within 15 s, model and firmware in the API and the admin portal, its
-//     profiles listed; PTZ on it is 409 ptz_unsupported (go2rtc has none);
-//   - our fake device (what go2rtc lacks): a wrong password is
+//   - go2rtc (real device, behind HTTP Basic authentication): registered by
+//     host:port and credentials → online and recording within 15 s, model
+//     and firmware in the API and the admin portal, its profiles listed; a
+//     wrong password is "unauthorized"; PTZ on it is 409 ptz_unsupported
+//     (go2rtc has none);
+//   - our fake device (what go2rtc lacks): a wrong WS-Security password is
 //     "unauthorized"; HTTP digest works; motion reaches the events API
 //     within 3 s and ends; with the events module off no event is kept;
 //     PTZ commands reach the device; huge and malformed answers, a stream
@@ -107,14 +110,14 @@ func motionEvents(t *testing.T, o onvifEnv, id int64) []map[string]any {
 //     resumes.
 func TestONVIF(t *testing.T) {
 	camDBs(t, func(t *testing.T, pg bool) {
-		g := startGo2RTC(t)
+		g := startGo2RTC(t, "admin", "Lobby-pw1")
 		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: map[string]string{"VIGILO_RECORD": "true",
 			"VIGILO_SEGMENT_LENGTH": "2s", "VIGILO_ONVIF_RETRY": "2s"}})
 		o := onvifEnv{camTree: ct, g: g}
 		e := o.e
 
 		// go2rtc: onboarding and recording, timed.
-		cam := o.register(t, "Lobby", g.APIAddr, "admin", "any", true)
+		cam := o.register(t, "Lobby", g.APIAddr, "admin", "Lobby-pw1", true)
 		r, took := o.waitStatus(t, cam, 15*time.Second, "recording", isRecording)
 		t.Logf("ONVIF onboarding of go2rtc: recording %v after registration", took)
 		on := r.JSON["onvif"].(map[string]any)
@@ -132,7 +135,13 @@ func TestONVIF(t *testing.T) {
 		}
 		wantErr(t, e.Do("POST", camPath(cam, "/ptz"), ct.A.Token, map[string]any{"action": "stop"}), 409, "ptz_unsupported")
 
-		// A wrong password (WS-Security) is named; nothing records.
+		// A wrong password is named, on the real device (HTTP Basic) and on
+		// the fake (WS-Security); nothing records.
+		wrong := o.register(t, "Lobby wrong password", g.APIAddr, "admin", "lobby-pw1", true)
+		r, _ = o.waitStatus(t, wrong, 10*time.Second, "unauthorized", reasonIs("unauthorized"))
+		if st := r.JSON["status"].(map[string]any); st["recording"] == true || (r.JSON["rtsp_url"] != nil && r.JSON["rtsp_url"] != "") {
+			t.Fatalf("a camera with a wrong password got a stream: %s", r.Body)
+		}
 		secure := onviftest.StartT(t, &onviftest.Device{Username: "admin", Password: "right", StreamURI: "rtsp://" + g.RTSPAddr + "/cam"})
 		bad := o.register(t, "Wrong password", secure.URL, "admin", "wrong", true)
 		o.waitStatus(t, bad, 10*time.Second, "unauthorized", reasonIs("unauthorized"))

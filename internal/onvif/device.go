@@ -58,8 +58,16 @@ func (c *Client) SyncClock(ctx context.Context, deviceURL string) (time.Duration
 	// Sent without credentials: it must answer anonymously, and some
 	// devices refuse a token made with the wrong clock.
 	anon := &Client{http: c.http}
-	if err := anon.call(ctx, deviceURL, `<GetSystemDateAndTime xmlns="`+nsDevice+`"/>`, "GetSystemDateAndTimeResponse", &r, ""); err != nil {
-		return 0, err
+	body := `<GetSystemDateAndTime xmlns="` + nsDevice + `"/>`
+	if err := anon.call(ctx, deviceURL, body, "GetSystemDateAndTimeResponse", &r, ""); err != nil {
+		// Some devices (go2rtc with credentials, firmwares behind HTTP
+		// authentication) answer nothing anonymously: ask again as the user.
+		if ReasonOf(err) != ReasonUnauthorized || c.Username == "" {
+			return 0, err
+		}
+		if err := c.call(ctx, deviceURL, body, "GetSystemDateAndTimeResponse", &r, ""); err != nil {
+			return 0, err
+		}
 	}
 	u := r.SystemDateAndTime.UTCDateTime
 	if u == nil || u.Date.Year < 1970 {

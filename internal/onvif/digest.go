@@ -51,6 +51,16 @@ func parseDigest(headers []string) (*digestChallenge, bool) {
 	return nil, false
 }
 
+// offersBasic tells whether a 401's challenges include HTTP Basic.
+func offersBasic(headers []string) bool {
+	for _, h := range headers {
+		if len(h) >= 5 && strings.EqualFold(h[:5], "basic") {
+			return true
+		}
+	}
+	return false
+}
+
 // splitParams splits on commas outside quotes.
 func splitParams(s string) []string {
 	var out []string

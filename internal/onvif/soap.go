@@ -57,6 +57,10 @@ type Client struct {
 	offset time.Duration
 	// digest is set once the device asked for HTTP digest authentication.
 	digest *digestChallenge
+	// basic is set once the device asked for HTTP Basic authentication and
+	// offered no digest (go2rtc with credentials does; so do some older
+	// firmwares): the password then travels as the device demands.
+	basic bool
 }
 
 // NewClient builds a client whose every connection goes through dial (nil:
@@ -132,19 +136,28 @@ func (c *Client) call(ctx context.Context, url, body, want string, out any, wsaA
 		return err
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		ch, ok := parseDigest(resp.Header.Values("WWW-Authenticate"))
-		if !ok {
-			return &Error{Reason: ReasonUnauthorized, Op: want, Err: errors.New("401 without a digest challenge")}
+		challenges := resp.Header.Values("WWW-Authenticate")
+		ch, isDigest := parseDigest(challenges)
+		switch {
+		case c.Username == "":
+			return &Error{Reason: ReasonUnauthorized, Op: want, Err: errors.New("401 and no credentials to give")}
+		case isDigest:
+			c.mu.Lock()
+			c.digest = ch
+			c.mu.Unlock()
+		case offersBasic(challenges):
+			c.mu.Lock()
+			c.basic = true
+			c.mu.Unlock()
+		default:
+			return &Error{Reason: ReasonUnauthorized, Op: want, Err: errors.New("401 without a digest or basic challenge")}
 		}
-		c.mu.Lock()
-		c.digest = ch
-		c.mu.Unlock()
 		resp, data, err = c.post(ctx, url, env, ch)
 		if err != nil {
 			return err
 		}
 		if resp.StatusCode == http.StatusUnauthorized {
-			return &Error{Reason: ReasonUnauthorized, Op: want, Err: errors.New("digest credentials refused")}
+			return &Error{Reason: ReasonUnauthorized, Op: want, Err: errors.New("HTTP credentials refused")}
 		}
 	}
 	return decodeAnswer(resp.StatusCode, data, want, out)
@@ -156,13 +169,18 @@ func (c *Client) post(ctx context.Context, url, env string, ch *digestChallenge)
 		return nil, nil, &Error{Reason: ReasonBadAddress, Err: err}
 	}
 	req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8`)
+	c.mu.Lock()
 	if ch == nil {
-		c.mu.Lock()
 		ch = c.digest
-		c.mu.Unlock()
 	}
-	if ch != nil && c.Username != "" {
+	basic := c.basic
+	c.mu.Unlock()
+	switch {
+	case c.Username == "":
+	case ch != nil:
 		req.Header.Set("Authorization", ch.authorize(c.Username, c.Password, http.MethodPost, req.URL.RequestURI()))
+	case basic:
+		req.SetBasicAuth(c.Username, c.Password)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

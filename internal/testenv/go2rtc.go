@@ -15,8 +15,10 @@ import (
 
 // Go2RTC is the go2rtc binary the tests use: a real ONVIF device (device and
 // media services over its RTSP server) that we did not write. .ci/run builds
-// it at exactly this version.
-const Go2RTC = "go2rtc-v1.9.9"
+// it at exactly this version. v1.9.12 is the first whose local_auth puts
+// HTTP Basic authentication on loopback clients too, so its ONVIF service
+// can refuse a wrong password in tests that only use 127.0.0.1.
+const Go2RTC = "go2rtc-v1.9.14"
 
 // Go2RTCServer is a running go2rtc.
 type Go2RTCServer struct {
@@ -34,10 +36,18 @@ func (g *Go2RTCServer) Log() string { return g.out.String() }
 // the test skips (fails when CI=true).
 func StartGo2RTC(t testing.TB, streams map[string]string) *Go2RTCServer {
 	t.Helper()
+	return StartGo2RTCAuth(t, streams, "", "")
+}
+
+// StartGo2RTCAuth is StartGo2RTC with its HTTP API, and so its ONVIF
+// service, behind HTTP Basic authentication as username/password (for every
+// client, loopback included). Its RTSP server stays open.
+func StartGo2RTCAuth(t testing.TB, streams map[string]string, username, password string) *Go2RTCServer {
+	t.Helper()
 	bin := RequireTool(t, Go2RTC)
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		g, err := startGo2RTC(t, bin, streams)
+		g, err := startGo2RTC(t, bin, streams, username, password)
 		if err == nil {
 			return g
 		}
@@ -47,7 +57,7 @@ func StartGo2RTC(t testing.TB, streams map[string]string) *Go2RTCServer {
 	return nil
 }
 
-func startGo2RTC(t testing.TB, bin string, streams map[string]string) (*Go2RTCServer, error) {
+func startGo2RTC(t testing.TB, bin string, streams map[string]string, username, password string) (*Go2RTCServer, error) {
 	apiPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -58,7 +68,11 @@ func startGo2RTC(t testing.TB, bin string, streams map[string]string) (*Go2RTCSe
 	}
 	dir := t.TempDir()
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "api:\n  listen: \"127.0.0.1:%d\"\nrtsp:\n  listen: \"127.0.0.1:%d\"\n", apiPort, rtspPort)
+	fmt.Fprintf(&cfg, "api:\n  listen: \"127.0.0.1:%d\"\n", apiPort)
+	if username != "" {
+		fmt.Fprintf(&cfg, "  username: %s\n  password: %s\n  local_auth: true\n", strconv.Quote(username), strconv.Quote(password))
+	}
+	fmt.Fprintf(&cfg, "rtsp:\n  listen: \"127.0.0.1:%d\"\n", rtspPort)
 	cfg.WriteString("webrtc:\n  listen: \"\"\n  ice_servers: []\nsrtp:\n  listen: \"\"\nrtmp:\n  listen: \"\"\nlog:\n  level: info\nstreams:\n")
 	for name, src := range streams {
 		fmt.Fprintf(&cfg, "  %s: %s\n", name, strconv.Quote(src))
