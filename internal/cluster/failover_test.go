@@ -129,7 +129,8 @@ type db struct {
 
 func (d db) leases() map[int64]leaseRow {
 	d.t.Helper()
-	rows, err := d.conn.Query(context.Background(), `SELECT camera_id, node_id, revision, expires_ms FROM camera_leases`)
+	rows, err := d.conn.Query(context.Background(), `SELECT l.camera_id, l.node_id, l.revision,
+		GREATEST(l.expires_ms, COALESCE(n.leases_expire_ms, 0)) FROM camera_leases l LEFT JOIN cluster_nodes n ON n.id = l.node_id`)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -3,6 +3,9 @@ package cluster
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +28,14 @@ const HandoverGrace = 2 * time.Second
 // reached it stops every camera before its leases can expire, so no two
 // recorders ever write one camera beyond a handover. The recording service
 // asks it through Admit (recording.Gate) on each reconcile.
+//
+// A tick reads only what this recorder needs (docs/SCALING.md): it renews
+// its node's lease time (one row), reads the nodes (one row per node) and
+// the count and revision sum of its own leases (one row). Placement is
+// computed again only when the live recorders or the desired cameras
+// changed, the leases of the cameras it wins and does not hold are read
+// only while there are such cameras, and its own leases are read in full
+// only when their sum says another recorder took one.
 type Leases struct {
 	st   Store
 	node string
@@ -37,7 +48,18 @@ type Leases struct {
 	lostAt  map[int64]time.Time // camera → when its lease was seen taken
 	lastRev map[int64]int64     // camera → last revision held (segment stamps)
 	renewed time.Time           // last successful renewal
-	counts  map[string]int      // node → cameras it holds (last read)
+
+	// own is the leases naming this node as last read, plus those it took
+	// since: what LeaseSum is checked against. nil: read them.
+	own map[int64]int64
+	// recsKey names the live recorders and their capacities that mine was
+	// placed on; want is the desired list it was placed from.
+	recsKey string
+	want    []int64
+	// mine is the desired cameras placement gives this recorder.
+	mine []int64
+	// alive is the live recorders by id (logging of takeovers).
+	alive map[string]bool
 
 	// taken and lost count leases won and given up (metrics).
 	taken, lost atomic.Uint64
@@ -62,6 +84,8 @@ func (l *Leases) Admit(ctx context.Context, want []int64) (map[int64]int64, erro
 			l.log.Warn("leases not renewed; stopping every camera before they expire", "err", err, "cameras", len(l.held))
 			clear(l.held)
 		}
+		// What was read is no longer sure: read it all again.
+		l.own, l.recsKey = nil, ""
 		return l.admitted(now), err
 	}
 	return l.admitted(now), nil
@@ -78,43 +102,115 @@ func (l *Leases) refresh(ctx context.Context, now time.Time, want []int64) error
 	if err != nil {
 		return err
 	}
-	all, err := l.st.Leases(ctx)
-	if err != nil {
+	if err := l.checkOwn(ctx, now); err != nil {
 		return err
 	}
 	recs := fleet.Recorders(nodes, now, l.ttl)
-	alive := map[string]bool{}
-	for _, n := range recs {
-		alive[n.ID] = true
+	if key := recordersKey(recs); key != l.recsKey || !slices.Equal(want, l.want) {
+		l.place(want, recs)
+		l.recsKey = key
 	}
-	leases := make(map[int64]fleet.Lease, len(all))
-	l.counts = map[string]int{}
-	for _, x := range all {
-		leases[x.CameraID] = x
-		if x.Live(now) {
-			l.counts[x.NodeID]++
+	// Desired cameras held under an older run of this node (a restart
+	// before the others took them over): still ours.
+	for _, id := range l.mine {
+		if rev, ok := l.own[id]; ok {
+			if _, held := l.held[id]; !held {
+				l.hold(id, rev)
+			}
 		}
+	}
+	var pending []int64
+	for _, id := range l.mine {
+		if _, ok := l.held[id]; !ok {
+			pending = append(pending, id)
+		}
+	}
+	return l.take(ctx, now, pending)
+}
+
+// checkOwn finds the leases another recorder took from this one: it
+// compares the count and revision sum of the leases naming this node with
+// what it believes it holds, and reads them only when they differ.
+func (l *Leases) checkOwn(ctx context.Context, now time.Time) error {
+	if l.own != nil {
+		n, sum, err := l.st.LeaseSum(ctx, l.node)
+		if err != nil {
+			return err
+		}
+		var mySum int64
+		for _, rev := range l.own {
+			mySum += rev
+		}
+		if n == len(l.own) && sum == mySum {
+			return nil
+		}
+	}
+	rows, err := l.st.NodeLeases(ctx, l.node)
+	if err != nil {
+		return err
+	}
+	l.own = make(map[int64]int64, len(rows))
+	for _, x := range rows {
+		l.own[x.CameraID] = x.Revision
 	}
 	// Cameras whose lease another recorder took: keep them for the grace.
 	for id, rev := range l.held {
-		x, ok := leases[id]
-		if ok && x.NodeID == l.node && x.Revision == rev {
+		if l.own[id] == rev {
 			continue
 		}
 		delete(l.held, id)
 		l.lost.Add(1)
 		l.lostAt[id] = now
-		l.log.Info("camera lease taken by another recorder", "camera", id, "by", x.NodeID, "revision", x.Revision)
+		l.log.Info("camera lease taken by another recorder", "camera", id, "revision", rev)
 	}
+	return nil
+}
+
+// place computes which of want this recorder wins on recs.
+func (l *Leases) place(want []int64, recs []fleet.Node) {
+	l.want = slices.Clone(want)
+	l.mine = l.mine[:0]
 	for _, id := range want {
+		if fleet.Place(id, recs) == l.node {
+			l.mine = append(l.mine, id)
+		}
+	}
+	l.alive = make(map[string]bool, len(recs))
+	for _, n := range recs {
+		l.alive[n.ID] = true
+	}
+}
+
+// recordersKey names a set of live recorders with their capacities:
+// placement changes only when it does.
+func recordersKey(recs []fleet.Node) string {
+	var b strings.Builder
+	for _, n := range recs {
+		b.WriteString(n.ID)
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(n.Capacity))
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// take acquires the leases of the cameras this recorder wins and does not
+// hold, as compare-and-sets on the revisions just read (a race lost is
+// tried again at the next tick, after placement was judged again).
+func (l *Leases) take(ctx context.Context, now time.Time, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	cur, err := l.st.LeasesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	leases := make(map[int64]fleet.Lease, len(cur))
+	for _, x := range cur {
+		leases[x.CameraID] = x
+	}
+	for _, id := range ids {
 		x, has := leases[id]
-		if has && x.NodeID == l.node {
-			l.hold(id, x.Revision)
-			continue
-		}
-		if fleet.Place(id, recs) != l.node {
-			continue // another recorder's, or a handover it will make
-		}
 		var seen int64
 		if has {
 			seen = x.Revision
@@ -123,18 +219,20 @@ func (l *Leases) refresh(ctx context.Context, now time.Time, want []int64) error
 		if err != nil {
 			return err
 		}
-		if ok {
-			from := "nobody"
-			if has {
-				from = x.NodeID
-				if !alive[x.NodeID] || !x.Live(now) {
-					from += " (dead)"
-				}
-			}
-			l.log.Info("camera lease taken", "camera", id, "from", from, "revision", got.Revision)
-			l.taken.Add(1)
-			l.hold(id, got.Revision)
+		if !ok {
+			continue
 		}
+		from := "nobody"
+		if has {
+			from = x.NodeID
+			if !l.alive[x.NodeID] || !x.Live(now) {
+				from += " (dead)"
+			}
+		}
+		l.log.Info("camera lease taken", "camera", id, "from", from, "revision", got.Revision)
+		l.taken.Add(1)
+		l.own[id] = got.Revision
+		l.hold(id, got.Revision)
 	}
 	return nil
 }
@@ -185,5 +283,6 @@ func (l *Leases) Release(ctx context.Context) error {
 	defer l.mu.Unlock()
 	clear(l.held)
 	clear(l.lostAt)
+	l.own, l.recsKey = nil, ""
 	return l.st.ReleaseLeases(ctx, l.node, l.now())
 }

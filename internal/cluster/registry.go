@@ -17,7 +17,9 @@ import (
 type Store interface {
 	Heartbeat(ctx context.Context, n fleet.Node, ttl time.Duration) (bool, error)
 	Nodes(ctx context.Context) ([]fleet.Node, error)
-	Leases(ctx context.Context) ([]fleet.Lease, error)
+	NodeLeases(ctx context.Context, node string) ([]fleet.Lease, error)
+	LeasesOf(ctx context.Context, ids []int64) ([]fleet.Lease, error)
+	LeaseSum(ctx context.Context, node string) (count int, sum int64, err error)
 	AcquireLease(ctx context.Context, cameraID int64, node string, seen int64, now, expires time.Time) (fleet.Lease, bool, error)
 	RenewLeases(ctx context.Context, node string, expires time.Time) error
 	ReleaseLeases(ctx context.Context, node string, now time.Time) error

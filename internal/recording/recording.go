@@ -58,6 +58,12 @@ type Config struct {
 	// recorder may write (their leases, internal/cluster); nil on a single
 	// node, which writes every desired camera.
 	Gate Gate
+	// GateEvery, with a Gate, is how often the gate is asked again about
+	// the desired set last read (lease renewal, placement, failover)
+	// between the reconciles that read it (ReconcileEvery and events):
+	// the desired set is the costly read, the gate's tick is cheap
+	// (docs/SCALING.md). Zero: only at reconciles.
+	GateEvery time.Duration
 	// Uploader, with S3 on, is handed every segment indexed; the local disk
 	// is then a buffer (internal/segupload, docs/S3.md).
 	Uploader Uploader
@@ -191,6 +197,12 @@ func (s *Service) loop(ctx context.Context, evs <-chan events.Event, unsub func(
 	defer unsub()
 	tick := time.NewTicker(s.cfg.ReconcileEvery)
 	defer tick.Stop()
+	var gate <-chan time.Time
+	if s.cfg.Gate != nil && s.cfg.GateEvery > 0 && s.cfg.GateEvery < s.cfg.ReconcileEvery {
+		t := time.NewTicker(s.cfg.GateEvery)
+		defer t.Stop()
+		gate = t.C
+	}
 	ret := time.NewTicker(s.cfg.RetentionEvery)
 	defer ret.Stop()
 	usage := time.NewTicker(s.cfg.UsageEvery)
@@ -209,6 +221,12 @@ func (s *Service) loop(ctx context.Context, evs <-chan events.Event, unsub func(
 			s.onEvent(ctx, e)
 			s.drain(ctx, evs)
 		case <-tick.C:
+		case <-gate:
+			s.mu.Lock()
+			last := s.targets
+			s.mu.Unlock()
+			s.rec.Reconcile(s.admit(ctx, last))
+			continue
 		case <-ret.C:
 			if _, err := RunRetention(ctx, s.a, s.a.Now(), s.policy()); err != nil {
 				s.log.Error("retention", "err", err)

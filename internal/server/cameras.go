@@ -37,8 +37,9 @@ func (m *Main) startCameras(ctx context.Context) error {
 	}
 	if leases := m.startLeases(); leases != nil { // server/cluster.go
 		rcfg.Gate = leases
-		// Leases are renewed and placement re-judged at every reconcile.
-		rcfg.ReconcileEvery = m.Config.Cluster.LeaseTTL / 5
+		// Leases are renewed and placement re-judged every TTL/5, on the
+		// desired set read at each reconcile (every 5 s and on events).
+		rcfg.GateEvery = m.Config.Cluster.LeaseTTL / 5
 	}
 	rec, err := recording.New(ctx, m.App, rcfg)
 	if err != nil {

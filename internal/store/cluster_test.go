@@ -70,12 +70,38 @@ func TestStoreClusterNodesAndLeases(t *testing.T) {
 		if _, _, err := w.AcquireLease(ctx, cams[1], "rec-1", 0, t0, t0.Add(ttl)); err != nil {
 			t.Fatal(err)
 		}
+		// A lease taken bridges to its holder's first renewal; a renewal is
+		// the holder node's (one row), and moves every lease it holds.
+		if got, _, _ := st.R().Lease(ctx, cams[0]); !got.Expires.Equal(t0.Add(6 * time.Second)) {
+			t.Fatalf("a lease just taken expires at %v, want %v", got.Expires, t0.Add(6*time.Second))
+		}
+		rec2 := fleet.Node{ID: "rec-2", Instance: "j1", Roles: []string{"recorder"}, Capacity: 100, StartedAt: t0, LastSeen: t0}
+		if ok, err := w.Heartbeat(ctx, rec2, ttl); !ok || err != nil {
+			t.Fatalf("rec-2's heartbeat: %v %v", ok, err)
+		}
 		if err := w.RenewLeases(ctx, "rec-2", t0.Add(20*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		got, found, err := st.R().Lease(ctx, cams[0])
 		if !found || err != nil || !got.Expires.Equal(t0.Add(20*time.Second)) || got.Revision != 2 {
 			t.Fatalf("renewed: %+v %v %v", got, found, err)
+		}
+		if got, _, _ := st.R().Lease(ctx, cams[1]); !got.Expires.Equal(t0.Add(ttl)) {
+			t.Fatalf("rec-2's renewal moved rec-1's lease to %v", got.Expires)
+		}
+		// What a recorder's tick reads: the count and revision sum of its
+		// leases, its leases, and those of the cameras it is to take.
+		if n, sum, err := st.R().LeaseSum(ctx, "rec-2"); n != 1 || sum != 2 || err != nil {
+			t.Fatalf("rec-2's lease sum: %d %d %v", n, sum, err)
+		}
+		if n, sum, err := st.R().LeaseSum(ctx, "rec-9"); n != 0 || sum != 0 || err != nil {
+			t.Fatalf("a node without leases: %d %d %v", n, sum, err)
+		}
+		if own, err := st.R().NodeLeases(ctx, "rec-1"); err != nil || len(own) != 1 || own[0].CameraID != cams[1] {
+			t.Fatalf("rec-1's leases: %+v %v", own, err)
+		}
+		if of, err := st.R().LeasesOf(ctx, []int64{cams[1], 999999, cams[0]}); err != nil || len(of) != 2 {
+			t.Fatalf("leases of two cameras and a missing one: %+v %v", of, err)
 		}
 		if err := w.ReleaseLeases(ctx, "rec-2", t0.Add(2*time.Second)); err != nil {
 			t.Fatal(err)
