@@ -158,6 +158,21 @@ func (a *App) OpenShare(ctx context.Context, token string, view bool) (Shared, e
 	return out, run(a.Store.R())
 }
 
+// ShareCamera is the camera of a share token, with no other check: an api
+// node of a cluster uses it only to find the recorder to pass a live share
+// request to, which then decides it (OpenShare). ok is false for an
+// unknown token.
+func (a *App) ShareCamera(ctx context.Context, token string) (id int64, ok bool, err error) {
+	s, err := a.Store.R().ShareByToken(ctx, identity.HashToken(token))
+	if errs.KindOf(err) == errs.NotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return s.CameraID, true, nil
+}
+
 // OpenSharedClip opens the clip of a clip share for its player (the same
 // checks as OpenShare, no view counted).
 func (a *App) OpenSharedClip(ctx context.Context, token string) (ClipFile, error) {

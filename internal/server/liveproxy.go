@@ -24,25 +24,38 @@ const (
 )
 
 // liveCamera returns the camera id of a live URL (/api/v1/cameras/{id}/whep…
-// or /api/v1/cameras/{id}/live/…).
-func liveCamera(path string) (int64, bool) {
-	rest, ok := strings.CutPrefix(path, "/api/v1/cameras/")
-	if !ok {
-		return 0, false
+// or /api/v1/cameras/{id}/live/…), or the share token of a public live
+// share's (/s/{token}/whep… or /s/{token}/live/…).
+func liveCamera(path string) (id int64, token string, ok bool) {
+	rest, cam := strings.CutPrefix(path, "/api/v1/cameras/")
+	if !cam {
+		if rest, ok = strings.CutPrefix(path, "/s/"); !ok {
+			return 0, "", false
+		}
 	}
-	idText, tail, ok := strings.Cut(rest, "/")
-	if !ok || !(tail == "whep" || strings.HasPrefix(tail, "whep/") || strings.HasPrefix(tail, "live/")) {
-		return 0, false
+	key, tail, ok := strings.Cut(rest, "/")
+	if !ok || key == "" || !(tail == "whep" || strings.HasPrefix(tail, "whep/") || strings.HasPrefix(tail, "live/")) {
+		return 0, "", false
 	}
-	id, err := strconv.ParseInt(idText, 10, 64)
-	return id, err == nil && id > 0
+	if !cam {
+		return 0, key, true
+	}
+	id, err := strconv.ParseInt(key, 10, 64)
+	return id, "", err == nil && id > 0
 }
 
-// holderCache keeps each camera's recorder for a second: LL-HLS asks for a
-// part every few hundred milliseconds per viewer.
+// holderCache keeps each camera's recorder, and each live share's camera,
+// for a second: LL-HLS asks for a part every few hundred milliseconds per
+// viewer.
 type holderCache struct {
-	mu sync.Mutex
-	m  map[int64]holder
+	mu     sync.Mutex
+	m      map[int64]holder
+	shares map[string]shareCam
+}
+
+type shareCam struct {
+	id    int64
+	until time.Time
 }
 
 type holder struct {
@@ -57,13 +70,20 @@ func (m *Main) liveProxy(next http.Handler) http.Handler {
 		return next
 	}
 	self := m.Config.Cluster.NodeID
-	cache := &holderCache{m: map[int64]holder{}}
+	cache := &holderCache{m: map[int64]holder{}, shares: map[string]shareCam{}}
 	proxies := sync.Map{} // node URL → *httputil.ReverseProxy
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := liveCamera(r.URL.Path)
+		id, token, ok := liveCamera(r.URL.Path)
 		if !ok || r.Header.Get(ProxiedHeader) != "" {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if token != "" {
+			// A public share: the recorder decides the link again.
+			if id = cache.share(m, r, token); id == 0 {
+				next.ServeHTTP(w, r) // unknown here: answered here
+				return
+			}
 		}
 		h := cache.get(m, r, id)
 		if h.id == "" || h.id == self {
@@ -98,6 +118,28 @@ func (c *holderCache) get(m *Main, r *http.Request, id int64) holder {
 	return h
 }
 
+// share is the camera of a share token (0: unknown).
+func (c *holderCache) share(m *Main, r *http.Request, token string) int64 {
+	now := time.Now()
+	c.mu.Lock()
+	s, ok := c.shares[token]
+	c.mu.Unlock()
+	if ok && now.Before(s.until) {
+		return s.id
+	}
+	s = shareCam{until: now.Add(time.Second)}
+	if id, found, err := m.App.ShareCamera(r.Context(), token); err == nil && found {
+		s.id = id
+	}
+	c.mu.Lock()
+	if len(c.shares) > 100000 {
+		clear(c.shares)
+	}
+	c.shares[token] = s
+	c.mu.Unlock()
+	return s.id
+}
+
 func (m *Main) newLiveProxy(target string) *httputil.ReverseProxy {
 	u, err := url.Parse(target)
 	if err != nil {
@@ -112,6 +154,9 @@ func (m *Main) newLiveProxy(target string) *httputil.ReverseProxy {
 		// LL-HLS parts are streamed as they are written.
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() != nil {
+				return // the viewer left (an LL-HLS player closing): nobody to answer
+			}
 			m.Log.Warn("live proxy to the camera's recorder", "recorder", target, "path", r.URL.Path, "err", err)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadGateway)
