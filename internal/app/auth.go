@@ -64,23 +64,47 @@ func (a *App) Login(ctx context.Context, email, password string) (Session, error
 // lies outside that integrator's subtree: the domain is that integrator's
 // front door, and says nothing about who else exists.
 func (a *App) signInHost(ctx context.Context, acct tenancy.Account) error {
+	ok, err := a.hostAdmits(ctx, acct.Path)
+	if err == nil && !ok {
+		err = errBadCredentials
+	}
+	return err
+}
+
+// hostAdmits reports whether the request's Host lets an account at path
+// sign in: any host but a verified custom domain does; such a domain only
+// for its own account's subtree.
+func (a *App) hostAdmits(ctx context.Context, path string) (bool, error) {
 	host := clientOf(ctx).Host
 	if host == "" {
-		return nil
+		return true, nil
 	}
 	h, err := a.BrandForHost(ctx, host)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if h.OK && !tenancy.InSubtree(h.Path, acct.Path) {
-		return errBadCredentials
-	}
-	return nil
+	return !h.OK || tenancy.InSubtree(h.Path, path), nil
 }
 
-// openSession is every sign-in's end (password or SSO): a new session, the
-// user's last sign-in, and the user.login audit entry.
+// onCustomDomain reports whether the request came through a verified
+// custom domain.
+func (a *App) onCustomDomain(ctx context.Context) (bool, error) {
+	host := clientOf(ctx).Host
+	if host == "" {
+		return false, nil
+	}
+	h, err := a.BrandForHost(ctx, host)
+	return h.OK, err
+}
+
+// openSession is every sign-in's end (password, SSO, passkey): a new
+// session, the user's last sign-in, and the user.login audit entry. It
+// checks the custom domain again, so that no way of signing in opens a
+// session through another integrator's domain.
 func (a *App) openSession(ctx context.Context, u identity.User, acct tenancy.Account, detail map[string]any) (Session, error) {
+	if err := a.signInHost(ctx, acct); err != nil {
+		return Session{}, err
+	}
 	plain, hash := identity.NewToken()
 	s := Session{Token: plain, ExpiresAt: a.Now().Add(a.sessionMax()).UTC(), User: u, Account: acct}
 	err := a.tx(ctx, func(q store.Q, _ *outbox) error {

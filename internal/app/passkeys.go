@@ -46,6 +46,21 @@ func (a *App) relyingParty() (*webauthn.WebAuthn, error) {
 	return wa, nil
 }
 
+var errPasskeysElsewhere = errs.Conflictf("passkeys_unavailable",
+	"passkeys are not offered on this address; sign in with your password")
+
+// PasskeysHere reports whether the request's host can use passkeys. The
+// relying party is the operator's host, which a custom domain's pages
+// cannot claim (browsers refuse an RP ID that is not a suffix of the
+// page's host), so a verified custom domain offers none: its sign-in page
+// shows no passkey button and a ceremony started there is refused, which
+// keeps every sign-in through it behind the password (or SSO) checks of
+// the domain's subtree.
+func (a *App) PasskeysHere(ctx context.Context) (bool, error) {
+	on, err := a.onCustomDomain(ctx)
+	return !on, err
+}
+
 // passkeyUser is a user as the WebAuthn library sees it. The user handle
 // is the user id (8 bytes): no e-mail or name is stored on authenticators
 // beyond what the person sees.
@@ -230,6 +245,9 @@ func (a *App) DeletePasskey(ctx context.Context, actor tenancy.Actor, id int64) 
 // the passkeys it has for this site. Each start counts against the client
 // like a failed sign-in until it ends in a session.
 func (a *App) BeginPasskeySignIn(ctx context.Context) (PasskeyCeremony, error) {
+	if ok, err := a.PasskeysHere(ctx); err != nil || !ok {
+		return PasskeyCeremony{}, firstErr(err, errPasskeysElsewhere)
+	}
 	wa, err := a.relyingParty()
 	if err != nil {
 		return PasskeyCeremony{}, err

@@ -60,8 +60,24 @@ func (a *App) SSOAvailable(ctx context.Context, email string) bool {
 	if a.SSO == nil {
 		return false
 	}
-	c, err := a.Store.R().SSOConfigByDomain(ctx, identity.EmailDomain(tenancy.NormalizeEmail(email)))
-	return err == nil && c.Enabled
+	r := a.Store.R()
+	c, err := r.SSOConfigByDomain(ctx, identity.EmailDomain(tenancy.NormalizeEmail(email)))
+	if err != nil || !c.Enabled {
+		return false
+	}
+	ok, err := a.ssoHostAdmits(ctx, r, c)
+	return err == nil && ok
+}
+
+// ssoHostAdmits: through a verified custom domain, only a configuration
+// of an account in that domain's subtree signs in (its users are found or
+// created in its own subtree, so they lie in the domain's too).
+func (a *App) ssoHostAdmits(ctx context.Context, r store.Q, c identity.SSOConfig) (bool, error) {
+	acct, err := r.Account(ctx, c.AccountID)
+	if err != nil {
+		return false, err
+	}
+	return a.hostAdmits(ctx, acct.Path)
 }
 
 // BeginSSO starts a sign-in for an address whose domain has a provider.
@@ -86,6 +102,11 @@ func (a *App) BeginSSO(ctx context.Context, email, next string) (SSOStart, error
 	acct, err := r.Account(ctx, c.AccountID)
 	if err != nil {
 		return SSOStart{}, err
+	}
+	// Another integrator's domain refuses as if the address had no
+	// provider: the domain says nothing about who else exists.
+	if ok, err := a.hostAdmits(ctx, acct.Path); err != nil || !ok {
+		return SSOStart{}, firstErr(err, errSSOUnavailable)
 	}
 	if ok, err := r.ChainActive(ctx, acct.Ancestors()); err != nil || !ok {
 		return SSOStart{}, firstErr(err, chainUsable(false))
@@ -156,6 +177,11 @@ func (a *App) FinishSSO(ctx context.Context, cb SSOCallback) (SSOResult, error) 
 	c, err := r.SSOConfig(ctx, l.AccountID)
 	if err != nil || !c.Enabled {
 		return res, a.ssoFailed(ctx, l, "", "configuration_removed", errSSOFailed)
+	}
+	// The callback may come through another host than the start did:
+	// judged again before anyone is found or created.
+	if ok, err := a.ssoHostAdmits(ctx, r, c); err != nil || !ok {
+		return res, firstErr(err, a.ssoFailed(ctx, l, "", "other_domain", errSSOFailed))
 	}
 	if cb.Error != "" || cb.Code == "" {
 		return res, a.ssoFailed(ctx, l, "", "provider_error:"+clipString(cb.Error, 40), errSSOFailed)

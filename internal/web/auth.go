@@ -27,12 +27,23 @@ type loginData struct {
 	// with SSO"); SSOCode: the code step of such a sign-in.
 	SSO     bool
 	SSOCode bool
+	// NoPasskeys: a verified custom domain, where passkeys (bound to the
+	// operator's host) cannot work.
+	NoPasskeys bool
+}
+
+// noPasskeysHere hides the passkey button where passkeys cannot work; when
+// that cannot be told, the button stays (the ceremony checks again).
+func (d *loginData) noPasskeysHere(r *http.Request, p *Portal) {
+	ok, err := p.App.PasskeysHere(r.Context())
+	d.NoPasskeys = err == nil && !ok
 }
 
 func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request, q *req) error {
 	email := r.URL.Query().Get("email")
 	d := loginData{Next: safeNext(r.URL.Query().Get("next")), Why: loginReasons[r.URL.Query().Get("why")]}
 	d.SSO = email != "" && p.App.SSOAvailable(r.Context(), email)
+	d.noPasskeysHere(r, p)
 	p.renderForm(w, r, q, "login", "Sign in", "", d, url.Values{"email": {email}}, nil)
 	return nil
 }
@@ -40,6 +51,7 @@ func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request, q *req) error
 func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
 	email, pw := r.PostFormValue("email"), r.PostFormValue("password")
 	d := loginData{Next: safeNext(r.PostFormValue("next"))}
+	d.noPasskeysHere(r, p)
 	otp := r.PostFormValue("otp")
 	sess, err := p.App.Login(app.WithOTP(r.Context(), otp), email, pw)
 	if err != nil {

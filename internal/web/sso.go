@@ -43,6 +43,7 @@ func (p *Portal) ssoStart(w http.ResponseWriter, r *http.Request, q *req) error 
 	st, err := p.App.BeginSSO(r.Context(), email, next)
 	if err != nil {
 		d := loginData{Next: next, SSO: false}
+		d.noPasskeysHere(r, p)
 		p.renderForm(w, r, q, "login", "Sign in", "", d, url.Values{"email": {email}}, err)
 		return nil
 	}
@@ -69,6 +70,7 @@ func (p *Portal) ssoOTPSubmit(w http.ResponseWriter, r *http.Request, q *req) er
 func (p *Portal) ssoDone(w http.ResponseWriter, r *http.Request, q *req, res app.SSOResult, err error, codeGiven bool) error {
 	if err != nil {
 		d := loginData{Next: res.Next}
+		d.noPasskeysHere(r, p)
 		switch errs.CodeOf(err) {
 		case "otp_required":
 			d.OTP, d.SSOCode = true, true

@@ -23,6 +23,7 @@ type ssoBrowser struct {
 	t       *testing.T
 	cookies map[string]map[string]string
 	http    *http.Client
+	hostFor map[string]string // Host header to send to a server (by host:port), as if reached through that name
 }
 
 func newSSOBrowser(t *testing.T) *ssoBrowser {
@@ -51,6 +52,9 @@ func (b *ssoBrowser) walk(method, raw string, form url.Values) ssoPage {
 		req, _ := http.NewRequest(method, raw, body)
 		if form != nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if h := b.hostFor[u.Host]; h != "" {
+			req.Host = h
 		}
 		for k, v := range b.cookies[u.Host] {
 			req.AddCookie(&http.Cookie{Name: k, Value: v})
