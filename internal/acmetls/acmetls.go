@@ -24,7 +24,12 @@ type Config struct {
 	Directory string         // ACME directory URL
 	Email     string         // ACME account contact, optional
 	Roots     *x509.CertPool // CAs trusted for the ACME server; nil: the system's
-	CacheDir  string         // certificates and the account key live here
+	CacheDir  string         // certificates and the account key live here, unless Shared is set
+	// Shared, when set, keeps certificates and the account key in a store
+	// every api node reaches, sealed by Seal, and lets one node at a time
+	// order a domain's certificate (docs/BRANDING.md).
+	Shared Shared
+	Seal   Sealer
 	// Verified says whether host is a verified custom domain. It is asked
 	// before any ACME request, so that nobody can make us request a
 	// certificate for a name they merely point at us.
@@ -45,7 +50,8 @@ var ErrUnverified = errors.New("acmetls: not a verified custom domain")
 
 // New listens on c.Addr and serves c.Handler over TLS. Certificates are
 // obtained on the first handshake for a verified name (TLS-ALPN-01 is
-// answered on this same listener) and renewed by the manager.
+// answered on this same listener, by any node when the store is shared)
+// and renewed by the manager.
 func New(c Config) (*Server, error) {
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if c.Roots != nil {
@@ -53,9 +59,18 @@ func New(c Config) (*Server, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: c.Roots, MinVersion: tls.VersionTLS12}
 		hc.Transport = tr
 	}
+	var cache autocert.Cache = autocert.DirCache(c.CacheDir)
+	var shared *sharedCache
+	if c.Shared != nil {
+		if c.Seal == nil {
+			return nil, errors.New("acmetls: a shared store needs a sealer")
+		}
+		shared = newSharedCache(c.Shared, c.Seal)
+		cache = shared
+	}
 	m := &autocert.Manager{
 		Prompt: autocert.AcceptTOS,
-		Cache:  autocert.DirCache(c.CacheDir),
+		Cache:  cache,
 		Email:  c.Email,
 		Client: &acme.Client{DirectoryURL: c.Directory, HTTPClient: hc},
 		HostPolicy: func(ctx context.Context, host string) error {
@@ -65,6 +80,9 @@ func New(c Config) (*Server, error) {
 			}
 			if !ok {
 				return ErrUnverified
+			}
+			if shared != nil {
+				return shared.order(ctx, strings.ToLower(host))
 			}
 			return nil
 		},

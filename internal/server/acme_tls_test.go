@@ -18,10 +18,26 @@ import (
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
+// stored reports whether a certificate for name is kept where this
+// database keeps them: the data directory with SQLite, the shared
+// database with PostgreSQL.
+func stored(t *testing.T, e *apitest.Env, pg bool, name string) bool {
+	t.Helper()
+	if pg {
+		_, found, err := e.Main.Store.R().ACMEEntry(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	_, err := os.Stat(filepath.Join(e.Main.Config.DataDir, "acme", name))
+	return err == nil
+}
+
 // TestACMECertificates: the TLS listener gets a certificate from a real
 // ACME server (pebble) for a verified custom domain on the first handshake,
 // serves that domain's branded sign-in page through it and keeps the
-// certificate in the data directory; a name that is not verified (set but
+// certificate (data directory or shared database); a name that is not verified (set but
 // unproven, or never set) fails the handshake without any order reaching
 // the ACME server.
 func TestACMECertificates(t *testing.T) {
@@ -63,8 +79,8 @@ func TestACMECertificates(t *testing.T) {
 		if pebble.Orders() < 1 {
 			t.Errorf("pebble received no order for the verified domain:\n%s", pebble.Log())
 		}
-		if _, err := os.Stat(filepath.Join(e.Main.Config.DataDir, "acme", "video.acme.test")); err != nil {
-			t.Errorf("certificate not kept in the data directory: %v", err)
+		if !stored(t, e, pg, "video.acme.test") {
+			t.Error("certificate not kept (data directory with SQLite, database with PostgreSQL)")
 		}
 
 		// Through HTTPS, the domain's sign-in page carries its brand.
@@ -93,8 +109,8 @@ func TestACMECertificates(t *testing.T) {
 			} else if _, ok := err.(x509.UnknownAuthorityError); ok {
 				t.Errorf("%s: a certificate was served: %v", name, err)
 			}
-			if _, err := os.Stat(filepath.Join(e.Main.Config.DataDir, "acme", name)); !os.IsNotExist(err) {
-				t.Errorf("%s: a certificate is stored: %v", name, err)
+			if stored(t, e, pg, name) {
+				t.Errorf("%s: a certificate is stored", name)
 			}
 		}
 		if pebble.Orders() != orders || strings.Contains(pebble.Log(), "other.test") || strings.Contains(pebble.Log(), "anything.example") {

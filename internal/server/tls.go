@@ -9,8 +9,10 @@ import (
 )
 
 // startTLS serves the handler over HTTPS on VIGILO_TLS_ADDR for verified
-// custom domains, with certificates from the ACME directory, kept in
-// <data dir>/acme (per node: not yet in a shared store). Empty: no TLS.
+// custom domains, with certificates from the ACME directory. With
+// PostgreSQL (the database every api node of a cluster shares) they are
+// kept there, sealed with secret.key, so every node serves the one
+// certificate; with SQLite (one node) in <data dir>/acme. Empty: no TLS.
 func (m *Main) startTLS(h http.Handler) error {
 	c := m.Config.TLS
 	if !c.Enabled() {
@@ -18,6 +20,9 @@ func (m *Main) startTLS(h http.Handler) error {
 	}
 	ac := acmetls.Config{Addr: c.Addr, Directory: c.Directory, Email: c.Email,
 		CacheDir: filepath.Join(m.Config.DataDir, "acme"), Verified: m.App.DomainVerified, Handler: h, Log: m.Log}
+	if m.Store.Dialect() == "postgres" {
+		ac.Shared, ac.Seal = m.Store.W(), m.App.Cameras.Secrets
+	}
 	if c.CARoots != "" {
 		pool, err := config.LoadCARoots(c.CARoots)
 		if err != nil {
