@@ -147,11 +147,18 @@ func testLedgerProperty(t *testing.T, pg bool, seed uint64) {
 		}
 		set(start.AddDate(0, 1, 1))
 		period := start.Format("2006-01")
+		// The close prices the whole tree in one pass; each account's
+		// draft just before is computed on its own: they must agree.
+		drafts := map[int64]map[string]any{}
+		for _, n := range nodes {
+			drafts[n.id] = e.Must(200, "GET", "/api/v1/accounts/"+itoa(n.id)+"/statements?period="+period, e.Root, nil).JSON
+		}
 		e.Must(200, "POST", "/api/v1/billing/close", e.Root, map[string]any{"period": period})
 		stmts := map[int64]map[string]any{}
 		for _, n := range nodes {
 			r := e.Must(200, "GET", "/api/v1/accounts/"+itoa(n.id)+"/statements?period="+period, e.Root, nil)
 			stmts[n.id] = r.JSON
+			checkDraftIsClosed(t, seed, n.id, drafts[n.id], r.JSON)
 			closedBodies[period+"/"+itoa(n.id)] = string(r.Body)
 		}
 		checkLedgerProperty(t, period, nodes, stmts)
@@ -219,5 +226,17 @@ func checkLedgerProperty(t *testing.T, period string, nodes []ledgerNode, stmts 
 	}
 	if !any {
 		t.Errorf("%s: nothing was charged; the property checked nothing", period)
+	}
+}
+
+// checkDraftIsClosed compares an account's draft of a month, read just
+// before the close, with its closed statement: the same figures, lines
+// and children; only status and closed_at differ.
+func checkDraftIsClosed(t *testing.T, seed uint64, id int64, draft, closed map[string]any) {
+	t.Helper()
+	for _, k := range []string{"currency", "owes_above", "owed_below", "margin", "lines", "children"} {
+		if d, c := fmt.Sprint(draft[k]), fmt.Sprint(closed[k]); d != c {
+			t.Errorf("seed %d: account %d: %s is %s closed, %s in the draft before", seed, id, k, c, d)
+		}
 	}
 }

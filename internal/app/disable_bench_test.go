@@ -93,6 +93,10 @@ func forBigTree(b *testing.B, fn func(name string, e *apitest.Env, root tenancy.
 	}
 }
 
+// bigTreePlan is the plan seedBigTree put every camera on (benchmarks that
+// price it offer it to the tree).
+var bigTreePlan int64
+
 func seedBigTree(b *testing.B, ctx context.Context, a *app.App, st *store.Store, root tenancy.Actor) (tenancy.Account, int) {
 	mk := func(q store.Q, parent tenancy.Account, typ tenancy.Type, name string) tenancy.Account {
 		acct := tenancy.Account{ParentID: parent.ID, Depth: parent.Depth + 1, Type: typ, Name: name, Status: tenancy.Active}
@@ -126,6 +130,7 @@ func seedBigTree(b *testing.B, ctx context.Context, a *app.App, st *store.Store,
 	if err != nil {
 		b.Fatal(err)
 	}
+	bigTreePlan = plan
 	const outside = 1_000
 	cams := make([]store.SeedCamera, 0, 100_000+outside)
 	for i := range 100_000 {

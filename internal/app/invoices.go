@@ -19,8 +19,19 @@ import (
 
 // draftInvoices writes, in the close's transaction, one draft invoice for
 // every child that owes its parent something in the month's statements
-// (by account id; names by id).
+// (by account id; names by id), with the parties as refreshParties would
+// fill them, from the profiles read once.
 func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month, stmts map[int64]billing.MonthStatement, names map[int64]string, now time.Time) error {
+	profiles, err := q.AllBillingProfiles(ctx)
+	if err != nil {
+		return err
+	}
+	profile := func(id int64) billing.BillingProfile {
+		if p, ok := profiles[id]; ok {
+			return p
+		}
+		return billing.DefaultProfile(id)
+	}
 	for _, id := range slices.Sorted(maps.Keys(stmts)) {
 		s := stmts[id]
 		for _, c := range s.Children {
@@ -29,8 +40,11 @@ func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month,
 			}
 			inv := billing.Invoice{IssuerID: s.AccountID, CustomerID: c.AccountID, Month: month, Status: billing.InvoiceDraft,
 				Currency: s.Currency, Lines: stmts[c.AccountID].Lines, Subtotal: c.Owes, CreatedAt: now}
-			if err := a.refreshParties(ctx, q, &inv, names); err != nil {
-				return err
+			inv.Issuer = profile(inv.IssuerID).Party(names[inv.IssuerID])
+			cp := profile(inv.CustomerID)
+			inv.Customer = cp.Party(names[inv.CustomerID])
+			if !inv.Price(cp.Tax) {
+				return errs.Conflictf("amount_overflow", "the invoice total is too large to compute exactly")
 			}
 			if _, err := q.InsertInvoice(ctx, inv); err != nil {
 				return err

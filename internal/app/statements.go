@@ -143,7 +143,7 @@ func (a *App) CloseMonth(ctx context.Context, actor tenancy.Actor, period string
 }
 
 // Close closes a month that is over: in one transaction, every account's
-// statement is computed as things stand and stored, with a draft invoice
+// statement is computed as things stand (all at once, treeStatements) and stored, with a draft invoice
 // for every child that owes its parent something (invoices.go); nothing is
 // written if any of it fails. The scheduled close (internal/billingclose) calls it.
 func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, error) {
@@ -157,33 +157,21 @@ func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, 
 		if err != nil || !began {
 			return err
 		}
-		root, err := q.RootAccount(ctx)
+		list, names, err := a.treeStatements(ctx, q, month)
 		if err != nil {
 			return err
 		}
-		ids, err := q.SubtreeIDs(ctx, root.Path)
-		if err != nil {
-			return err
-		}
-		stmts, names := map[int64]billing.MonthStatement{}, map[int64]string{}
-		for _, id := range ids {
-			acct, err := q.Account(ctx, id)
-			if err != nil {
-				return err
-			}
-			s, err := a.draftStatement(ctx, q, acct, month)
-			if err != nil {
-				return err
-			}
+		stmts := make(map[int64]billing.MonthStatement, len(list))
+		for _, s := range list {
 			if err := q.InsertStatement(ctx, s); err != nil {
 				return err
 			}
-			stmts[id], names[id] = s, acct.Name
+			stmts[s.AccountID] = s
 		}
 		if err := a.draftInvoices(ctx, q, month, stmts, names, now); err != nil {
 			return err
 		}
-		return q.FinishClose(ctx, month, len(ids))
+		return q.FinishClose(ctx, month, len(list))
 	})
 	if err != nil {
 		return out, err

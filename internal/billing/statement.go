@@ -80,6 +80,7 @@ func NewPeriod(from, to, now time.Time) (Period, error) {
 // pays its parent per GB.
 type Payer struct {
 	ID           int64
+	ParentID     int64 // 0 for the root; filled where a whole tree is read
 	Name         string
 	Path         string
 	Root         bool         // the operator pays nobody
