@@ -161,7 +161,18 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, accountJSON(acct, a))
+	return s.writeAccount(w, r, acct)
+}
+
+// writeAccount answers one account with the currency its tree bills in.
+func (s *Server) writeAccount(w http.ResponseWriter, r *http.Request, acct tenancy.Account) error {
+	j := accountJSON(acct, actor(r))
+	cur, err := s.App.AccountCurrency(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	j.Currency = string(cur)
+	httpx.WriteJSON(w, http.StatusOK, j)
 	return nil
 }
 
@@ -175,6 +186,8 @@ type updateAccountRequest struct {
 	StoragePrice  *money.Amount `json:"storage_price"`
 	TrafficPrice  *money.Amount `json:"traffic_price"`
 	TimeZone      *string       `json:"time_zone"`
+	// Currency (ISO 4217) of a top-level account's tree; the operator sets it.
+	Currency *string `json:"currency"`
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
@@ -191,7 +204,8 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := tenancy.AccountPatch{Name: in.Name, StoragePrice: in.StoragePrice, TrafficPrice: in.TrafficPrice, TimeZone: in.TimeZone}
+	p := tenancy.AccountPatch{Name: in.Name, StoragePrice: in.StoragePrice, TrafficPrice: in.TrafficPrice, TimeZone: in.TimeZone,
+		Currency: in.Currency}
 	if in.ContactPerson != nil || in.Phone != nil || in.Company != nil || in.Address != nil || in.Notes != nil {
 		c := cur.Contact
 		set := func(dst *string, v *string) {
@@ -210,8 +224,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, accountJSON(acct, a))
-	return nil
+	return s.writeAccount(w, r, acct)
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {

@@ -28,10 +28,13 @@ type AccountJSON struct {
 	StoragePrice  money.Amount `json:"storage_price"`
 	TrafficPrice  money.Amount `json:"traffic_price"`
 	TimeZone      string       `json:"time_zone"` // IANA name; "UTC" until set
-	Depth         int          `json:"depth"`
-	Path          []int64      `json:"path"`
-	CreatedAt     Stamp        `json:"created_at"`
-	UpdatedAt     Stamp        `json:"updated_at"`
+	// Currency is the ISO 4217 code the account's tree bills in; shown
+	// when one account is read or changed (lists leave it out).
+	Currency  string  `json:"currency,omitempty"`
+	Depth     int     `json:"depth"`
+	Path      []int64 `json:"path"`
+	CreatedAt Stamp   `json:"created_at"`
+	UpdatedAt Stamp   `json:"updated_at"`
 }
 
 // Stamp is a time in API JSON, written exactly as time.Time writes it

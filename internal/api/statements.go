@@ -34,6 +34,18 @@ type StatementMonthJSON struct {
 	Margin    string          `json:"margin"`
 	Lines     []LineJSON      `json:"lines"`
 	Children  []ChildOwesLine `json:"children"`
+	// Totals is owed_below and margin per currency, the statement's own
+	// first; only the operator's, whose top-level children may bill in
+	// their own currencies, can have more than one.
+	Totals []CurrencyTotalJSON `json:"totals"`
+}
+
+// CurrencyTotalJSON is what an account is owed below, and its margin, in
+// one currency.
+type CurrencyTotalJSON struct {
+	Currency  string `json:"currency"`
+	OwedBelow string `json:"owed_below"`
+	Margin    string `json:"margin"`
 }
 
 // LineJSON is one charge: kind fixed (quantity in camera-days), storage
@@ -45,11 +57,13 @@ type LineJSON struct {
 	Amount   string `json:"amount"`
 }
 
-// ChildOwesLine is what one direct child owes the account for the month.
+// ChildOwesLine is what one direct child owes the account for the month,
+// in the child's currency (its tree's).
 type ChildOwesLine struct {
 	AccountID int64  `json:"account_id"`
 	Name      string `json:"name"`
 	Owes      string `json:"owes"`
+	Currency  string `json:"currency"`
 }
 
 // StatementMonthJSONOf renders a statement for the API (and the portal's
@@ -58,7 +72,7 @@ func StatementMonthJSONOf(s billing.MonthStatement) StatementMonthJSON {
 	d := s.Currency.Decimals()
 	out := StatementMonthJSON{AccountID: s.AccountID, Period: s.Month.String(), Status: "draft", Currency: string(s.Currency),
 		OwesAbove: s.OwesAbove.Fixed(d), OwedBelow: s.OwedBelow.Fixed(d), Margin: s.Margin.Fixed(d),
-		Lines: []LineJSON{}, Children: []ChildOwesLine{}}
+		Lines: []LineJSON{}, Children: []ChildOwesLine{}, Totals: []CurrencyTotalJSON{}}
 	if s.Closed {
 		out.Status = "closed"
 		at := s.ClosedAt.UTC()
@@ -68,7 +82,16 @@ func StatementMonthJSONOf(s billing.MonthStatement) StatementMonthJSON {
 		out.Lines = append(out.Lines, LineJSON{Kind: string(l.Kind), Quantity: l.Quantity.String(), Amount: l.Amount.Fixed(d)})
 	}
 	for _, c := range s.Children {
-		out.Children = append(out.Children, ChildOwesLine{AccountID: c.AccountID, Name: c.Name, Owes: c.Owes.Fixed(d)})
+		cur := s.Currency
+		if c.Currency != "" {
+			cur = c.Currency
+		}
+		out.Children = append(out.Children, ChildOwesLine{AccountID: c.AccountID, Name: c.Name, Owes: c.Owes.Fixed(cur.Decimals()), Currency: string(cur)})
+	}
+	totals, _ := s.Totals() // BuildMonth refused sums that do not fit
+	for _, t := range totals {
+		k := t.Currency.Decimals()
+		out.Totals = append(out.Totals, CurrencyTotalJSON{Currency: string(t.Currency), OwedBelow: t.OwedBelow.Fixed(k), Margin: t.Margin.Fixed(k)})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/events"
 	"github.com/vigilo/vigilo/internal/identity"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
@@ -213,11 +214,21 @@ func (a *App) UpdateAccount(ctx context.Context, actor tenancy.Actor, id int64, 
 		}
 		before := acct
 		p.Apply(&acct)
+		diff := diffAccount(before, acct)
+		if p.Currency != nil {
+			was, err := a.setTreeCurrency(ctx, q, acct, money.Currency(*p.Currency))
+			if err != nil {
+				return err
+			}
+			if string(was) != *p.Currency {
+				diff["currency"] = [2]any{string(was), *p.Currency}
+			}
+		}
 		if err := q.UpdateAccount(ctx, &acct); err != nil {
 			return err
 		}
 		out.publish(events.Event{Kind: events.AccountUpdated, AccountID: acct.ID, Path: acct.Path})
-		return a.audit(ctx, q, actor, acct, "account.updated", diffAccount(before, acct))
+		return a.audit(ctx, q, actor, acct, "account.updated", diff)
 	})
 	return acct, err
 }

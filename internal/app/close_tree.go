@@ -5,7 +5,9 @@ import (
 
 	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
+	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
 // treeStatements computes the month's statement of every account of the
@@ -49,6 +51,18 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 	if err != nil {
 		return nil, nil, err
 	}
+	chosen, err := q.TreeCurrencies(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	curOf := func(py billing.Payer) money.Currency {
+		if ids := tenancy.PathIDs(py.Path); len(ids) > 1 {
+			if c, ok := chosen[ids[1]]; ok {
+				return c
+			}
+		}
+		return a.currency()
+	}
 
 	idx := make(map[string]int, len(payers))
 	names := make(map[int64]string, len(payers))
@@ -69,7 +83,7 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 		}
 	}
 	subUsage := spreadUsage(idx, len(payers), usage)
-	adj, err := a.treeAdjustments(ctx, q, root.Path, month.Prev(), payers, idx)
+	adj, err := a.treeAdjustments(ctx, q, root.Path, month.Prev(), payers, idx, curOf)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +92,12 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 	for i, py := range payers {
 		st := billing.ComputeStatement(billing.StatementInput{Period: p, Account: py, Children: children[i],
 			Groups: subGroups[i], Usage: subUsage[i], Plans: plans, Costs: costs})
-		m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: a.currency(), Account: py, Statement: st, Adjustments: adj})
+		var childCur map[int64]money.Currency // as childCurrencies
+		if py.Root {
+			childCur = chosen
+		}
+		m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: curOf(py), Account: py, Statement: st,
+			Adjustments: adj, ChildCurrency: childCur})
 		if st.Overflow || !ok {
 			return nil, nil, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
 		}
@@ -90,7 +109,8 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 // treeAdjustments is adjustments for every payer of the tree at once: the
 // late usage of the closed month prev, priced per payer at what its
 // statement of prev counted. Nothing when prev is not closed.
-func (a *App) treeAdjustments(ctx context.Context, q store.Q, rootPath string, prev billing.Month, payers []billing.Payer, idx map[string]int) (map[int64][]billing.Line, error) {
+func (a *App) treeAdjustments(ctx context.Context, q store.Q, rootPath string, prev billing.Month, payers []billing.Payer,
+	idx map[string]int, curOf func(billing.Payer) money.Currency) (map[int64][]billing.Line, error) {
 	if _, closed, err := q.MonthClosed(ctx, prev); err != nil || !closed {
 		return nil, err
 	}
@@ -111,7 +131,7 @@ func (a *App) treeAdjustments(ctx context.Context, q store.Q, rootPath string, p
 			continue
 		}
 		storage, traffic := billing.UsageOf(sub[i], py.Path)
-		if l := billing.Adjust(c, storage, traffic, a.currency()); len(l) > 0 {
+		if l := billing.Adjust(c, storage, traffic, curOf(py)); len(l) > 0 {
 			out[py.ID] = l
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
@@ -39,7 +40,7 @@ func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month,
 				continue // nothing to invoice
 			}
 			inv := billing.Invoice{IssuerID: s.AccountID, CustomerID: c.AccountID, Month: month, Status: billing.InvoiceDraft,
-				Currency: s.Currency, Lines: stmts[c.AccountID].Lines, Subtotal: c.Owes, CreatedAt: now}
+				Currency: owesIn(s, c), Lines: stmts[c.AccountID].Lines, Subtotal: c.Owes, CreatedAt: now}
 			inv.Issuer = profile(inv.IssuerID).Party(names[inv.IssuerID])
 			cp := profile(inv.CustomerID)
 			inv.Customer = cp.Party(names[inv.CustomerID])
@@ -52,6 +53,14 @@ func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month,
 		}
 	}
 	return nil
+}
+
+// owesIn is the currency a child's debt on s is in: the child's tree's.
+func owesIn(s billing.MonthStatement, c billing.ChildOwes) money.Currency {
+	if c.Currency != "" {
+		return c.Currency
+	}
+	return s.Currency
 }
 
 // refreshParties fills an unissued invoice's parties and tax from the
@@ -255,7 +264,7 @@ func (a *App) MonthToDateInvoices(ctx context.Context, actor tenancy.Actor, acco
 			return nil, err
 		}
 		inv := billing.Invoice{IssuerID: accountID, CustomerID: c.AccountID, Month: s.Month, Status: billing.InvoiceDraft,
-			Currency: s.Currency, Lines: cs.Lines, Subtotal: c.Owes, CreatedAt: a.Now().UTC()}
+			Currency: owesIn(s, c), Lines: cs.Lines, Subtotal: c.Owes, CreatedAt: a.Now().UTC()}
 		if err := a.refreshParties(ctx, q, &inv, names); err != nil {
 			return nil, err
 		}

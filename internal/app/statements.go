@@ -58,7 +58,11 @@ func (a *App) MonthStatement(ctx context.Context, actor tenancy.Actor, accountID
 		return s, err
 	}
 	// The account did not exist when the month closed: it owed nothing.
-	return billing.MonthStatement{AccountID: acct.ID, Month: month, Closed: true, ClosedAt: c.ClosedAt, Currency: a.currency(),
+	cur, err := a.treeCurrency(ctx, r, acct.Path)
+	if err != nil {
+		return billing.MonthStatement{}, err
+	}
+	return billing.MonthStatement{AccountID: acct.ID, Month: month, Closed: true, ClosedAt: c.ClosedAt, Currency: cur,
 		Lines: []billing.Line{}, Children: []billing.ChildOwes{}}, nil
 }
 
@@ -72,11 +76,24 @@ func (a *App) draftStatement(ctx context.Context, q store.Q, acct tenancy.Accoun
 	}
 	payer := billing.Payer{ID: acct.ID, Name: acct.Name, Path: acct.Path, Root: acct.IsRoot(),
 		StoragePrice: acct.StoragePrice, TrafficPrice: acct.TrafficPrice}
-	adj, err := a.adjustments(ctx, q, payer, month.Prev())
+	cur, err := a.treeCurrency(ctx, q, acct.Path)
 	if err != nil {
 		return billing.MonthStatement{}, err
 	}
-	m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: a.currency(), Account: payer, Statement: st, Adjustments: adj})
+	childCur, err := a.childCurrencies(ctx, q, acct)
+	if err != nil {
+		return billing.MonthStatement{}, err
+	}
+	adj, err := a.adjustments(ctx, q, payer, month.Prev(), func(id int64) money.Currency {
+		if c, ok := childCur[id]; ok {
+			return c
+		}
+		return cur
+	})
+	if err != nil {
+		return billing.MonthStatement{}, err
+	}
+	m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: cur, Account: payer, Statement: st, Adjustments: adj, ChildCurrency: childCur})
 	if !ok {
 		return m, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
 	}
@@ -86,8 +103,9 @@ func (a *App) draftStatement(ctx context.Context, q store.Q, acct tenancy.Accoun
 // adjustments prices, for the account and each direct child, the usage of
 // the closed month prev that its statement did not count. Nothing when prev
 // is not closed (its draft still counts everything) or for a payer without
-// a statement of prev (it did not exist then).
-func (a *App) adjustments(ctx context.Context, q store.Q, acct billing.Payer, prev billing.Month) (map[int64][]billing.Line, error) {
+// a statement of prev (it did not exist then). curOf is each payer's
+// currency, by id.
+func (a *App) adjustments(ctx context.Context, q store.Q, acct billing.Payer, prev billing.Month, curOf func(int64) money.Currency) (map[int64][]billing.Line, error) {
 	if _, closed, err := q.MonthClosed(ctx, prev); err != nil || !closed {
 		return nil, err
 	}
@@ -118,7 +136,7 @@ func (a *App) adjustments(ctx context.Context, q store.Q, acct billing.Payer, pr
 			continue
 		}
 		storage, traffic := billing.UsageOf(rows, py.Path)
-		if l := billing.Adjust(c, storage, traffic, a.currency()); len(l) > 0 {
+		if l := billing.Adjust(c, storage, traffic, curOf(py.ID)); len(l) > 0 {
 			out[py.ID] = l
 		}
 	}

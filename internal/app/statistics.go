@@ -23,6 +23,9 @@ type Statistics struct {
 	TrafficBytes int64
 	Money        billing.Statement
 	Currency     money.Currency // the tree's: the portal shows amounts in it
+	// ChildCurrency is, for the operator, the currency of each top-level
+	// child that bills in its own (its line shows in it).
+	ChildCurrency map[int64]money.Currency
 	// Daily series over the period, one entry per day (zeros included):
 	// bytes served, and the day's storage snapshot.
 	Traffic []store.DayBytes
@@ -67,7 +70,12 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 	for _, d := range traffic {
 		s.TrafficBytes += d.Bytes
 	}
-	s.Currency = a.currency()
+	if s.Currency, err = a.treeCurrency(ctx, r, acct.Path); err != nil {
+		return s, err
+	}
+	if s.ChildCurrency, err = a.childCurrencies(ctx, r, acct); err != nil {
+		return s, err
+	}
 	s.Money, err = a.statement(ctx, r, acct, s.Period)
 	return s, err
 }

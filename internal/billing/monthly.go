@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"sort"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/money"
@@ -54,11 +55,21 @@ type Line struct {
 }
 
 // ChildOwes is what one direct child owes the account for the month: the
-// child's own owes_above, to the minor unit.
+// child's own owes_above, to the minor unit of the child's currency (its
+// tree's; only the operator's children can differ from the statement's).
 type ChildOwes struct {
 	AccountID int64
 	Name      string
 	Owes      money.Amount
+	Currency  money.Currency
+}
+
+// CurrencyTotal is what an account is owed below, and its margin, in one
+// currency.
+type CurrencyTotal struct {
+	Currency  money.Currency
+	OwedBelow money.Amount
+	Margin    money.Amount
 }
 
 // Counted is what a statement priced as the payer's usage of its month, and
@@ -79,7 +90,9 @@ type MonthStatement struct {
 	ClosedAt  time.Time // zero for a draft
 	Currency  money.Currency
 	OwesAbove money.Amount // Σ Lines (zero for the operator)
-	OwedBelow money.Amount // Σ Children's Owes
+	// OwedBelow is Σ Children's Owes in Currency: for the operator, whose
+	// top-level children may bill in other currencies, Totals has the rest.
+	OwedBelow money.Amount
 	Margin    money.Amount // OwedBelow − OwesAbove
 	Lines     []Line
 	Children  []ChildOwes // by name, then id
@@ -95,6 +108,9 @@ type MonthInput struct {
 	Account     Payer
 	Statement   Statement
 	Adjustments map[int64][]Line
+	// ChildCurrency is each child's currency where it is not Currency (the
+	// operator's top-level children with a currency of their own).
+	ChildCurrency map[int64]money.Currency
 }
 
 // BuildMonth turns the month's charges into a statement. Each payer's lines
@@ -115,17 +131,57 @@ func BuildMonth(in MonthInput) (MonthStatement, bool) {
 		ok = false
 	}
 	for _, ch := range in.Statement.Children {
-		owes, s := SumLines(PayerLines(ch.Charges, in.Adjustments[ch.AccountID], in.Currency))
+		cur := in.Currency
+		if c, set := in.ChildCurrency[ch.AccountID]; set && c != "" {
+			cur = c
+		}
+		owes, s := SumLines(PayerLines(ch.Charges, in.Adjustments[ch.AccountID], cur))
 		ok = ok && s
-		m.Children = append(m.Children, ChildOwes{AccountID: ch.AccountID, Name: ch.Name, Owes: owes})
+		m.Children = append(m.Children, ChildOwes{AccountID: ch.AccountID, Name: ch.Name, Owes: owes, Currency: cur})
+		if cur != in.Currency {
+			continue // in Totals, never added to another currency
+		}
 		if m.OwedBelow, s = m.OwedBelow.Add(owes); !s {
 			ok = false
 		}
+	}
+	if _, s := m.Totals(); !s {
+		ok = false
 	}
 	if m.Margin, s = m.OwedBelow.Sub(m.OwesAbove); !s {
 		ok = false
 	}
 	return m, ok
+}
+
+// Totals is what the account is owed below and its margin per currency:
+// the statement's own currency first (always present), then the others its
+// children bill in, by code. Only the operator's can have more than one;
+// it owes nobody, so its margin in a currency is what it is owed in it.
+// ok is false if a sum did not fit.
+func (m MonthStatement) Totals() ([]CurrencyTotal, bool) {
+	out := []CurrencyTotal{{Currency: m.Currency, OwedBelow: m.OwedBelow, Margin: m.Margin}}
+	at := map[money.Currency]int{m.Currency: 0}
+	ok := true
+	for _, c := range m.Children {
+		if c.Currency == "" || c.Currency == m.Currency {
+			continue
+		}
+		i, seen := at[c.Currency]
+		if !seen {
+			i = len(out)
+			at[c.Currency] = i
+			out = append(out, CurrencyTotal{Currency: c.Currency})
+		}
+		var s bool
+		if out[i].OwedBelow, s = out[i].OwedBelow.Add(c.Owes); !s {
+			ok = false
+		}
+		out[i].Margin = out[i].OwedBelow
+	}
+	rest := out[1:]
+	sort.Slice(rest, func(i, j int) bool { return rest[i].Currency < rest[j].Currency })
+	return out, ok
 }
 
 // PayerLines is what a payer owes for the month as lines: fixed, storage and

@@ -65,3 +65,38 @@ func TestParseMonth(t *testing.T) {
 		t.Fatalf("%v %v %+v", m, err, m.Period())
 	}
 }
+
+// TestBuildMonthPerCurrency: the operator's children in other currencies
+// are rounded to their own minor unit, carry their currency, stay out of
+// owed_below (which is in the statement's currency) and are totalled per
+// currency, the statement's own first.
+func TestBuildMonthPerCurrency(t *testing.T) {
+	eur, jpy, kwd := money.Currency("EUR"), money.Currency("JPY"), money.Currency("KWD")
+	ch := func(id int64, fixed string) ChildCharges {
+		return ChildCharges{AccountID: id, Charges: Charges{Fixed: money.MustParse(fixed)}}
+	}
+	st := Statement{Children: []ChildCharges{ch(2, "10.005"), ch(3, "933.5"), ch(4, "1.2345"), ch(5, "0.004"), ch(6, "100.4")}}
+	m, ok := BuildMonth(MonthInput{Month: Month{2026, 2}, Currency: eur, Account: Payer{ID: 1, Path: "/1/", Root: true}, Statement: st,
+		ChildCurrency: map[int64]money.Currency{3: jpy, 4: kwd, 6: jpy}})
+	if !ok {
+		t.Fatal("overflow")
+	}
+	want := map[int64]string{2: "10.01 EUR", 3: "934 JPY", 4: "1.235 KWD", 5: "0.00 EUR", 6: "100 JPY"}
+	for _, c := range m.Children {
+		if got := c.Owes.Fixed(c.Currency.Decimals()) + " " + string(c.Currency); got != want[c.AccountID] {
+			t.Errorf("child %d owes %s, want %s", c.AccountID, got, want[c.AccountID])
+		}
+	}
+	if m.OwedBelow != money.MustParse("10.01") || m.Margin != m.OwedBelow {
+		t.Errorf("owed below %s margin %s, want the euros only", m.OwedBelow, m.Margin)
+	}
+	totals, ok := m.Totals()
+	var got []string
+	for _, x := range totals {
+		d := x.Currency.Decimals()
+		got = append(got, string(x.Currency)+" "+x.OwedBelow.Fixed(d)+" "+x.Margin.Fixed(d))
+	}
+	if !ok || len(got) != 3 || got[0] != "EUR 10.01 10.01" || got[1] != "JPY 1034 1034" || got[2] != "KWD 1.235 1.235" {
+		t.Errorf("totals %v", got)
+	}
+}

@@ -19,7 +19,7 @@ func (c *Config) billingFlags(fs *flag.FlagSet, env func(k, def string) string) 
 	}
 	fs.DurationVar(&c.BillingCloseAfter, "billing-close-after", after,
 		"close the previous month's statements this long after the month ends, UTC; 0 disables the scheduled close (VIGILO_BILLING_CLOSE_AFTER)")
-	cur := fs.String("currency", env("VIGILO_CURRENCY", "EUR"), "ISO 4217 currency of the whole account tree (VIGILO_CURRENCY)")
+	cur := fs.String("currency", env("VIGILO_CURRENCY", "EUR"), "ISO 4217 currency of the operator and of every tree whose top-level account chose none (VIGILO_CURRENCY)")
 	return func() error {
 		v, err := money.ParseCurrency(*cur)
 		if err != nil {

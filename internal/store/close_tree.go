@@ -37,45 +37,10 @@ func (q Q) TreePayers(ctx context.Context, path string) ([]billing.Payer, error)
 	return out, errs.Wrap(rows.Err(), "tree payers")
 }
 
-// AllOfferCosts loads every offer's cost, by plan and account.
-func (q Q) AllOfferCosts(ctx context.Context) (map[billing.OfferKey]money.Amount, error) {
-	rows, err := q.query(ctx, `SELECT plan_id, account_id, cost FROM offers`)
-	if err != nil {
-		return nil, errs.Wrap(err, "offer costs")
-	}
-	defer rows.Close()
-	out := map[billing.OfferKey]money.Amount{}
-	for rows.Next() {
-		var k billing.OfferKey
-		var cost int64
-		if err := rows.Scan(&k.PlanID, &k.AccountID, &cost); err != nil {
-			return nil, errs.Wrap(err, "offer costs")
-		}
-		out[k] = money.FromUnits(cost)
-	}
-	return out, errs.Wrap(rows.Err(), "offer costs")
-}
-
 // MonthCounted reads what every closed statement of month counted, by
 // account (CountedUsage for the whole tree).
 func (q Q) MonthCounted(ctx context.Context, month billing.Month) (map[int64]billing.Counted, error) {
-	rows, err := q.query(ctx, `SELECT account_id, storage_byte_days, traffic_bytes, storage_price, traffic_price FROM statements
-		WHERE period = ?`, month.String())
-	if err != nil {
-		return nil, errs.Wrap(err, "counted usage")
-	}
-	defer rows.Close()
-	out := map[int64]billing.Counted{}
-	for rows.Next() {
-		var id, sp, tp int64
-		var c billing.Counted
-		if err := rows.Scan(&id, &c.StorageByteDays, &c.TrafficBytes, &sp, &tp); err != nil {
-			return nil, errs.Wrap(err, "counted usage")
-		}
-		c.StoragePrice, c.TrafficPrice = money.FromUnits(sp), money.FromUnits(tp)
-		out[id] = c
-	}
-	return out, errs.Wrap(rows.Err(), "counted usage")
+	return q.counted(ctx, `WHERE period = ?`, month.String())
 }
 
 // AllBillingProfiles loads every stored billing profile, by account (an

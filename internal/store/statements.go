@@ -66,6 +66,9 @@ type childJSON struct {
 	AccountID int64  `json:"account_id"`
 	Name      string `json:"name"`
 	Owes      int64  `json:"owes"`
+	// Currency is set only where the child bills in another currency than
+	// the statement (the operator's top-level children, migration 0035).
+	Currency string `json:"currency,omitempty"`
 }
 
 // InsertStatement stores one account's statement of a month being closed
@@ -76,7 +79,11 @@ func (q Q) InsertStatement(ctx context.Context, s billing.MonthStatement) error 
 		b.Lines = append(b.Lines, lineJSON{string(l.Kind), l.Quantity.Units(), l.Amount.Units()})
 	}
 	for _, c := range s.Children {
-		b.Children = append(b.Children, childJSON{c.AccountID, c.Name, c.Owes.Units()})
+		cur := ""
+		if c.Currency != s.Currency {
+			cur = string(c.Currency)
+		}
+		b.Children = append(b.Children, childJSON{c.AccountID, c.Name, c.Owes.Units(), cur})
 	}
 	body, err := json.Marshal(b)
 	if err != nil {
@@ -118,7 +125,11 @@ func (q Q) ClosedStatement(ctx context.Context, accountID int64, month billing.M
 	}
 	s.Children = make([]billing.ChildOwes, 0, len(b.Children))
 	for _, c := range b.Children {
-		s.Children = append(s.Children, billing.ChildOwes{AccountID: c.AccountID, Name: c.Name, Owes: money.FromUnits(c.Owes)})
+		cur := s.Currency
+		if c.Currency != "" {
+			cur = money.Currency(c.Currency)
+		}
+		s.Children = append(s.Children, billing.ChildOwes{AccountID: c.AccountID, Name: c.Name, Owes: money.FromUnits(c.Owes), Currency: cur})
 	}
 	return s, true, nil
 }
@@ -126,20 +137,24 @@ func (q Q) ClosedStatement(ctx context.Context, accountID int64, month billing.M
 // CountedUsage reads what the closed statements of month counted for the
 // given accounts (absent: the account had no statement).
 func (q Q) CountedUsage(ctx context.Context, month billing.Month, ids []int64) (map[int64]billing.Counted, error) {
-	out := map[int64]billing.Counted{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]billing.Counted{}, nil
 	}
 	args := []any{month.String()}
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := q.query(ctx, `SELECT account_id, storage_byte_days, traffic_bytes, storage_price, traffic_price FROM statements
-		WHERE period = ? AND account_id IN (`+placeholders(len(ids))+`)`, args...)
+	return q.counted(ctx, `WHERE period = ? AND account_id IN (`+placeholders(len(ids))+`)`, args...)
+}
+
+// counted reads the counted usage of the statements that where selects.
+func (q Q) counted(ctx context.Context, where string, args ...any) (map[int64]billing.Counted, error) {
+	rows, err := q.query(ctx, `SELECT account_id, storage_byte_days, traffic_bytes, storage_price, traffic_price FROM statements `+where, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "counted usage")
 	}
 	defer rows.Close()
+	out := map[int64]billing.Counted{}
 	for rows.Next() {
 		var id, sp, tp int64
 		var c billing.Counted

@@ -104,8 +104,18 @@ func (q Q) PlanRefs(ctx context.Context, ids []int64) (map[int64]billing.PlanRef
 // FamilyOfferCosts loads the offer costs of an account and of its direct
 // children: what each of them pays its parent per camera-month, by plan.
 func (q Q) FamilyOfferCosts(ctx context.Context, accountID int64) (map[billing.OfferKey]money.Amount, error) {
-	rows, err := q.query(ctx, `SELECT plan_id, account_id, cost FROM offers
-		WHERE account_id = ? OR account_id IN (SELECT id FROM accounts WHERE parent_id = ?)`, accountID, accountID)
+	return q.offerCosts(ctx, `WHERE account_id = ? OR account_id IN (SELECT id FROM accounts WHERE parent_id = ?)`, accountID, accountID)
+}
+
+// AllOfferCosts loads every offer's cost, by plan and account (the close
+// prices the whole tree at once).
+func (q Q) AllOfferCosts(ctx context.Context) (map[billing.OfferKey]money.Amount, error) {
+	return q.offerCosts(ctx, "")
+}
+
+// offerCosts reads the costs of the offers that where selects.
+func (q Q) offerCosts(ctx context.Context, where string, args ...any) (map[billing.OfferKey]money.Amount, error) {
+	rows, err := q.query(ctx, `SELECT plan_id, account_id, cost FROM offers `+where, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "offer costs")
 	}

@@ -54,10 +54,15 @@ type AccountPatch struct {
 	StoragePrice *money.Amount
 	TrafficPrice *money.Amount
 	TimeZone     *string
+	// Currency is the ISO 4217 code a top-level account's tree bills in
+	// ("" = the installation's); set by the operator, not the account.
+	Currency *string
 }
 
 // TouchesPrices reports whether the patch needs Manage rights.
-func (p AccountPatch) TouchesPrices() bool { return p.StoragePrice != nil || p.TrafficPrice != nil }
+func (p AccountPatch) TouchesPrices() bool {
+	return p.StoragePrice != nil || p.TrafficPrice != nil || p.Currency != nil
+}
 
 // Validate checks and normalizes the patch.
 func (p *AccountPatch) Validate() error {
@@ -77,6 +82,14 @@ func (p *AccountPatch) Validate() error {
 	}
 	if p.TimeZone != nil {
 		CheckTimeZone(f, "time_zone", *p.TimeZone)
+	}
+	if p.Currency != nil {
+		*p.Currency = strings.ToUpper(strings.TrimSpace(*p.Currency))
+		if *p.Currency != "" {
+			if _, err := money.ParseCurrency(*p.Currency); err != nil {
+				f.Add("currency", err.Error())
+			}
+		}
 	}
 	return f.Err()
 }

@@ -4,10 +4,12 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/errs"
+	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
@@ -71,12 +73,28 @@ func (p *Portal) accountStatement(r *http.Request, q *req, acct tenancy.Account)
 	}
 	for _, c := range s.Children {
 		v.Children = append(v.Children, statementChild{Name: c.Name, Link: "/accounts/" + itoa64(c.AccountID) + "/statements?period=" + v.Period,
-			Owes: s.Currency.Format(c.Owes)})
+			Owes: childCurrency(s, c).Format(c.Owes)})
 	}
-	v.OwesAbove, v.OwedBelow, v.Margin = s.Currency.Format(s.OwesAbove), s.Currency.Format(s.OwedBelow), s.Currency.Format(s.Margin)
+	v.OwesAbove = s.Currency.Format(s.OwesAbove)
+	// The operator's top-level children may bill in other currencies: its
+	// totals show one figure per currency, never one sum across them.
+	totals, _ := s.Totals()
+	var below, margin []string
+	for _, t := range totals {
+		below, margin = append(below, t.Currency.Format(t.OwedBelow)), append(margin, t.Currency.Format(t.Margin))
+	}
+	v.OwedBelow, v.Margin = strings.Join(below, " · "), strings.Join(margin, " · ")
 	v.Negative = s.Margin < 0
 	v.CSV = "/accounts/" + itoa64(acct.ID) + "/statements.csv?period=" + v.Period
 	return v, nil
+}
+
+// childCurrency is the currency a child's line is in: its tree's.
+func childCurrency(s billing.MonthStatement, c billing.ChildOwes) money.Currency {
+	if c.Currency != "" {
+		return c.Currency
+	}
+	return s.Currency
 }
 
 func monthTitle(m billing.Month) string { return m.Start().Format("January 2006") }
@@ -95,6 +113,7 @@ func (p *Portal) statementCSV(w http.ResponseWriter, r *http.Request, q *req) er
 		return err
 	}
 	d := s.Currency.Decimals()
+	totals, _ := s.Totals()
 	status := "draft"
 	if s.Closed {
 		status = "closed"
@@ -102,19 +121,25 @@ func (p *Portal) statementCSV(w http.ResponseWriter, r *http.Request, q *req) er
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="statement-`+strconv.FormatInt(id, 10)+"-"+s.Month.String()+`.csv"`)
 	cw := csv.NewWriter(w)
-	row := func(section, item, account, quantity, amount string) {
-		_ = cw.Write([]string{section, csvSafe(item), account, quantity, amount, string(s.Currency), s.Month.String(), status})
+	row := func(section, item, account, quantity, amount string, cur money.Currency) {
+		_ = cw.Write([]string{section, csvSafe(item), account, quantity, amount, string(cur), s.Month.String(), status})
 	}
 	_ = cw.Write([]string{"section", "item", "account_id", "quantity", "amount", "currency", "period", "status"})
 	for _, l := range s.Lines {
-		row("owes_above", string(l.Kind), "", l.Quantity.String(), l.Amount.Fixed(d))
+		row("owes_above", string(l.Kind), "", l.Quantity.String(), l.Amount.Fixed(d), s.Currency)
 	}
-	row("owes_above", "total", "", "", s.OwesAbove.Fixed(d))
+	row("owes_above", "total", "", "", s.OwesAbove.Fixed(d), s.Currency)
 	for _, c := range s.Children {
-		row("owed_below", c.Name, strconv.FormatInt(c.AccountID, 10), "", c.Owes.Fixed(d))
+		cur := childCurrency(s, c)
+		row("owed_below", c.Name, strconv.FormatInt(c.AccountID, 10), "", c.Owes.Fixed(cur.Decimals()), cur)
 	}
-	row("owed_below", "total", "", "", s.OwedBelow.Fixed(d))
-	row("margin", "total", "", "", s.Margin.Fixed(d))
+	// One total per currency (only the operator's can have more than one).
+	for _, t := range totals {
+		row("owed_below", "total", "", "", t.OwedBelow.Fixed(t.Currency.Decimals()), t.Currency)
+	}
+	for _, t := range totals {
+		row("margin", "total", "", "", t.Margin.Fixed(t.Currency.Decimals()), t.Currency)
+	}
 	cw.Flush()
 	return cw.Error()
 }

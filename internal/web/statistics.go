@@ -101,19 +101,36 @@ type moneyView struct {
 	Margin     money.Amount
 	Negative   bool
 	Children   []childMoney
-	ChildTotal billing.Charges // Σ of the breakdown's columns
+	ChildTotal billing.Charges // Σ of the breakdown's columns in Cur
+	// OtherCurrencies tells that some children (the operator's top-level
+	// accounts with a currency of their own) are left out of the totals,
+	// which never add two currencies.
+	OtherCurrencies bool
 }
 
 type childMoney struct {
 	Name, Link string
+	Cur        money.Currency
 	billing.Charges
 }
 
-func newMoneyView(acct tenancy.Account, s billing.Statement) *moneyView {
-	m := &moneyView{ShowAbove: !acct.IsRoot(), ShowBelow: acct.Type == tenancy.Integrator, Above: s.OwesAbove,
+// newMoneyView lays out s in cur; childCur names the children billing in
+// another currency (the operator's only).
+func newMoneyView(acct tenancy.Account, s billing.Statement, cur money.Currency, childCur map[int64]money.Currency) *moneyView {
+	m := &moneyView{Cur: cur, ShowAbove: !acct.IsRoot(), ShowBelow: acct.Type == tenancy.Integrator, Above: s.OwesAbove,
 		OwedBelow: s.OwedBelow, Margin: s.Margin, Negative: s.Margin < 0}
 	for _, c := range s.Children {
-		m.Children = append(m.Children, childMoney{Name: c.Name, Link: "/accounts/" + itoa64(c.AccountID), Charges: c.Charges})
+		cc := cur
+		if x, ok := childCur[c.AccountID]; ok && x != "" {
+			cc = x
+		}
+		m.Children = append(m.Children, childMoney{Name: c.Name, Link: "/accounts/" + itoa64(c.AccountID), Cur: cc, Charges: c.Charges})
+		if cc != cur {
+			m.OtherCurrencies = true
+			m.OwedBelow -= c.Total
+			m.Margin -= c.Total
+			continue
+		}
 		t := &m.ChildTotal
 		t.FixedCameras += c.FixedCameras
 		t.Fixed += c.Fixed
@@ -278,8 +295,8 @@ func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // fillStats adds the period's figures to v from the app's statistics.
 func fillStats(v *statsView, s app.Statistics) {
-	v.Money = newMoneyView(v.Account, s.Money)
-	v.Money.Cur = s.Currency
+	v.Money = newMoneyView(v.Account, s.Money, s.Currency, s.ChildCurrency)
+	v.Money.Negative = v.Money.Margin < 0
 	v.TrafficChart = newSeriesChart("traffic-chart", "Traffic per day", false, s.Traffic)
 	v.StorageChart = newSeriesChart("storage-chart", "Storage per day", true, s.Storage)
 	v.TrafficChart.CSV = daysCSVLink(v.Account.ID, s.Period)

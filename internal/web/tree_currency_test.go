@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilo/vigilo/internal/apitest"
+)
+
+// TestTreeCurrencyPortal: Alpha's tree bills in USD, Other's in the
+// installation's EUR. B (in Alpha's tree) sees its statement in dollars;
+// the operator's Statements tab lists Alpha in USD and totals per currency,
+// never one sum across them, and so does its CSV; its Statistics tab keeps
+// Alpha's line in dollars out of the euro totals and says so.
+func TestTreeCurrencyPortal(t *testing.T) {
+	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
+		m := seedMoneyTree(t, e)
+		ctx := context.Background()
+		a := e.Main.App
+		a.Now = func() time.Time { return time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC) }
+		e.Must(200, "PATCH", "/api/v1/accounts/"+itoa(m.A.ID), e.Root, map[string]any{"currency": "USD"})
+		root, err := a.Authenticate(ctx, e.Root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CloseMonth(ctx, root, "2026-03"); err != nil {
+			t.Fatal(err)
+		}
+		cb := newClient(t, e)
+		cb.signIn(m.B.Email, m.B.Password)
+		if got := moneyFigures(cb.get("/accounts/" + itoa(m.B.ID) + "/statements?period=2026-03").Body); got["owes-above"] != "USD 13.12" || got["margin"] != "USD 3.86" {
+			t.Errorf("B's March figures: %v", got)
+		}
+
+		op := newClient(t, e)
+		op.signIn(apitest.AdminEmail, apitest.AdminPassword)
+		p := op.get("/accounts/1/statements?period=2026-03")
+		if p.Status != http.StatusOK {
+			t.Fatalf("operator's statement: %d %.300s", p.Status, p.Body)
+		}
+		// A pays the operator 3 × 3 cameras × 31/30 + usage = 9.30 + 0.06 + 0.05 (see TestStatementsTab).
+		got := moneyFigures(p.Body)
+		if !strings.Contains(got["owed-below"], "USD ") || !strings.Contains(got["owed-below"], "EUR 0.00") || !strings.Contains(got["owed-below"], " · ") {
+			t.Errorf("operator's owed below is not per currency: %v", got)
+		}
+		if !strings.Contains(p.Body, `>Alpha Video</a></td><td class="num" data-child-owes>USD `) {
+			t.Errorf("Alpha's line is not in dollars: %.2000s", p.Body)
+		}
+		rows, err := csv.NewReader(strings.NewReader(op.get("/accounts/1/statements.csv?period=2026-03").Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals := map[string]bool{}
+		for _, r := range rows[1:] {
+			if r[0] == "owed_below" && r[1] == "Alpha Video" && r[5] != "USD" {
+				t.Errorf("CSV: Alpha in %s", r[5])
+			}
+			if r[1] == "total" && r[0] != "owes_above" {
+				totals[r[0]+"/"+r[5]] = true
+			}
+		}
+		for _, k := range []string{"owed_below/EUR", "owed_below/USD", "margin/EUR", "margin/USD"} {
+			if !totals[k] {
+				t.Errorf("CSV lacks the %s total: %v", k, rows)
+			}
+		}
+
+		s := op.get("/accounts/1/statistics?from=2026-03-01&to=2026-03-31")
+		if s.Status != http.StatusOK {
+			t.Fatalf("operator's statistics: %d", s.Status)
+		}
+		if !strings.Contains(s.Body, "data-other-currencies") {
+			t.Errorf("the statistics tab does not say the totals leave dollars out: %.3000s", s.Body)
+		}
+		if got := moneyFigures(s.Body); got["owed-below"] != "0.0000" { // the exact figure (the title)
+			t.Errorf("operator's statistics owed below (euros only, Other has no cameras): %v", got)
+		}
+	})
+}
