@@ -263,8 +263,13 @@ func (a *App) checkChallenge(ctx context.Context, d branding.Domain) error {
 		return errs.Conflictf("domain_unverified", "DNS verification is not available here; ask the operator to verify %s", d.Name)
 	}
 	txts, err := a.Brands.Resolver.LookupTXT(ctx, name)
-	if err == nil && slices.Contains(txts, d.Challenge) {
+	switch {
+	case err == nil && slices.Contains(txts, d.Challenge):
 		return nil
+	case err == nil && len(txts) > 0:
+		// Say what was found: a stale or mistyped value is the usual slip.
+		return errs.Conflictf("domain_unverified", "the TXT record %s holds %q, not %s; correct it and try again (DNS may take a while to show it)",
+			name, clipString(strings.Join(txts, " "), 200), d.Challenge)
 	}
 	return errs.Conflictf("domain_unverified", "no TXT record %s with the value %s was found; publish it and try again (DNS may take a while to show it)", name, d.Challenge)
 }
