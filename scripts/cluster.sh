@@ -57,7 +57,13 @@ pids+=($!)
 pids+=($!)
 sleep 1
 
-common=(VIGILO_DB_URL="$DB_URL" VIGILO_NATS_URL=nats://127.0.0.1:"$NATS_PORT"
+# Every node gets the same camera credentials key file (made once; an older
+# cluster directory's first node's key is kept).
+KEY_FILE=$CLUSTER_DIR/secret.key
+[ -f "$KEY_FILE" ] || [ ! -f "$CLUSTER_DIR/api-1/secret.key" ] || cp "$CLUSTER_DIR/api-1/secret.key" "$KEY_FILE"
+[ -f "$KEY_FILE" ] || (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$KEY_FILE" && echo >>"$KEY_FILE")
+
+common=(VIGILO_DB_URL="$DB_URL" VIGILO_SECRET_KEY_FILE="$KEY_FILE" VIGILO_NATS_URL=nats://127.0.0.1:"$NATS_PORT"
   VIGILO_S3_ENDPOINT=http://127.0.0.1:"$S3_PORT" VIGILO_S3_BUCKET=video VIGILO_S3_ACCESS_KEY_ID=cluster
   VIGILO_S3_SECRET_ACCESS_KEY=cluster-secret-key VIGILO_WEBRTC_UDP_PORT=0
   VIGILO_CAMERA_ALLOW="${VIGILO_CAMERA_ALLOW-127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16}")
@@ -65,15 +71,13 @@ common=(VIGILO_DB_URL="$DB_URL" VIGILO_NATS_URL=nats://127.0.0.1:"$NATS_PORT"
 start() { # start ID ROLES PORT
   local dir=$CLUSTER_DIR/$1
   mkdir -p "$dir"
-  # Every node shares the camera credentials key of the first.
-  [ -f "$CLUSTER_DIR/api-1/secret.key" ] && [ ! -f "$dir/secret.key" ] && cp "$CLUSTER_DIR/api-1/secret.key" "$dir/"
   env "${common[@]}" VIGILO_NODE_ID="$1" VIGILO_ROLES="$2" VIGILO_HTTP_ADDR=127.0.0.1:"$3" VIGILO_DATA_DIR="$dir" \
     VIGILO_ADMIN_EMAIL="$ADMIN_EMAIL" VIGILO_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./bin/vigilo serve >"$CLUSTER_DIR/logs/$1.log" 2>&1 &
   pids+=($!)
 }
 start api-1 api 8080
-for _ in $(seq 50); do [ -f "$CLUSTER_DIR/api-1/secret.key" ] && curl -fs http://127.0.0.1:8080/healthz >/dev/null && break; sleep 0.2; done
+for _ in $(seq 50); do curl -fs http://127.0.0.1:8080/healthz >/dev/null && break; sleep 0.2; done
 start api-2 api 8081
 start rec-1 recorder 8091
 start rec-2 recorder 8092

@@ -6,12 +6,18 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +85,8 @@ func Boot(t testing.TB, o Options) *Env {
 	}
 	if o.DBURL != "" {
 		vars["VIGILO_DB_URL"] = o.DBURL
+		// Nodes of one cluster share the camera credentials key.
+		vars["VIGILO_SECRET_KEY_FILE"] = SharedKeyFile(t, o.DBURL)
 	} else if o.Postgres {
 		vars["VIGILO_DB_URL"] = testenv.PostgresDSN(t)
 	}
@@ -255,4 +263,30 @@ func (e *Env) ConfirmEmail(email string) {
 	if err := e.Main.Store.W().UpdateUser(ctx, &u); err != nil {
 		e.T.Fatal(err)
 	}
+}
+
+// SharedKeyFile is a camera credentials key file shared by every node
+// booted on the database dsn (VIGILO_SECRET_KEY_FILE), as an operator gives
+// every node of a cluster the same file.
+func SharedKeyFile(t testing.TB, dsn string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(dsn))
+	dir := filepath.Join(os.TempDir(), "vigilo-test-keys")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, hex.EncodeToString(sum[:8])+".key")
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	// O_EXCL: the first node's key is everyone's.
+	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+		if cerr := f.Close(); werr != nil || cerr != nil {
+			t.Fatalf("key file: %v %v", werr, cerr)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(path) }) // each node read it at its start
+	return path
 }

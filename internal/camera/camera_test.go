@@ -111,6 +111,23 @@ func TestSecretsKeyFileAndSealing(t *testing.T) {
 	if s, _ := s1.Seal(""); s != "" {
 		t.Fatal("empty password sealed to something")
 	}
+	// The key file given to every node of a cluster (LoadKey) is the same
+	// key, with the same fingerprint; another key has another, and the
+	// fingerprint does not show the key.
+	s4, err := LoadKey(filepath.Join(dir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw, err := s4.Open(sealed); err != nil || pw != "camera-password" || s4.Fingerprint() != s1.Fingerprint() {
+		t.Fatalf("the key file read as VIGILO_SECRET_KEY_FILE: %q %v, fingerprints %s %s", pw, err, s4.Fingerprint(), s1.Fingerprint())
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, KeyFile))
+	if fp := s1.Fingerprint(); len(fp) != 16 || fp == s3.Fingerprint() || strings.Contains(string(raw), fp) {
+		t.Fatalf("fingerprints %q and %q of two keys", fp, s3.Fingerprint())
+	}
+	if _, err := LoadKey(filepath.Join(dir, "missing.key")); err == nil {
+		t.Fatal("a missing key file was accepted")
+	}
 	// A damaged key file is an error, never silently replaced.
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, KeyFile), []byte("short"), 0o600)

@@ -3,7 +3,9 @@ package camera
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -30,6 +32,7 @@ var aad = []byte("vigilo camera credential")
 // directory, readable only by the service user.
 type Secrets struct {
 	aead cipher.AEAD
+	fp   string
 }
 
 // NewSecrets builds a sealer from a 32-byte key.
@@ -45,8 +48,20 @@ func NewSecrets(key []byte) (*Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Secrets{aead: aead}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("vigilo secret.key fingerprint"))
+	return &Secrets{aead: aead, fp: hex.EncodeToString(mac.Sum(nil)[:8])}, nil
 }
+
+// Fingerprint names the key without revealing it (an HMAC of a fixed
+// text under the key): the nodes of a cluster compare theirs with the one
+// the first node recorded in the shared database.
+func (s *Secrets) Fingerprint() string { return s.fp }
+
+// LoadKey reads a key file written as LoadOrCreateKey writes it (64 hex
+// digits) or 32 raw bytes: VIGILO_SECRET_KEY_FILE, one file given to every
+// node of a cluster.
+func LoadKey(path string) (*Secrets, error) { return readKey(path) }
 
 // LoadOrCreateKey reads dataDir/secret.key, creating it (0600, 32 random
 // bytes written as hex) at first start. Losing the file makes stored camera

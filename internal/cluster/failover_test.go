@@ -246,7 +246,7 @@ func TestClusterRecorderFailover(t *testing.T) {
 		r.env = append(os.Environ(), "VIGILO_ROLES=recorder", "VIGILO_NODE_ID="+r.id, "VIGILO_NATS_URL="+n.URL,
 			"VIGILO_DB_URL="+dsn, "VIGILO_DATA_DIR="+dir, "VIGILO_HTTP_ADDR=127.0.0.1:0", "VIGILO_SEGMENT_LENGTH="+segLen.String(),
 			"VIGILO_LEASE_TTL="+leaseTTL.String(), "VIGILO_CAMERA_ALLOW=127.0.0.0/8", "VIGILO_WEBRTC_UDP_PORT=0",
-			"VIGILO_LOG_LEVEL=info", "VIGILO_BILLING_CLOSE_AFTER=0")
+			"VIGILO_LOG_LEVEL=info", "VIGILO_BILLING_CLOSE_AFTER=0", "VIGILO_SECRET_KEY_FILE="+apitest.SharedKeyFile(t, dsn))
 		for k, v := range s3.Env() {
 			r.env = append(r.env, k+"="+v)
 		}

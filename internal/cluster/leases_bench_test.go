@@ -76,11 +76,17 @@ func benchLeaseTick(b *testing.B, dsn string, nCams, nRecs int) {
 		keepers[i] = NewLeases(st.W(), id, ttl, log)
 		keepers[i].now = clk.now
 	}
+	// Each keeper takes its share, one lease at a time; a tick cut short by
+	// its deadline on a loaded machine goes on at the next.
 	held := 0
 	for _, k := range keepers {
-		got, err := k.Admit(ctx, cams)
-		if err != nil {
-			b.Fatal(err)
+		var got map[int64]int64
+		for try := 0; ; try++ {
+			if got, err = k.Admit(ctx, cams); err == nil {
+				break
+			} else if try == 20 {
+				b.Fatal(err)
+			}
 		}
 		held += len(got)
 	}

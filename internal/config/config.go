@@ -16,9 +16,12 @@ import (
 
 // Config is everything `vigilo serve` needs.
 type Config struct {
-	HTTPAddr      string
-	BaseURL       string
-	DataDir       string
+	HTTPAddr string
+	BaseURL  string
+	DataDir  string
+	// SecretKeyFile is the camera credentials key shared by every node of
+	// a cluster (VIGILO_SECRET_KEY_FILE); empty: DataDir/secret.key.
+	SecretKeyFile string
 	DBURL         string
 	SMTPHost      string
 	SMTPPort      int
@@ -92,6 +95,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("VIGILO_HTTP_ADDR", "127.0.0.1:8080"), "listen address (VIGILO_HTTP_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("VIGILO_BASE_URL", ""), "public URL for links in mail (VIGILO_BASE_URL); default http://<http-addr>")
 	fs.StringVar(&c.DataDir, "data-dir", env("VIGILO_DATA_DIR", "./data"), "data directory: SQLite database, recordings, keys (VIGILO_DATA_DIR)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("VIGILO_SECRET_KEY_FILE", ""),
+		"the camera credentials key (64 hex digits); empty: secret.key in the data dir, created at first start. Give every node of a cluster the same file (VIGILO_SECRET_KEY_FILE)")
 	fs.StringVar(&c.DBURL, "db-url", env("VIGILO_DB_URL", ""), "database: empty for SQLite in the data dir, or postgres://… (VIGILO_DB_URL)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", env("VIGILO_SMTP_HOST", ""), "SMTP server; empty writes mail to the log (VIGILO_SMTP_HOST)")
 	port, err := strconv.Atoi(env("VIGILO_SMTP_PORT", "587"))

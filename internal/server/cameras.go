@@ -16,9 +16,9 @@ import (
 // and, when this process records (VIGILO_RECORD), starts the recording
 // service: crash recovery, then the reconcile loop and retention.
 func (m *Main) startCameras(ctx context.Context) error {
-	secrets, err := camera.LoadOrCreateKey(m.Config.DataDir)
+	secrets, err := m.loadKey(ctx)
 	if err != nil {
-		return fmt.Errorf("camera credentials key: %w", err)
+		return err
 	}
 	m.App.Cameras.Secrets = secrets
 	// The camera-address policy (SSRF): strict unless VIGILO_CAMERA_ALLOW.
@@ -53,6 +53,41 @@ func (m *Main) startCameras(ctx context.Context) error {
 		}
 	})
 	return nil
+}
+
+// keyFingerprintSetting holds, in the shared database, the fingerprint of
+// the camera credentials key of the first cluster node that started.
+const keyFingerprintSetting = "cluster.secret_key_fingerprint"
+
+// loadKey reads VIGILO_SECRET_KEY_FILE, or the data directory's secret.key
+// (created at first start). In a cluster every node must have the same key
+// (camera passwords are sealed with it in the shared database): the first
+// node records its key's fingerprint there and a node with another key
+// refuses to start.
+func (m *Main) loadKey(ctx context.Context) (*camera.Secrets, error) {
+	var secrets *camera.Secrets
+	var err error
+	where := filepath.Join(m.Config.DataDir, camera.KeyFile)
+	if f := m.Config.SecretKeyFile; f != "" {
+		where = f
+		if secrets, err = camera.LoadKey(f); err != nil {
+			return nil, fmt.Errorf("VIGILO_SECRET_KEY_FILE: %w", err)
+		}
+	} else if secrets, err = camera.LoadOrCreateKey(m.Config.DataDir); err != nil {
+		return nil, fmt.Errorf("camera credentials key: %w", err)
+	}
+	if !m.Config.Cluster.Enabled() {
+		return secrets, nil
+	}
+	got, err := m.Store.W().ClaimSetting(ctx, keyFingerprintSetting, secrets.Fingerprint())
+	if err != nil {
+		return nil, fmt.Errorf("camera credentials key: %w", err)
+	}
+	if got != secrets.Fingerprint() {
+		return nil, fmt.Errorf("VIGILO_SECRET_KEY_FILE: this node's camera credentials key (%s, fingerprint %s) is not the cluster's "+
+			"(fingerprint %s, recorded by the first node that started): give every node the same key file", where, secrets.Fingerprint(), got)
+	}
+	return secrets, nil
 }
 
 func joinPrefixes(ps []netip.Prefix) string {

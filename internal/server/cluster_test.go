@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,6 +159,24 @@ func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "VIGILO_NODE_ID") {
 		t.Fatalf("want an error naming VIGILO_NODE_ID: %v", err)
 	}
+	// A node whose camera credentials key is not the cluster's (its own
+	// secret.key, made at its first start), or whose key file is missing,
+	// refuses to start naming VIGILO_SECRET_KEY_FILE.
+	vars["VIGILO_NODE_ID"] = "third"
+	for _, keyFile := range []string{"", filepath.Join(t.TempDir(), "missing.key")} {
+		vars["VIGILO_SECRET_KEY_FILE"] = keyFile
+		if cfg, err = config.Load(nil, func(k string) string { return vars[k] }); err != nil {
+			t.Fatal(err)
+		}
+		m = &server.Main{Config: cfg, Out: io.Discard}
+		if err := m.Run(ctx); err == nil {
+			_ = m.Close()
+			t.Fatalf("a node with key file %q started beside the cluster's key", keyFile)
+		} else if !strings.Contains(err.Error(), "VIGILO_SECRET_KEY_FILE") {
+			t.Fatalf("key file %q: want an error naming VIGILO_SECRET_KEY_FILE: %v", keyFile, err)
+		}
+	}
+
 	// Another id is welcome; as a recorder it shows its leases' metrics.
 	rec := bootNode(t, dsn, n.URL, "other", map[string]string{"VIGILO_LEASE_TTL": "1s", "VIGILO_ROLES": "recorder", "VIGILO_RECORD": "true"})
 	if m := scrape(t, rec); !strings.Contains(m, "vigilo_cluster_leases_held 0") || !strings.Contains(m, "vigilo_cluster_leases_taken_total 0") {
