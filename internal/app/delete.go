@@ -37,11 +37,11 @@ func (a *App) DeleteAccount(ctx context.Context, actor tenancy.Actor, id int64, 
 		if in.ConfirmName != acct.Name {
 			return errs.Field("confirm_name", "must be the account's exact name, "+strconv.Quote(acct.Name)+", to confirm the deletion")
 		}
-		ints, custs, err := q.SubtreeCounts(ctx, acct.Path)
+		below, err := q.SubtreeCounters(ctx, acct)
 		if err != nil {
 			return err
 		}
-		if n := ints + custs; n > 0 && !in.Cascade {
+		if n := below.Integrators + below.Customers; n > 0 && !in.Cascade {
 			return errs.Conflictf("has_sub_accounts", "%s has %d sub-accounts; delete them first, or confirm with cascade: true to delete them too", acct.Name, n)
 		}
 		if st, err = q.DeleteSubtree(ctx, acct.Path); err != nil {

@@ -43,8 +43,12 @@ func accountDest(a *tenancy.Account) ([]any, func()) {
 
 // InsertAccount writes a new account and its materialized path. The id is
 // only known after the insert, so the path is set by a second statement in
-// the same transaction (callers run this inside InTx).
+// the same transaction, with the counters of the path.
 func (q Q) InsertAccount(ctx context.Context, a *tenancy.Account, parentPath string) error {
+	return q.atomic(ctx, func(q Q) error { return q.insertAccount(ctx, a, parentPath) })
+}
+
+func (q Q) insertAccount(ctx context.Context, a *tenancy.Account, parentPath string) error {
 	now := time.Now()
 	var parent any
 	if a.ParentID != 0 {
@@ -71,7 +75,7 @@ func (q Q) InsertAccount(ctx context.Context, a *tenancy.Account, parentPath str
 	if _, err := q.exec(ctx, `UPDATE accounts SET path = ? WHERE id = ?`, a.Path, id); err != nil {
 		return errs.Wrap(err, "set account path")
 	}
-	return nil
+	return q.addAccounts(ctx, []accountRef{{a.ID, a.Path, a.Type}})
 }
 
 // Account loads one account by id.
@@ -170,6 +174,7 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 	}
 	var where []string
 	var args []any
+	excludeSelf := false
 	if f.ParentID != 0 {
 		// Children of one parent: the parent itself was checked to be in scope
 		// by the caller, and children of an in-scope parent are in scope.
@@ -182,7 +187,7 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 		lo, hi := tenancy.SubtreeRange(f.Scope)
 		where = append(where, "path > ? AND path < ?")
 		args = append(args, lo, hi)
-		f.ExcludeID = 0
+		f.ExcludeID, excludeSelf = 0, true
 	} else {
 		lo, hi := tenancy.SubtreeRange(f.Scope)
 		where = append(where, "path >= ? AND path < ?")
@@ -207,9 +212,14 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 		args = append(args, pat, pat, pat)
 	}
 	cond := strings.Join(where, " AND ")
-	total, err := q.count(ctx, `SELECT count(*) FROM accounts WHERE `+cond, args...)
+	total, counted, err := q.countedTotal(ctx, f, excludeSelf)
 	if err != nil {
-		return nil, 0, errs.Wrap(err, "count accounts")
+		return nil, 0, err
+	}
+	if !counted {
+		if total, err = q.count(ctx, `SELECT count(*) FROM accounts WHERE `+cond, args...); err != nil {
+			return nil, 0, errs.Wrap(err, "count accounts")
+		}
 	}
 	p := f.Page.Clamp()
 	if total == 0 || p.Offset() >= total {
@@ -246,6 +256,38 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 		out = append(out, a)
 	}
 	return out, total, errs.Wrap(rows.Err(), "list accounts")
+}
+
+// countedTotal answers the total of a page from the scope's counters when
+// the filter is the whole subtree (of one type or both), with or without
+// the scope's own account: one row instead of counting up to every account
+// (the operator's customers page). Status, search and parent filters are
+// counted (counted false).
+func (q Q) countedTotal(ctx context.Context, f AccountFilter, excludeSelf bool) (int, bool, error) {
+	ids := tenancy.PathIDs(f.Scope)
+	if f.ParentID != 0 || f.Status != "" || strings.TrimSpace(f.Q) != "" || f.ExcludeID != 0 || len(ids) == 0 {
+		return 0, false, nil
+	}
+	var c Counters
+	var typ tenancy.Type
+	err := q.row(ctx, `SELECT c.integrators, c.customers, a.type FROM account_counters c JOIN accounts a ON a.id = c.account_id
+		WHERE c.account_id = ?`, ids[len(ids)-1]).Scan(&c.Integrators, &c.Customers, &typ)
+	if errNoRows(err) {
+		return 0, false, nil // no such scope: counting finds nothing either
+	}
+	if err != nil {
+		return 0, false, errs.Wrap(err, "account counters")
+	}
+	if excludeSelf {
+		c = c.plus(accountDelta(typ), -1)
+	}
+	switch f.Type {
+	case tenancy.Integrator:
+		return int(c.Integrators), true, nil
+	case tenancy.Customer:
+		return int(c.Customers), true, nil
+	}
+	return int(c.Integrators + c.Customers), true, nil
 }
 
 // nameWalkPays chooses how to fetch a page sorted by name. Sorting the
@@ -285,34 +327,15 @@ func (q Q) SubtreeIDs(ctx context.Context, path string) ([]int64, error) {
 	return ids, rows.Err()
 }
 
-// SubtreeCounts counts the accounts of each type strictly below path.
-func (q Q) SubtreeCounts(ctx context.Context, path string) (integrators, customers int, err error) {
-	lo, hi := tenancy.SubtreeRange(path)
-	rows, err := q.query(ctx, `SELECT type, count(*) FROM accounts WHERE path > ? AND path < ? GROUP BY type`, lo, hi)
+// SubtreeCounters reads the counters of the account at path, with the
+// account itself taken off its type's count: what lies strictly below it,
+// and the users and cameras of the whole subtree.
+func (q Q) SubtreeCounters(ctx context.Context, acct tenancy.Account) (Counters, error) {
+	c, err := q.AccountCounters(ctx, acct.ID)
 	if err != nil {
-		return 0, 0, errs.Wrap(err, "count subtree")
+		return c, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t string
-		var n int
-		if err := rows.Scan(&t, &n); err != nil {
-			return 0, 0, err
-		}
-		if t == string(tenancy.Integrator) {
-			integrators = n
-		} else {
-			customers = n
-		}
-	}
-	return integrators, customers, rows.Err()
-}
-
-// DeleteAccountRow removes one account (its users, roles and tokens follow by
-// ON DELETE CASCADE). Callers delete a subtree leaves-first.
-func (q Q) DeleteAccountRow(ctx context.Context, id int64) error {
-	_, err := q.exec(ctx, `DELETE FROM accounts WHERE id = ?`, id)
-	return errs.Wrap(err, "delete account")
+	return c.plus(accountDelta(acct.Type), -1), nil
 }
 
 func placeholders(n int) string {

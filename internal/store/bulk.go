@@ -46,6 +46,13 @@ func (q Q) BulkInsertAccounts(ctx context.Context, accts []tenancy.Account) erro
 			return errs.Wrap(err, "bulk insert accounts")
 		}
 	}
+	refs := make([]accountRef, len(accts))
+	for i, a := range accts {
+		refs[i] = accountRef{a.ID, a.Path, a.Type}
+	}
+	if err := q.addAccounts(ctx, refs); err != nil {
+		return err
+	}
 	// Ids were given explicitly, so the engine's own counter may lag behind.
 	if s := q.d.syncIdentity("accounts"); s != "" {
 		if _, err := q.exec(ctx, s); err != nil {

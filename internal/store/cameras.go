@@ -46,8 +46,12 @@ func scanCamera(sc interface{ Scan(...any) error }) (camera.Camera, error) {
 
 func nullable(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
-// InsertCamera writes a new camera.
+// InsertCamera writes a new camera, counted on its owner's path.
 func (q Q) InsertCamera(ctx context.Context, c *camera.Camera) error {
+	return q.countCameras(ctx, func() []int64 { return []int64{c.ID} }, func(q Q) error { return q.insertCamera(ctx, c) })
+}
+
+func (q Q) insertCamera(ctx context.Context, c *camera.Camera) error {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	id, err := q.insert(ctx, `INSERT INTO cameras (integrator_id, customer_id, plan_id, type, name, enabled, rtsp_url,
 		sub_rtsp_url, onvif_address, username, secret_enc, device_id, claim_code_hash, created_at, updated_at)
@@ -73,23 +77,35 @@ func (q Q) Camera(ctx context.Context, id int64) (camera.Camera, error) {
 	return c, nil
 }
 
-// UpdateCamera writes the changeable fields of c.
+// UpdateCamera writes the changeable fields of c. A camera moved to
+// another customer moves its counts; one that can no longer record
+// (switched off, unassigned, without a plan) stops counting as online and
+// recording at once, in the same transaction, whatever its recorder has
+// not yet noticed.
 func (q Q) UpdateCamera(ctx context.Context, c *camera.Camera) error {
 	c.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
-	_, err := q.exec(ctx, `UPDATE cameras SET customer_id = ?, plan_id = ?, name = ?, enabled = ?, rtsp_url = ?,
-		sub_rtsp_url = ?, username = ?, secret_enc = ?, updated_at = ? WHERE id = ?`,
-		nullable(c.CustomerID), nullable(c.PlanID), c.Name, c.Enabled, c.RTSPURL, c.SubStreamURL, c.Username, c.SecretEnc, ms(c.UpdatedAt), c.ID)
-	if q.d.isForeignKey(err) {
-		return errs.Field("customer_id", "no such account or plan")
-	}
-	return errs.Wrap(err, "update camera")
+	live := c.Enabled && c.CustomerID != 0 && c.PlanID != 0
+	return q.countCameras(ctx, func() []int64 { return []int64{c.ID} }, func(q Q) error {
+		_, err := q.exec(ctx, `UPDATE cameras SET customer_id = ?, plan_id = ?, name = ?, enabled = ?, rtsp_url = ?,
+			sub_rtsp_url = ?, username = ?, secret_enc = ?, updated_at = ?,
+			live_online = live_online AND ?, live_recording = live_recording AND ? WHERE id = ?`,
+			nullable(c.CustomerID), nullable(c.PlanID), c.Name, c.Enabled, c.RTSPURL, c.SubStreamURL, c.Username, c.SecretEnc, ms(c.UpdatedAt),
+			live, live, c.ID)
+		if q.d.isForeignKey(err) {
+			return errs.Field("customer_id", "no such account or plan")
+		}
+		return errs.Wrap(err, "update camera")
+	})
 }
 
-// DeleteCamera removes a camera; its segment index and traffic rows follow
-// by ON DELETE CASCADE (the caller removes the files after commit).
+// DeleteCamera removes a camera and its counts; its segment index and
+// traffic rows follow by ON DELETE CASCADE (the caller removes the files
+// after commit).
 func (q Q) DeleteCamera(ctx context.Context, id int64) error {
-	_, err := q.exec(ctx, `DELETE FROM cameras WHERE id = ?`, id)
-	return errs.Wrap(err, "delete camera")
+	return q.countCameras(ctx, func() []int64 { return []int64{id} }, func(q Q) error {
+		_, err := q.exec(ctx, `DELETE FROM cameras WHERE id = ?`, id)
+		return errs.Wrap(err, "delete camera")
+	})
 }
 
 // PnPDeviceTaken reports whether a P&P device id is already registered.

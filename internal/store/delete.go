@@ -69,12 +69,21 @@ func (q Q) DeleteSubtree(ctx context.Context, path string) (DeleteStats, error) 
 		if _, err := q.exec(ctx, `DELETE FROM segments WHERE camera_id IN (`+placeholders(len(part))+`)`, args...); err != nil {
 			return st, errs.Wrap(err, "delete recordings")
 		}
-		if _, err := q.exec(ctx, `UPDATE cameras SET customer_id = NULL, plan_id = NULL WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
-			return st, errs.Wrap(err, "unassign cameras")
+		// Unassigned, they count on their integrator's path again, and
+		// cannot record.
+		if err := q.countCameras(ctx, func() []int64 { return part }, func(q Q) error {
+			_, err := q.exec(ctx, `UPDATE cameras SET customer_id = NULL, plan_id = NULL, live_online = ?, live_recording = ?
+				WHERE id IN (`+placeholders(len(part))+`)`, append([]any{false, false}, args...)...)
+			return errs.Wrap(err, "unassign cameras")
+		}); err != nil {
+			return st, err
 		}
 		if err := q.SyncAssignments(ctx, time.Now(), part...); err != nil {
 			return st, err
 		}
+	}
+	if err := q.removeSubtreeCounts(ctx, path); err != nil {
+		return st, err
 	}
 	// One statement for the whole subtree: both engines check the
 	// parent_id foreign key at the end of the statement, so the order in

@@ -160,8 +160,18 @@ func (c SeedCamera) firstVideo() any {
 }
 
 // SeedCameras inserts cameras in batches of multi-row INSERTs and returns
-// their ids in order.
+// their ids in order, counted on their owners' paths.
 func (q Q) SeedCameras(ctx context.Context, cams []SeedCamera) ([]int64, error) {
+	var ids []int64
+	err := q.countCameras(ctx, func() []int64 { return ids }, func(q Q) error {
+		var err error
+		ids, err = q.seedCameras(ctx, cams)
+		return err
+	})
+	return ids, err
+}
+
+func (q Q) seedCameras(ctx context.Context, cams []SeedCamera) ([]int64, error) {
 	const batch = 500
 	now := ms(time.Now())
 	ids := make([]int64, 0, len(cams))
@@ -239,7 +249,11 @@ func (q Q) seedAssignments(ctx context.Context, cams []SeedCamera, ids []int64) 
 
 // SeedCameraEnabled switches one camera on or off directly (tests).
 func (q Q) SeedCameraEnabled(ctx context.Context, id int64, on bool) error {
-	if _, err := q.exec(ctx, `UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?`, on, ms(time.Now()), id); err != nil {
+	if err := q.countCameras(ctx, func() []int64 { return []int64{id} }, func(q Q) error {
+		_, err := q.exec(ctx, `UPDATE cameras SET enabled = ?, updated_at = ?, live_online = live_online AND ?, live_recording = live_recording AND ?
+			WHERE id = ?`, on, ms(time.Now()), on, on, id)
+		return err
+	}); err != nil {
 		return errs.Wrap(err, "seed camera enabled")
 	}
 	return q.SyncAssignments(ctx, time.Now(), id)

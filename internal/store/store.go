@@ -42,6 +42,9 @@ type Q struct {
 	// that it wrote to an auth table (authepoch.go).
 	ep    *authEpoch
 	dirty *bool
+	// st is the store behind W(): a write of several statements outside a
+	// transaction opens its own (atomic), so counters never see half of it.
+	st *Store
 }
 
 type execer interface {
@@ -72,6 +75,12 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	// Counters kept by every write are recomputed once per start, so that
+	// nothing can leave them wrong for longer than until the next one.
+	if _, err := s.RepairCounters(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -138,7 +147,7 @@ func (s *Store) Close() error {
 func (s *Store) R() Q { return Q{d: s.d, x: s.rx, ep: &s.epoch} }
 
 // W is for single writes outside a transaction.
-func (s *Store) W() Q { return Q{d: s.d, x: s.wx, ep: &s.epoch} }
+func (s *Store) W() Q { return Q{d: s.d, x: s.wx, ep: &s.epoch, st: s} }
 
 // InTx runs fn in one write transaction: all of it lands or none of it does,
 // which is how a refused request leaves nothing half-written.

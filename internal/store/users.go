@@ -27,6 +27,15 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (identity.User, 
 
 // InsertUser writes a new user; a taken e-mail is a Conflict on "email".
 func (q Q) InsertUser(ctx context.Context, u *identity.User) error {
+	return q.atomic(ctx, func(q Q) error {
+		if err := q.insertUser(ctx, u); err != nil {
+			return err
+		}
+		return q.addUsers(ctx, u.AccountID, 1)
+	})
+}
+
+func (q Q) insertUser(ctx context.Context, u *identity.User) error {
 	u.CreatedAt = time.Now().UTC()
 	var role any
 	if u.RoleID != 0 {
@@ -139,6 +148,15 @@ func (q Q) CountUsersInSubtree(ctx context.Context, path string) (int, error) {
 
 // DeleteUser removes a user and (by cascade) its tokens.
 func (q Q) DeleteUser(ctx context.Context, id int64) error {
-	_, err := q.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
-	return errs.Wrap(err, "delete user")
+	return q.atomic(ctx, func(q Q) error {
+		var account int64
+		err := q.row(ctx, `DELETE FROM users WHERE id = ? RETURNING account_id`, id).Scan(&account)
+		if errNoRows(err) {
+			return nil // already gone: nothing to count
+		}
+		if err != nil {
+			return errs.Wrap(err, "delete user")
+		}
+		return q.addUsers(ctx, account, -1)
+	})
 }
