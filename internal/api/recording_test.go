@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -212,6 +213,16 @@ func TestRecordingEndToEnd(t *testing.T) {
 		if st["state"] != "recording" || st["online"] != true || st["recording"] != true || st["last_segment_at"] == nil {
 			t.Fatalf("status while recording: %v", st)
 		}
+		// The statistics tab counts it online and recording, from what the
+		// recorder reported (the per-account counters, up the tree).
+		camCounts := func(id int64) string {
+			c := obj(e.Must(200, "GET", "/api/v1/accounts/"+itoa(id)+"/statistics", e.Root, nil).JSON, "cameras")
+			return fmt.Sprintf("%v/%v/%v", c["total"], c["online"], c["recording"])
+		}
+		waitFor(t, 5*time.Second, "the tab to count the camera online and recording", func() bool {
+			return camCounts(ct.C.ID) == "1/1/1" && camCounts(A.ID) == "1/1/1" && camCounts(1) == "1/1/1"
+		})
+
 		// Billing starts with the first segment the recorder indexed.
 		fvText, _ := got["first_video_at"].(string)
 		if fv, err := time.Parse(time.RFC3339, fvText); err != nil || !fv.Equal(segs[0].Start) {
@@ -271,6 +282,9 @@ func TestRecordingEndToEnd(t *testing.T) {
 		if st := e.Must(200, "GET", camPath(r.cam), e.Root, nil).JSON["status"].(map[string]any); st["state"] != "idle" {
 			t.Fatalf("status while disabled: %v", st)
 		}
+		waitFor(t, 5*time.Second, "the tab to count the disabled camera off", func() bool {
+			return camCounts(ct.C.ID) == "1/0/0" && camCounts(1) == "1/0/0"
+		})
 		at = time.Now()
 		e.Must(200, "POST", "/api/v1/accounts/"+itoa(A.ID)+"/enable", e.Root, nil)
 		r.assertResumes(t, "enable integrator", at)

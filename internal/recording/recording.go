@@ -123,6 +123,12 @@ type Service struct {
 	sweeps   sync.WaitGroup
 	closed   sync.Once
 	closeErr error
+
+	// live is the online/recording state last written for each camera this
+	// recorder runs (live.go); liveTicks counts the flushes.
+	liveMu    sync.Mutex
+	live      map[int64]liveState
+	liveTicks int
 }
 
 // New recovers segments left open by a crash (indexing them), reconciles
@@ -154,7 +160,10 @@ func New(ctx context.Context, a *app.App, cfg Config) (*Service, error) {
 	}
 	log := a.Log.With("part", "recording")
 	s := &Service{a: a, log: log, cfg: cfg, desired: map[int64]bool{}, purged: map[int64]time.Time{},
-		done: make(chan struct{}), released: make(chan struct{})}
+		done: make(chan struct{}), released: make(chan struct{}), live: map[int64]liveState{}}
+	if err := s.clearLive(ctx); err != nil {
+		log.Warn("clearing the cameras' last live state", "err", err)
+	}
 	s.rec = media.New(media.Config{
 		RecordingsDir:        cfg.Dir,
 		Sink:                 media.SinkFunc(s.index),
@@ -207,6 +216,10 @@ func (s *Service) loop(ctx context.Context, evs <-chan events.Event, unsub func(
 	defer ret.Stop()
 	usage := time.NewTicker(s.cfg.UsageEvery)
 	defer usage.Stop()
+	// The cameras' live state is flushed every second: the statistics tab
+	// counts online and recording cameras from it.
+	live := time.NewTicker(time.Second)
+	defer live.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -237,9 +250,19 @@ func (s *Service) loop(ctx context.Context, evs <-chan events.Event, unsub func(
 				s.log.Error("storage snapshot", "err", err)
 			}
 			continue
+		case <-live.C:
+			if err := s.flushLive(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("camera live state", "err", err)
+			}
+			continue
 		}
 		if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("reconcile recordings", "err", err)
+		}
+		// Cameras stopped by this reconcile (an account disabled, a camera
+		// switched off) stop counting as online at once.
+		if err := s.flushLive(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("camera live state", "err", err)
 		}
 	}
 }
@@ -366,6 +389,13 @@ func (s *Service) Close() error {
 		s.cancel()
 		<-s.done
 		s.closeErr = s.rec.Close()
+		// Nothing runs any more: say so, rather than leave the cameras
+		// counted online until this recorder starts again.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.clearLive(ctx); err != nil {
+			s.log.Warn("clearing the cameras' live state", "err", err)
+		}
+		cancel()
 		close(s.released)
 		s.sweeps.Wait()
 	})

@@ -172,46 +172,7 @@ func (q Q) ListAccounts(ctx context.Context, f AccountFilter) ([]tenancy.Account
 	if f.Scope == "" {
 		return nil, 0, errs.New(errs.Internal, "internal", "account list without scope")
 	}
-	var where []string
-	var args []any
-	excludeSelf := false
-	if f.ParentID != 0 {
-		// Children of one parent: the parent itself was checked to be in scope
-		// by the caller, and children of an in-scope parent are in scope.
-		where = append(where, "parent_id = ?")
-		args = append(args, f.ParentID)
-	} else if ids := tenancy.PathIDs(f.Scope); len(ids) > 0 && ids[len(ids)-1] == f.ExcludeID {
-		// Strictly below the scope's own account: its path is the range's
-		// lower bound itself, so "path >" excludes it without reading each
-		// row's id (the count then stays inside the index).
-		lo, hi := tenancy.SubtreeRange(f.Scope)
-		where = append(where, "path > ? AND path < ?")
-		args = append(args, lo, hi)
-		f.ExcludeID, excludeSelf = 0, true
-	} else {
-		lo, hi := tenancy.SubtreeRange(f.Scope)
-		where = append(where, "path >= ? AND path < ?")
-		args = append(args, lo, hi)
-	}
-	if f.ExcludeID != 0 {
-		where = append(where, "id <> ?")
-		args = append(args, f.ExcludeID)
-	}
-	if f.Type != "" {
-		where = append(where, "type = ?")
-		args = append(args, f.Type)
-	}
-	if f.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, f.Status)
-	}
-	if s := strings.TrimSpace(f.Q); s != "" {
-		pat := "%" + likeEscape(s) + "%"
-		op := q.d.ilike
-		where = append(where, "(name "+op+" ? ESCAPE '\\' OR contact_email "+op+" ? ESCAPE '\\' OR company "+op+" ? ESCAPE '\\')")
-		args = append(args, pat, pat, pat)
-	}
-	cond := strings.Join(where, " AND ")
+	cond, args, excludeSelf := q.accountWhere(&f)
 	total, counted, err := q.countedTotal(ctx, f, excludeSelf)
 	if err != nil {
 		return nil, 0, err
@@ -288,6 +249,76 @@ func (q Q) countedTotal(ctx context.Context, f AccountFilter, excludeSelf bool) 
 		return int(c.Customers), true, nil
 	}
 	return int(c.Integrators + c.Customers), true, nil
+}
+
+// accountWhere is the WHERE clause of an account list and its arguments.
+// When the scope's own account is left out by the path range itself, it
+// clears f.ExcludeID and reports excludeSelf.
+func (q Q) accountWhere(f *AccountFilter) (cond string, args []any, excludeSelf bool) {
+	var where []string
+	if f.ParentID != 0 {
+		// Children of one parent: the parent itself was checked to be in scope
+		// by the caller, and children of an in-scope parent are in scope.
+		where = append(where, "parent_id = ?")
+		args = append(args, f.ParentID)
+	} else if ids := tenancy.PathIDs(f.Scope); len(ids) > 0 && ids[len(ids)-1] == f.ExcludeID {
+		// Strictly below the scope's own account: its path is the range's
+		// lower bound itself, so "path >" excludes it without reading each
+		// row's id (the count then stays inside the index).
+		lo, hi := tenancy.SubtreeRange(f.Scope)
+		where = append(where, "path > ? AND path < ?")
+		args = append(args, lo, hi)
+		f.ExcludeID, excludeSelf = 0, true
+	} else {
+		lo, hi := tenancy.SubtreeRange(f.Scope)
+		where = append(where, "path >= ? AND path < ?")
+		args = append(args, lo, hi)
+	}
+	if f.ExcludeID != 0 {
+		where = append(where, "id <> ?")
+		args = append(args, f.ExcludeID)
+	}
+	if f.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, f.Type)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	if s := strings.TrimSpace(f.Q); s != "" {
+		pat := "%" + likeEscape(s) + "%"
+		op := q.d.ilike
+		where = append(where, "(name "+op+" ? ESCAPE '\\' OR contact_email "+op+" ? ESCAPE '\\' OR company "+op+" ? ESCAPE '\\')")
+		args = append(args, pat, pat, pat)
+	}
+	return strings.Join(where, " AND "), args, excludeSelf
+}
+
+// ExplainAccountPage is PostgreSQL's plan of one account page (EXPLAIN
+// ANALYZE), for benchmarks that check which index the page walks.
+func (q Q) ExplainAccountPage(ctx context.Context, f AccountFilter) string {
+	cond, args, _ := q.accountWhere(&f)
+	order, ok := accountSorts[f.Sort]
+	if !ok {
+		order = accountSorts["name"]
+	}
+	p := f.Page.Clamp()
+	rows, err := q.query(ctx, `EXPLAIN ANALYZE SELECT `+accountCols+` FROM accounts WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, p.PerPage, p.Offset())...)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return err.Error()
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 // nameWalkPays chooses how to fetch a page sorted by name. Sorting the
