@@ -42,6 +42,29 @@ func brandingForm(v app.BrandingView) url.Values {
 		"text_reset": {b.Texts.Reset}, "text_alert": {b.Texts.Alert}, "text_invoice": {b.Texts.Invoice}, "custom_domain": {b.Domain.Name}}
 }
 
+// brandingInput reads the tab's form: the brand as typed, not yet saved.
+func brandingInput(f url.Values) app.BrandingInput {
+	in := app.BrandingInput{Input: branding.Input{ProductName: f.Get("product_name"), PrimaryColor: f.Get("primary_color"),
+		AccentColor: f.Get("accent_color"), SupportEmail: f.Get("support_email"), SupportPhone: f.Get("support_phone"),
+		SupportURL: f.Get("support_url"), MailSenderName: f.Get("mail_sender_name"), MailReplyTo: f.Get("mail_reply_to"),
+		Texts: branding.Texts{Welcome: f.Get("text_welcome"), Reset: f.Get("text_reset"), Alert: f.Get("text_alert"), Invoice: f.Get("text_invoice")}}}
+	// The page's script puts a chosen file into these as a data URL; empty
+	// keeps the stored image, the remove boxes drop it.
+	for _, img := range []struct {
+		name string
+		dst  **string
+	}{{"logo", &in.Logo}, {"favicon", &in.Favicon}} {
+		v := f.Get(img.name)
+		if lastValue(f, "remove_"+img.name) == "1" {
+			v = ""
+			*img.dst = &v
+		} else if v != "" {
+			*img.dst = &v
+		}
+	}
+	return in
+}
+
 func (p *Portal) brandingSubmit(w http.ResponseWriter, r *http.Request, q *req) error {
 	acct, err := p.pathAccount(r, q)
 	if err != nil {
@@ -64,24 +87,7 @@ func (p *Portal) brandingSubmit(w http.ResponseWriter, r *http.Request, q *req) 
 		}
 		return p.redirect(w, r, here, "The custom domain is verified.")
 	}
-	in := app.BrandingInput{Input: branding.Input{ProductName: f.Get("product_name"), PrimaryColor: f.Get("primary_color"),
-		AccentColor: f.Get("accent_color"), SupportEmail: f.Get("support_email"), SupportPhone: f.Get("support_phone"),
-		SupportURL: f.Get("support_url"), MailSenderName: f.Get("mail_sender_name"), MailReplyTo: f.Get("mail_reply_to"),
-		Texts: branding.Texts{Welcome: f.Get("text_welcome"), Reset: f.Get("text_reset"), Alert: f.Get("text_alert"), Invoice: f.Get("text_invoice")}}}
-	// The page's script puts a chosen file into these as a data URL; empty
-	// keeps the stored image, the remove boxes drop it.
-	for _, img := range []struct {
-		name string
-		dst  **string
-	}{{"logo", &in.Logo}, {"favicon", &in.Favicon}} {
-		v := f.Get(img.name)
-		if lastValue(f, "remove_"+img.name) == "1" {
-			v = ""
-			*img.dst = &v
-		} else if v != "" {
-			*img.dst = &v
-		}
-	}
+	in := brandingInput(f)
 	domain := f.Get("custom_domain")
 	in.Domain = &domain
 	if _, err := p.App.SetBranding(r.Context(), q.Actor, acct.ID, in); err != nil {

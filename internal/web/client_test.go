@@ -26,6 +26,7 @@ type page struct {
 	Status   int
 	Body     string
 	Location string
+	Header   http.Header
 }
 
 func newClient(t testing.TB, e *apitest.Env) *client {
@@ -65,7 +66,7 @@ func (c *client) do(method, path string, form url.Values) page {
 			c.cookies[ck.Name] = ck.Value
 		}
 	}
-	return page{Status: resp.StatusCode, Body: string(b), Location: resp.Header.Get("Location")}
+	return page{Status: resp.StatusCode, Body: string(b), Location: resp.Header.Get("Location"), Header: resp.Header}
 }
 
 func (c *client) get(path string) page { c.t.Helper(); return c.do("GET", path, nil) }

@@ -100,8 +100,10 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /accounts/{id}/privacy/grants/{gid}/revoke", p.admin(p.privacySubmit))
 	mux.Handle("POST /accounts/{id}/two-factor", p.admin(p.twoFactorSubmit)) // web/account_signin.go
 	mux.Handle("POST /accounts/{id}/sso", p.admin(p.ssoSubmit))
-	mux.Handle("POST /accounts/{id}/plans", p.admin(p.childPlansSubmit))  // every changed row at once (web/plans.go)
-	mux.Handle("POST /accounts/{id}/branding", p.admin(p.brandingSubmit)) // web/branding.go
+	mux.Handle("POST /accounts/{id}/plans", p.admin(p.childPlansSubmit))                   // every changed row at once (web/plans.go)
+	mux.Handle("POST /accounts/{id}/branding", p.admin(p.brandingSubmit))                  // web/branding.go
+	mux.Handle("GET /accounts/{id}/branding/mail-preview", p.admin(p.brandingMailPreview)) // web/branding_mail.go
+	mux.Handle("POST /accounts/{id}/branding/mail-preview", p.admin(p.brandingMailPreview))
 	mux.Handle("POST /accounts/{id}/plans/{plan}", p.admin(p.childPlanSubmit))
 	mux.Handle("POST /accounts/{id}/disable", p.admin(p.disableSubmit))
 	mux.Handle("POST /accounts/{id}/enable", p.admin(p.enableSubmit))
