@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigilo/vigilo/internal/agent"
 )
@@ -41,7 +42,8 @@ func cmdAgent(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: vigilo agent --server URL --device-id ID --claim-code CODE
          (--camera NAME=rtsp://user:pass@host/path | --onvif NAME=http://user:pass@host[:port][/path]) [...]
-         [--state-dir DIR] [--buffer-dir DIR [--buffer-mb N]]
+         [--state-dir DIR] [--buffer-dir DIR [--buffer-mb N]] [--discover [--discover-probe HOST:PORT]]
+       vigilo agent --discover-only [--discover-probe HOST:PORT]
 
 Connects outbound (HTTPS/WebSocket to the server's API port) and serves the
 cameras to the server through that connection: no port forwarding needed.
@@ -50,7 +52,9 @@ profiles, stream, motion events, PTZ) like a reachable ONVIF camera.
 Register each camera first (P&P, device id and claim code); with several
 cameras, camera NAME is registered as device id ID:NAME. With
 --buffer-dir the agent records the cameras locally too and sends the server
-what it missed while the uplink was down.
+what it missed while the uplink was down. With --discover it reports the
+ONVIF devices it finds (WS-Discovery) to the server, listed on each of its
+cameras for the integrator to register.
 
 `)
 		fs.PrintDefaults()
@@ -75,11 +79,18 @@ what it missed while the uplink was down.
 		bufMB = n
 	}
 	fs.IntVar(&bufMB, "buffer-mb", bufMB, "disk the local buffer may use, in MiB, at least 16; the oldest video goes first (VIGILO_AGENT_BUFFER_MB)")
+	fs.BoolVar(&cfg.Discover, "discover", os.Getenv("VIGILO_AGENT_DISCOVER") == "true",
+		"find ONVIF devices on this LAN by WS-Discovery (multicast "+agent.DiscoveryGroup+") and report them to the server (VIGILO_AGENT_DISCOVER=true)")
+	fs.Var(stringList{&cfg.DiscoverTargets}, "discover-probe", "also probe this host:port by unicast WS-Discovery (repeatable; where multicast does not reach)")
+	only := fs.Bool("discover-only", false, "probe once, print the ONVIF devices found with the --onvif flag for each, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	if *only {
+		return discoverOnly(cfg.DiscoverTargets)
 	}
 	cfg.Cameras = cams
 	cfg.BufferMax = int64(bufMB) << 20
@@ -100,4 +111,37 @@ func defaultStateDir() string {
 		return filepath.Join(d, "vigilo-agent")
 	}
 	return "vigilo-agent"
+}
+
+// stringList collects a repeated string flag.
+type stringList struct{ list *[]string }
+
+func (s stringList) String() string {
+	if s.list == nil {
+		return ""
+	}
+	return strings.Join(*s.list, ",")
+}
+
+func (s stringList) Set(v string) error {
+	*s.list = append(*s.list, v)
+	return nil
+}
+
+// discoverOnly probes the LAN once and prints what answered.
+func discoverOnly(targets []string) error {
+	ctx, stop := signalContext()
+	defer stop()
+	devs, err := agent.Discover(ctx, true, targets, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	if len(devs) == 0 {
+		fmt.Println("no ONVIF device answered (WS-Discovery on " + agent.DiscoveryGroup + ")")
+		return nil
+	}
+	for i, d := range devs {
+		fmt.Printf("%s\t%s\t%s\t%s\n", d.XAddr, d.Name, d.Hardware, d.AgentFlag(i))
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -40,7 +41,12 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		defer buf.close()
 	}
+	var found *discoveries
+	if cfg.Discover || len(cfg.DiscoverTargets) > 0 {
+		found = &discoveries{}
+	}
 	var wg sync.WaitGroup
+	var links []*link
 	for i, cam := range cfg.Cameras {
 		h, addr, err := hello(cam, cfg.Version)
 		if err != nil {
@@ -48,12 +54,57 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		host, _, _ := net.SplitHostPort(addr)
 		l := &link{cfg: &cfg, creds: creds, cam: cam, device: cfg.deviceIDOf(cam), addr: addr, host: host,
-			hello: h, buf: buf, bufID: int64(i + 1)}
+			hello: h, buf: buf, bufID: int64(i + 1), found: found}
+		if buf != nil {
+			if from, ok := buf.restored(l.bufID, cam.Name); ok {
+				// Buffered before a restart and not sent yet.
+				l.pendingFrom = from.Add(-backfillMargin)
+			}
+		}
+		links = append(links, l)
 		cfg.Logger.Info("serving camera", "camera", cam.Name, "device_id", l.device)
+	}
+	for _, l := range links {
 		wg.Go(func() { l.run(ctx) })
+	}
+	if buf != nil {
+		wg.Go(func() { saveOwed(ctx, buf, links) })
+	}
+	if found != nil {
+		wg.Go(func() { discoverLoop(ctx, &cfg, found) })
 	}
 	wg.Wait()
 	return nil
+}
+
+// saveOwed keeps, every few seconds and at the end, from when each camera
+// may owe the server a back-fill (an outage's start, else when it last
+// delivered), so that a restarted agent sends what it buffered before.
+func saveOwed(ctx context.Context, buf *localBuffer, links []*link) {
+	owed := maps.Clone(buf.delivered)
+	save := func() {
+		for _, l := range links {
+			if t := l.pending(); !t.IsZero() {
+				owed[l.cam.Name] = t
+			} else if d := l.delivered.Load(); d != 0 {
+				owed[l.cam.Name] = time.Unix(0, d)
+			}
+		}
+		if err := buf.saveDelivered(owed); err != nil {
+			buf.log("buffer: saving delivered.json", "err", err)
+		}
+	}
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			save()
+			return
+		case <-t.C:
+			save()
+		}
+	}
 }
 
 // link is one camera's connection to the server.
@@ -65,13 +116,17 @@ type link struct {
 	addr   string // the camera's host:port on the LAN (RTSP, or ONVIF device service)
 	host   string // its host, the only one the agent connects the server to
 	hello  tunnel.Hello
+	found  *discoveries // WS-Discovery results to report (nil: not probing)
 
 	// Back-fill (backfill.go): the local buffer and this camera's id in it,
 	// when the last bytes went to the server, and from when the server may
 	// be missing video (zero: nothing to send).
-	buf         *localBuffer
-	bufID       int64
-	delivered   atomic.Int64
+	buf       *localBuffer
+	bufID     int64
+	delivered atomic.Int64
+	// offset is the server's clock minus ours as measured at the last
+	// connection (clock.go), in nanoseconds.
+	offset      atomic.Int64
 	mu          sync.Mutex
 	pendingFrom time.Time
 }
@@ -142,8 +197,12 @@ func (l *link) once(ctx context.Context) error {
 	h.Set(tunnel.HeaderDevice, l.device)
 	h.Set(tunnel.HeaderVersion, l.cfg.Version)
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sent := time.Now()
 	ws, resp, err := websocket.Dial(dctx, l.cfg.url(tunnel.ConnectPath), &websocket.DialOptions{HTTPHeader: h})
 	cancel()
+	if err == nil {
+		l.measureClock(resp, sent, time.Now())
+	}
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			se := serverError(resp)
@@ -190,9 +249,12 @@ func (l *link) once(ctx context.Context) error {
 	}
 }
 
+// heartbeat writes a heartbeat every HeartbeatEvery, and what WS-Discovery
+// found whenever it changed since the link last reported it.
 func (l *link) heartbeat(ctx context.Context, sess *yamux.Session, ctl net.Conn) {
 	t := time.NewTicker(l.cfg.HeartbeatEvery)
 	defer t.Stop()
+	reported := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -200,7 +262,13 @@ func (l *link) heartbeat(ctx context.Context, sess *yamux.Session, ctl net.Conn)
 			return
 		case <-t.C:
 			_ = ctl.SetWriteDeadline(time.Now().Add(l.cfg.HeartbeatEvery))
-			if err := writeJSONLine(ctl, tunnel.Heartbeat{Type: "heartbeat"}); err != nil {
+			err := writeJSONLine(ctl, tunnel.Heartbeat{Type: "heartbeat"})
+			if r, v, ok := l.found.since(reported); ok && err == nil {
+				if _, err = ctl.Write(fitLine(r)); err == nil {
+					reported = v
+				}
+			}
+			if err != nil {
 				_ = sess.Close()
 				return
 			}

@@ -68,6 +68,10 @@ func (l *link) backfill(ctx context.Context, sess *yamux.Session) {
 		if s.End.After(now) {
 			break // the server records from here on
 		}
+		if !plausible(l.serverTime(s.Start), l.serverTime(s.End), l.serverTime(now)) {
+			skipped++ // dated by a clock that jumped: the server could not place it
+			continue
+		}
 		ok, err := l.upload(sess, s)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -107,7 +111,7 @@ func (l *link) upload(sess *yamux.Session, s media.Segment) (ok bool, err error)
 	}
 	defer st.Close()
 	_ = st.SetDeadline(time.Now().Add(2 * time.Minute))
-	if err := writeJSONLine(st, tunnel.BackfillHeader{Type: "segment", StartMS: s.Start.UnixMilli(), Bytes: fi.Size()}); err != nil {
+	if err := writeJSONLine(st, tunnel.BackfillHeader{Type: "segment", StartMS: l.serverTime(s.Start).UnixMilli(), Bytes: fi.Size()}); err != nil {
 		return false, err
 	}
 	if _, err := io.CopyN(st, f, fi.Size()); err != nil {

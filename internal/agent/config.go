@@ -82,6 +82,12 @@ type Config struct {
 	// server's recording after the uplink was lost ("" = no buffer).
 	BufferDir string
 	BufferMax int64
+	// Discover probes the LAN for ONVIF devices by WS-Discovery multicast,
+	// and DiscoverTargets by unicast (host:port), every DiscoverEvery
+	// (default 5 min); what is found is reported to the server.
+	Discover        bool
+	DiscoverTargets []string
+	DiscoverEvery   time.Duration
 }
 
 // MinBufferMax is the least local buffer: a minute of a 2 Mbit/s camera
@@ -146,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HeartbeatEvery <= 0 {
 		c.HeartbeatEvery = 10 * time.Second
+	}
+	if c.DiscoverEvery <= 0 {
+		c.DiscoverEvery = 5 * time.Minute
 	}
 	if c.MinBackoff <= 0 {
 		c.MinBackoff = time.Second

@@ -2,11 +2,13 @@ package api_test
 
 import (
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilo/vigilo/internal/agent"
+	"github.com/vigilo/vigilo/internal/agent/wsdtest"
 	"github.com/vigilo/vigilo/internal/onvif/onviftest"
 )
 
@@ -17,7 +19,9 @@ import (
 // motion events, PTZ. The device names a LAN address in its service
 // addresses (ServiceHost) and its stream URI: the server keeps them only
 // on the camera's stand-in host and reaches them through the agent.
-// Stopping the agent takes the camera offline; no goroutine is left.
+// WS-Discovery by the agent lists a further device on the camera for the
+// integrator. Stopping the agent takes the camera offline; no goroutine is
+// left.
 func TestPnPAgentONVIF(t *testing.T) {
 	camDBs(t, func(t *testing.T, pg bool) {
 		ct, _ := strictCamTree(t, pg, map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s",
@@ -33,24 +37,35 @@ func TestPnPAgentONVIF(t *testing.T) {
 
 		cam := e.Must(201, "POST", "/api/v1/cameras", A.Token, map[string]any{"type": "pnp", "name": "Dome",
 			"pnp": map[string]any{"device_id": "onvif-agent", "claim_code": "onvif-code-1"}, "customer_id": C.ID, "plan_id": ct.P}).ID()
-		time.Sleep(300 * time.Millisecond)
-		baseline := runtime.NumGoroutine()
 
 		onv, err := agent.ParseONVIF("dome=" + strings.Replace(dev.URL, "http://", "http://admin:right@", 1))
 		if err != nil {
 			t.Fatal(err)
 		}
+		// WS-Discovery (unicast probe here; multicast on a real LAN) finds a
+		// second device, which the integrator sees listed on the camera.
+		wsd := wsdtest.Start(t, wsdtest.Device{Endpoint: "urn:uuid:5e1f", XAddr: "http://192.168.77.11/onvif/device_service",
+			Name: "Back Gate", Hardware: "PTZ-200"})
+		time.Sleep(300 * time.Millisecond)
+		baseline := runtime.NumGoroutine()
 		start := time.Now()
 		stop := runAgent(t, agent.Config{Server: e.URL, DeviceID: "onvif-agent", ClaimCode: "onvif-code-1",
-			Cameras: []agent.Camera{onv}})
+			Cameras: []agent.Camera{onv}, DiscoverTargets: []string{wsd.Addr()}})
 		r, _ := o.waitStatus(t, cam, 15*time.Second, "recording", isRecording)
 		t.Logf("ONVIF onboarding behind the agent: recording %v after the agent started", time.Since(start))
 		on, _ := r.JSON["onvif"].(map[string]any)
 		if on == nil || on["manufacturer"] != "Fakecam" || on["model"] == "" || on["ptz"] != true || on["events"] != true {
 			t.Fatalf("device details of the camera behind the agent: %s", r.Body)
 		}
-		if p, _ := pnpOf(t, e, A.Token, cam); p["agent_connected"] != true {
-			t.Fatalf("pnp: %v", p)
+		var found []any
+		waitUntil(t, 10*time.Second, "discovered device listed", func() bool {
+			p, _ := pnpOf(t, e, A.Token, cam)
+			found, _ = p["discovered"].([]any)
+			return p["agent_connected"] == true && len(found) == 1
+		})
+		if d := found[0].(map[string]any); d["xaddr"] != "http://192.168.77.11/onvif/device_service" || d["name"] != "Back Gate" ||
+			d["hardware"] != "PTZ-200" || d["agent_flag"] != "--onvif back-gate=http://USER:PASSWORD@192.168.77.11/onvif/device_service" {
+			t.Fatalf("discovered: %v", d)
 		}
 		// What is stored names only the stand-in host, never the device's.
 		stored := e.Main.App.Store.R()
@@ -103,8 +118,14 @@ func TestPnPAgentONVIF(t *testing.T) {
 			t.Fatalf("PTZ without the agent: %d %s", r.Status, r.Body)
 		}
 		e.Must(200, "PATCH", camPath(cam), A.Token, map[string]any{"enabled": false})
-		waitUntil(t, 20*time.Second, "goroutines back to the baseline", func() bool {
-			return runtime.NumGoroutine() <= baseline+3
-		})
+		deadline := time.Now().Add(20 * time.Second)
+		for runtime.NumGoroutine() > baseline+3 {
+			if time.Now().After(deadline) {
+				var b strings.Builder
+				_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
+				t.Fatalf("goroutines %d, baseline %d:\n%s", runtime.NumGoroutine(), baseline, b.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 }

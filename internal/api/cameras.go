@@ -180,6 +180,27 @@ type cameraPnPJSON struct {
 	AgentConnected bool       `json:"agent_connected"`
 	AgentVersion   string     `json:"agent_version"`
 	LastSeenAt     *time.Time `json:"last_seen_at"`
+	// Discovered lists the ONVIF devices the connected agent found on its
+	// LAN (WS-Discovery), to register: each as a P&P camera the agent
+	// serves with the --onvif flag shown.
+	Discovered []discoveredJSON `json:"discovered"`
+}
+
+type discoveredJSON struct {
+	Endpoint  string `json:"endpoint"`
+	XAddr     string `json:"xaddr"`
+	Name      string `json:"name"`
+	Hardware  string `json:"hardware"`
+	AgentFlag string `json:"agent_flag"`
+}
+
+func discoveredJSONOf(list []camera.DiscoveredDevice) []discoveredJSON {
+	out := make([]discoveredJSON, len(list))
+	for i, d := range list {
+		out[i] = discoveredJSON{Endpoint: d.Endpoint, XAddr: d.XAddr, Name: d.Name, Hardware: d.Hardware,
+			AgentFlag: d.AgentFlag(i)}
+	}
+	return out
 }
 
 // CameraStatusJSON is a camera's live state.
@@ -254,6 +275,7 @@ func cameraJSON(v app.CameraView, actor tenancy.Actor) CameraJSON {
 		if ag := v.Agent; ag != nil {
 			j.PnP.Claimed, j.PnP.AgentConnected, j.PnP.AgentVersion = ag.Claimed, ag.Connected, ag.Version
 			j.PnP.LastSeenAt = ag.LastSeenAt
+			j.PnP.Discovered = discoveredJSONOf(ag.Discovered)
 		}
 	}
 	return j

@@ -178,6 +178,8 @@ type AgentInfo struct {
 	Claimed    bool
 	Version    string
 	LastSeenAt *time.Time
+	// Discovered: ONVIF devices the connected agent found on its LAN.
+	Discovered []camera.DiscoveredDevice
 }
 
 func (a *App) agentInfo(ctx context.Context, q store.Q, c camera.Camera) *AgentInfo {
@@ -194,7 +196,7 @@ func (a *App) agentInfo(ctx context.Context, q store.Q, c camera.Camera) *AgentI
 		info.LastSeenAt = &t
 	}
 	if l, ok := a.AgentLink(c.ID); ok {
-		info.Connected, info.Version = true, l.Version
+		info.Connected, info.Version, info.Discovered = true, l.Version, l.Discovered
 	}
 	return info
 }

@@ -80,6 +80,8 @@ type AgentLink struct {
 	Stream      AgentStream
 	ONVIF       *AgentONVIF
 	ConnectedAt time.Time
+	// Discovered is what the agent last reported finding by WS-Discovery.
+	Discovered []DiscoveredDevice
 }
 
 // StreamURL is the address the recorder and the live hub pull the camera
@@ -197,4 +199,66 @@ func (s AgentStream) URL(cameraID int64) string {
 		u.User = url.UserPassword(s.Username, s.Password)
 	}
 	return u.String() + s.Path
+}
+
+// DiscoveredDevice is an ONVIF device a P&P agent found on its LAN by
+// WS-Discovery, as it reports it: listed for the integrator, who registers
+// it (a P&P camera; the agent serves it with --onvif).
+type DiscoveredDevice struct {
+	// Endpoint is the device's WS-Discovery endpoint (urn:uuid:…).
+	Endpoint string `json:"endpoint"`
+	// XAddr is its device service address on the agent's LAN.
+	XAddr    string `json:"xaddr"`
+	Name     string `json:"name,omitempty"`
+	Hardware string `json:"hardware,omitempty"`
+}
+
+// MaxDiscovered bounds the devices an agent may report at once.
+const MaxDiscovered = 64
+
+// Validate checks a reported device: it comes from the agent's LAN.
+func (d DiscoveredDevice) Validate() error {
+	f := errs.Fields{}
+	printable := func(s string, n int) bool {
+		return len(s) <= n && strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) < 0
+	}
+	if d.Endpoint == "" || !printable(d.Endpoint, 256) {
+		f.Add("endpoint", "must be 1 to 256 printable characters")
+	}
+	if u, err := url.Parse(d.XAddr); err != nil || u.Scheme != "http" || u.Hostname() == "" || u.User != nil || !printable(d.XAddr, 512) {
+		f.Add("xaddr", "must be an http:// address of at most 512 characters")
+	}
+	if !printable(d.Name, 128) {
+		f.Add("name", "must be at most 128 printable characters")
+	}
+	if !printable(d.Hardware, 128) {
+		f.Add("hardware", "must be at most 128 printable characters")
+	}
+	return f.Err()
+}
+
+// FlagName is a camera name for the agent's --onvif flag: the device's
+// name reduced to the letters the agent takes, else onvif-<n> (n from 1).
+func (d DiscoveredDevice) FlagName(i int) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(d.Name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && (r == ' ' || r == '-' || r == '_' || r == '.'):
+			b.WriteByte('-')
+		}
+		if b.Len() >= 32 {
+			break
+		}
+	}
+	if n := strings.TrimRight(b.String(), "-"); n != "" {
+		return n
+	}
+	return "onvif-" + strconv.Itoa(i+1)
+}
+
+// AgentFlag is the agent flag that serves the device (credentials to fill in).
+func (d DiscoveredDevice) AgentFlag(i int) string {
+	return "--onvif " + d.FlagName(i) + "=" + strings.Replace(d.XAddr, "http://", "http://USER:PASSWORD@", 1)
 }

@@ -10,7 +10,8 @@
 //
 //   - the agent opens the first stream, the control stream, and writes one
 //     JSON line, the Hello; then a JSON line {"type":"heartbeat"} every
-//     HeartbeatEvery. The server closes a link that stays silent for
+//     HeartbeatEvery, and {"type":"discovered","devices":[…]} when its
+//     WS-Discovery found devices. The server closes a link that stays silent for
 //     HeartbeatTimeout.
 //   - the server opens one stream per camera connection and writes
 //     OpenRequest (the camera's configured address) or "open <port>\n"
@@ -38,6 +39,10 @@ const (
 	ConnectPath   = "/api/v1/agent/connect"
 	HeaderDevice  = "X-Vigilo-Device-Id"
 	HeaderVersion = "X-Vigilo-Agent-Version"
+	// HeaderServerTime (Unix milliseconds) is on the server's answer to
+	// the connect request: the agent measures its clock against it, and
+	// dates back-filled segments in the server's time.
+	HeaderServerTime = "X-Vigilo-Server-Time"
 )
 
 // Hello is the first line on the control stream: an RTSP camera's Stream,
@@ -60,9 +65,16 @@ func (h Hello) Check() error {
 	return h.ONVIF.Validate()
 }
 
-// Heartbeat is every later line on the control stream.
+// Heartbeat is every later line on the control stream, but for Discovered.
 type Heartbeat struct {
 	Type string `json:"type"` // "heartbeat"
+}
+
+// Discovered is a control line reporting the ONVIF devices the agent found
+// on its LAN by WS-Discovery (each replaces the last; at most MaxLine long).
+type Discovered struct {
+	Type    string                    `json:"type"` // "discovered"
+	Devices []camera.DiscoveredDevice `json:"devices"`
 }
 
 // Protocol timings and limits.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, cameraID int64) e
 	s.mu.Unlock()
 	defer s.wg.Done()
 
+	w.Header().Set(HeaderServerTime, strconv.FormatInt(s.cfg.Now().UnixMilli(), 10))
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{})
 	if err != nil {
 		return nil // Accept has answered the client (400/426)
@@ -203,7 +205,16 @@ func (s *Server) heartbeats(l *link, c control) error {
 			return err
 		}
 		var hb Heartbeat
-		if json.Unmarshal([]byte(line), &hb) != nil || hb.Type != "heartbeat" {
+		if json.Unmarshal([]byte(line), &hb) != nil {
+			return errors.New("malformed control line")
+		}
+		switch hb.Type {
+		case "heartbeat":
+		case "discovered":
+			if err := s.discovered(l, line); err != nil {
+				return err
+			}
+		default:
 			return errors.New("malformed control line")
 		}
 		if time.Since(last) >= s.cfg.SeenEvery {
@@ -211,6 +222,26 @@ func (s *Server) heartbeats(l *link, c control) error {
 			s.seen(l.cameraID, l.info.Version)
 		}
 	}
+}
+
+// discovered keeps the devices the agent found by WS-Discovery (each
+// report replaces the last).
+func (s *Server) discovered(l *link, line string) error {
+	var d Discovered
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&d) != nil || len(d.Devices) > camera.MaxDiscovered {
+		return errors.New("malformed discovered line")
+	}
+	for _, dev := range d.Devices {
+		if err := dev.Validate(); err != nil {
+			return fmt.Errorf("malformed discovered device: %w", err)
+		}
+	}
+	s.mu.Lock()
+	l.info.Discovered = d.Devices
+	s.mu.Unlock()
+	return nil
 }
 
 // readLine reads one "\n"-terminated line of at most MaxLine bytes.
