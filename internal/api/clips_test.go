@@ -177,7 +177,7 @@ func TestClips(t *testing.T) {
 		if err := os.Chtimes(orphan, old, old); err != nil {
 			t.Fatal(err)
 		}
-		w, err := clipjob.New(e.Main.Store, dir, slog.New(slog.DiscardHandler), nil)
+		w, err := clipjob.New(e.Main.Store, dir, slog.New(slog.DiscardHandler), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

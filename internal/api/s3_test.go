@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -107,6 +108,22 @@ func TestRecordingToS3(t *testing.T) {
 		if codec, _, _, dur := ffprobeBody(t, body); codec != "h264" || !near(dur, 3*time.Second, time.Second) {
 			t.Fatalf("clip from S3: %s %s", codec, dur)
 		}
+		// The clip's file went to the bucket too: without the writer's
+		// local copy (as on any other node) it is served from there.
+		saved, err := e.Main.Store.R().Clip(context.Background(), clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(s3.ObjectPath(saved.ObjectKey())); err != nil || fi.Size() != saved.Bytes {
+			t.Fatalf("the clip's object %s: %v (clip of %d bytes)", saved.ObjectKey(), err, saved.Bytes)
+		}
+		if err := os.Remove(saved.Path); err != nil {
+			t.Fatal(err)
+		}
+		resp, again := getRaw(t, e, "/api/v1/clips/"+itoa(clip)+"/download", ct.C.Token, nil)
+		if resp.StatusCode != 200 || !bytes.Equal(again, body) {
+			t.Fatalf("clip download from the bucket: %d, %d bytes of %d", resp.StatusCode, len(again), len(body))
+		}
 
 		if pg {
 			// Another node on the same database and bucket, recording
@@ -117,7 +134,18 @@ func TestRecordingToS3(t *testing.T) {
 			if api2.Main.Recording() != nil || api2.Main.Uploads() != nil {
 				t.Fatal("the second node records")
 			}
-			playbackProbe(t, api2, api2.Login(ct.C.Email, ct.C.Password), r.cam, segs[1].End.Add(-time.Second))
+			tok2 := api2.Login(ct.C.Email, ct.C.Password)
+			playbackProbe(t, api2, tok2, r.cam, segs[1].End.Add(-time.Second))
+			// The clip another node wrote, with a range request.
+			resp, part := getRaw(t, api2, "/api/v1/clips/"+itoa(clip)+"/download", tok2, map[string]string{"Range": "bytes=100-199"})
+			if resp.StatusCode != 206 || !bytes.Equal(part, body[100:200]) {
+				t.Fatalf("a range of the clip through another node: %d, %d bytes", resp.StatusCode, len(part))
+			}
+		}
+		// Deleting the clip deletes its object.
+		e.Must(200, "DELETE", "/api/v1/clips/"+itoa(clip), ct.C.Token, nil)
+		if _, err := os.Stat(s3.ObjectPath(saved.ObjectKey())); !os.IsNotExist(err) {
+			t.Fatalf("a deleted clip's object is still in the bucket: %v", err)
 		}
 
 		// S3 down: recording goes on into the local buffer.

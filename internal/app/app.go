@@ -64,6 +64,9 @@ type App struct {
 	// Remote reads segments from the object store when they are not on
 	// this machine's disk (nil: video is on local disk only; docs/S3.md).
 	Remote media.Remote
+	// DeleteObject removes an object from the bucket (a deleted clip's);
+	// nil without S3.
+	DeleteObject func(ctx context.Context, key string) error
 
 	// Brands holds the branding feature's parts (branding.go).
 	Brands BrandDeps

@@ -528,7 +528,7 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 	if err := requireCameraAdmin(actor); err != nil {
 		return err
 	}
-	var paths []string
+	var paths, clips []string
 	var c camera.Camera
 	err := a.tx(ctx, func(q store.Q, out *outbox) error {
 		var err error
@@ -541,7 +541,7 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 		if paths, err = q.CameraSegmentPaths(ctx, id); err != nil {
 			return err
 		}
-		clips, err := q.CameraClipPaths(ctx, id) // kept from retention, not from deletion
+		clips, err = q.CameraClipPaths(ctx, id) // kept from retention, not from deletion
 		if err != nil {
 			return err
 		}
@@ -561,6 +561,11 @@ func (a *App) DeleteCamera(ctx context.Context, actor tenancy.Actor, id int64) e
 		return err
 	}
 	a.removeCameraFiles(id, paths, a.Now())
+	if a.DeleteObject != nil { // its clips in the bucket (its segments go with the recorders' sweep)
+		for _, p := range clips {
+			a.removeClipFile(ctx, camera.Clip{CameraID: id, Path: p})
+		}
+	}
 	if a.Cameras.Agents != nil {
 		a.Cameras.Agents.Disconnect(id) // its credential went with the row
 	}

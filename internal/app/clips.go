@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"slices"
 
@@ -124,18 +127,31 @@ func (a *App) DeleteClip(ctx context.Context, actor tenancy.Actor, id int64) err
 	if err != nil {
 		return err
 	}
-	if clip.Path != "" {
-		if err := removeFile(clip.Path); err != nil {
-			a.Log.Warn("remove clip file", "clip", id, "path", clip.Path, "err", err)
+	a.removeClipFile(ctx, clip)
+	return nil
+}
+
+// removeClipFile removes a deleted clip's file from this node's disk (if
+// it wrote it) and, with S3, its object. Another node's local copy goes
+// with that node's sweep of orphan clip files.
+func (a *App) removeClipFile(ctx context.Context, clip camera.Clip) {
+	if clip.Path == "" {
+		return
+	}
+	if err := removeFile(clip.Path); err != nil {
+		a.Log.Warn("remove clip file", "clip", clip.ID, "path", clip.Path, "err", err)
+	}
+	if a.DeleteObject != nil {
+		if err := a.DeleteObject(context.WithoutCancel(ctx), clip.ObjectKey()); err != nil {
+			a.Log.Warn("remove clip object", "clip", clip.ID, "key", clip.ObjectKey(), "err", err)
 		}
 	}
-	return nil
 }
 
 // ClipFile is an open clip for download; the caller closes File.
 type ClipFile struct {
 	Clip camera.Clip
-	File *os.File
+	File io.ReadSeekCloser
 }
 
 // OpenClip opens a ready clip's file for download (right playback). A clip
@@ -145,10 +161,10 @@ func (a *App) OpenClip(ctx context.Context, actor tenancy.Actor, id int64) (Clip
 	if err != nil {
 		return ClipFile{}, err
 	}
-	return openClipFile(clip)
+	return a.openClipFile(ctx, clip)
 }
 
-func openClipFile(clip camera.Clip) (ClipFile, error) {
+func (a *App) openClipFile(ctx context.Context, clip camera.Clip) (ClipFile, error) {
 	switch clip.Status {
 	case camera.ClipPending:
 		return ClipFile{}, errs.Conflictf("clip_not_ready", "the clip is still being saved (%d%%)", clip.Progress)
@@ -156,10 +172,24 @@ func openClipFile(clip camera.Clip) (ClipFile, error) {
 		return ClipFile{}, errs.Conflictf("clip_failed", "the clip could not be saved: %s", clip.Error)
 	}
 	f, err := os.Open(clip.Path)
-	if err != nil {
+	if err == nil {
+		return ClipFile{Clip: clip, File: f}, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) || a.Remote == nil {
 		return ClipFile{}, errs.Wrap(err, "open clip")
 	}
-	return ClipFile{Clip: clip, File: f}, nil
+	// Written by another node: from the bucket, with range requests.
+	obj, rerr := a.Remote(ctx, clip.ObjectKey())
+	if rerr != nil {
+		return ClipFile{}, errs.Wrap(rerr, "open clip in S3")
+	}
+	return ClipFile{Clip: clip, File: remoteClip{io.NewSectionReader(obj, 0, obj.Size()), obj}}, nil
+}
+
+// remoteClip reads a clip's object as a seekable file.
+type remoteClip struct {
+	*io.SectionReader
+	io.Closer
 }
 
 // MeterTraffic adds bytes delivered of a camera's video (clip downloads,

@@ -183,7 +183,7 @@ func (a *App) OpenSharedClip(ctx context.Context, token string) (ClipFile, error
 	if sh.Share.Kind != camera.ShareClip {
 		return ClipFile{}, errs.NotFoundf("this link shares a live camera, not a clip")
 	}
-	return openClipFile(sh.Clip)
+	return a.openClipFile(ctx, sh.Clip)
 }
 
 // actorOfUser builds the actor a user would be if signed in now, with the

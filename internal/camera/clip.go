@@ -1,6 +1,8 @@
 package camera
 
 import (
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,6 +42,17 @@ type Clip struct {
 	Error     string // why it failed, for people
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// ObjectKey is where a ready clip's file is kept in the object store when
+// video goes to S3, so that any node serves it (docs/S3.md): under
+// "clips/", apart from the segments' camera prefixes, named after the
+// clip's file on the disk of the node that wrote it.
+func (c Clip) ObjectKey() string {
+	if c.Path == "" {
+		return ""
+	}
+	return "clips/" + strconv.FormatInt(c.CameraID, 10) + "/" + filepath.Base(c.Path)
 }
 
 // NewClip is a request to save a clip, already decoded.

@@ -38,26 +38,33 @@ const progressEvery = 250 * time.Millisecond
 
 // Worker writes pending clips one at a time.
 type Worker struct {
-	st     *store.Store
-	dir    string
-	log    *slog.Logger
-	remote media.Remote
-	kick   chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	st      *store.Store
+	dir     string
+	log     *slog.Logger
+	remote  media.Remote
+	objects Objects
+	kick    chan struct{}
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// Objects is where, with S3 on, a ready clip's file is put so that every
+// node serves it (camera.Clip.ObjectKey), not only the one that wrote it.
+type Objects interface {
+	PutFile(ctx context.Context, key, path string) (string, error)
 }
 
 // New starts the job over the clips of st, writing files below dir. It
 // begins with the clips left pending by an earlier run.
 //
 // remote reads segments that are no longer on this machine's disk from the
-// object store (nil without S3).
-func New(st *store.Store, dir string, log *slog.Logger, remote media.Remote) (*Worker, error) {
+// object store, and objects keeps the clips written (both nil without S3).
+func New(st *store.Store, dir string, log *slog.Logger, remote media.Remote, objects Objects) (*Worker, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("clip directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Worker{st: st, dir: dir, log: log, remote: remote, kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	w := &Worker{st: st, dir: dir, log: log, remote: remote, objects: objects, kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go w.run(ctx)
 	return w, nil
 }
@@ -130,6 +137,16 @@ func (w *Worker) write(ctx context.Context, c camera.Clip) {
 		return
 	}
 	c.Status, c.Path, c.Bytes = camera.ClipReady, path, n
+	if err == nil && w.objects != nil {
+		// Ready only once in the bucket: any node serves it from there.
+		if _, perr := w.objects.PutFile(ctx, c.ObjectKey(), path); perr != nil {
+			err = fmt.Errorf("the clip could not be stored in S3 (try again): %w", perr)
+		}
+		if ctx.Err() != nil { // stopping: pending, written again at the next start
+			removeQuiet(path)
+			return
+		}
+	}
 	if err != nil {
 		removeQuiet(path)
 		c.Status, c.Path, c.Bytes, c.Error = camera.ClipFailed, "", 0, err.Error()

@@ -89,6 +89,48 @@ func (s *Service) sweepDeletedCameras(ctx context.Context, at time.Time) {
 			s.RemoveCameraFiles(id, at)
 		}
 	}
+	s.sweepClipObjects(ctx)
+}
+
+// sweepClipObjects deletes the clips kept in the bucket (clips/<camera>/…,
+// camera.Clip.ObjectKey) of cameras that no longer exist: deleting an
+// account removes its cameras' clip rows by cascade.
+func (s *Service) sweepClipObjects(ctx context.Context) {
+	if s.cfg.Objects == nil {
+		return
+	}
+	dirs, err := s.cfg.Objects.Dirs(ctx, "clips/")
+	if err != nil {
+		s.log.Warn("sweep clips of deleted cameras in S3", "err", err)
+		return
+	}
+	var ids []int64
+	for _, d := range dirs {
+		if id, err := strconv.ParseInt(path.Base(d), 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	exist, err := s.a.Store.R().ExistingCameraIDs(ctx, ids)
+	if err != nil {
+		s.log.Warn("sweep clips of deleted cameras", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if exist[id] {
+			continue
+		}
+		objs, err := s.cfg.Objects.List(ctx, "clips/"+strconv.FormatInt(id, 10)+"/")
+		if err != nil {
+			s.log.Warn("list clips of a deleted camera", "camera", id, "err", err)
+			return
+		}
+		for _, o := range objs {
+			if err := s.cfg.Objects.Delete(ctx, o.Key); err != nil {
+				s.log.Warn("delete clip of a deleted camera", "key", o.Key, "err", err)
+				return
+			}
+		}
+	}
 }
 
 // RemoveCameraFiles deletes, once the recorder has let go of the camera,

@@ -37,6 +37,7 @@ func (m *Main) startObjects(ctx context.Context) error {
 		}
 		return r, nil
 	}
+	m.App.DeleteObject = objs.Delete
 	m.OnClose(func() { _ = objs.Close() })
 	return nil
 }
