@@ -189,16 +189,21 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return WriteInvoice(w, inv, format, "inline")
+	brand, err := s.App.InvoiceBrand(r.Context(), inv)
+	if err != nil {
+		return err
+	}
+	return WriteInvoice(w, inv, brand, format, "inline")
 }
 
 // WriteInvoice answers with one invoice as JSON, PDF or CSV (the portal
-// serves the same documents); disposition is "inline" or "attachment".
-func WriteInvoice(w http.ResponseWriter, inv billing.Invoice, format, disposition string) error {
+// serves the same documents) in the issuer's brand; disposition is
+// "inline" or "attachment".
+func WriteInvoice(w http.ResponseWriter, inv billing.Invoice, brand invoicedoc.Brand, format, disposition string) error {
 	var buf bytes.Buffer
 	switch format {
 	case "pdf":
-		if err := invoicedoc.PDF(&buf, inv); err != nil {
+		if err := invoicedoc.PDF(&buf, inv, brand); err != nil {
 			return err
 		}
 		writeDoc(w, "application/pdf", InvoiceFileName(inv)+".pdf", disposition, buf.Bytes())

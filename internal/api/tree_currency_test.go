@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,9 +26,7 @@ func TestTreeCurrency(t *testing.T) {
 func testTreeCurrency(t *testing.T, pg bool) {
 	e := apitest.Boot(t, apitest.Options{Postgres: pg, Quiet: true})
 	ctx := context.Background()
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC).UnixMilli())
-	e.Main.App.Now = func() time.Time { return time.UnixMilli(clock.Load()).UTC() }
+	fixClock(e, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 
 	pID := idOf(planByName(t, e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items(), "Cloud 7 days"))
 	j := e.CreateAccount(e.Root, 1, "integrator", "Japan")
@@ -37,12 +34,7 @@ func testTreeCurrency(t *testing.T, pg bool) {
 	jc := e.CreateAccount(js.Token, js.ID, "customer", "Japan customer")
 	u := e.CreateAccount(e.Root, 1, "integrator", "Euro")
 	uc := e.CreateAccount(u.Token, u.ID, "customer", "Euro customer")
-	for _, o := range []struct {
-		acct        int64
-		token, cost string
-	}{{j.ID, e.Root, "1000"}, {js.ID, j.Token, "1500.5"}, {jc.ID, js.Token, "2000.25"}, {u.ID, e.Root, "3"}, {uc.ID, u.Token, "4.4"}} {
-		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(o.acct)+"/plans/"+itoa(pID), o.token, map[string]any{"cost": o.cost})
-	}
+	putOffers(e, pID, []offerAt{{j.ID, e.Root, "1000"}, {js.ID, j.Token, "1500.5"}, {jc.ID, js.Token, "2000.25"}, {u.ID, e.Root, "3"}, {uc.ID, u.Token, "4.4"}})
 	if _, err := e.Main.Store.W().SeedCameras(ctx, []store.SeedCamera{
 		{IntegratorID: js.ID, CustomerID: jc.ID, PlanID: pID, Name: "j-1", Enabled: true},
 		{IntegratorID: u.ID, CustomerID: uc.ID, PlanID: pID, Name: "u-1", Enabled: true},
@@ -153,5 +145,23 @@ func testTreeCurrency(t *testing.T, pg bool) {
 	}
 	if s := e.Must(200, "GET", acct(js.ID)+"/statements?period=2026-03", e.Root, nil).JSON; s["currency"] != "EUR" {
 		t.Errorf("March's draft after the change: %v", s["currency"])
+	}
+}
+
+// fixClock stops the app's clock at at.
+func fixClock(e *apitest.Env, at time.Time) {
+	e.Main.App.Now = func() time.Time { return at }
+}
+
+// offerAt is one account's cost of a plan, set by its parent's token.
+type offerAt struct {
+	acct        int64
+	token, cost string
+}
+
+// putOffers prices plan planID for each account.
+func putOffers(e *apitest.Env, planID int64, offers []offerAt) {
+	for _, o := range offers {
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(o.acct)+"/plans/"+itoa(planID), o.token, map[string]any{"cost": o.cost})
 	}
 }

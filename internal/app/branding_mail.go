@@ -151,8 +151,8 @@ func (a *App) PreviewBrandMail(ctx context.Context, actor tenancy.Actor, id int6
 		return mail.CameraOffline(to, mail.CameraAlertData{Product: m.Product, Camera: "Front door", Customer: "Example Customer",
 			Since: "2026-01-02 15:04:05 UTC", Reason: "the camera stopped answering", Link: m.Base + "/cameras/1", Look: m.Look}), nil
 	case MailInvoice:
-		return mail.InvoiceReady(to, mail.InvoiceData{Product: m.Product, Account: "Example Customer", Period: "2026-01", Amount: "42.00 EUR",
-			Link: m.Base + "/statements", Look: m.Look}), nil
+		return mail.InvoiceReady(to, mail.InvoiceData{Product: m.Product, Number: strconv.FormatInt(acct.ID, 10) + "-000042", Issuer: acct.Name,
+			Account: "Example Customer", Period: "2026-01", Amount: "EUR 42.00", Due: "2026-03-03", Link: m.Base + "/invoices", Look: m.Look}), nil
 	default:
 		return mail.Reset(to, mail.LinkData{Product: m.Product, Name: "Alex Example", Link: m.Base + "/reset?token=preview", Expires: "2 hours", Look: m.Look}), nil
 	}

@@ -181,7 +181,8 @@ func (a *App) Invoices(ctx context.Context, actor tenancy.Actor, accountID int64
 // SetInvoiceStatus moves an invoice along its lifecycle (issued, paid,
 // void) for the issuer or an account above it; the customer's side gets
 // 403, anyone else 404. Issuing takes the issuer's next number in the same
-// transaction and freezes the parties, the tax and the due date.
+// transaction, freezes the parties, the tax and the due date, and queues
+// the invoice's mail with its PDF (mailIssuedInvoice).
 func (a *App) SetInvoiceStatus(ctx context.Context, actor tenancy.Actor, id int64, status string) (billing.Invoice, error) {
 	if err := requireAdmin(actor); err != nil {
 		return billing.Invoice{}, err
@@ -191,7 +192,7 @@ func (a *App) SetInvoiceStatus(ctx context.Context, actor tenancy.Actor, id int6
 		return billing.Invoice{}, errs.Field("status", `must be "issued", "paid" or "void"`)
 	}
 	var inv billing.Invoice
-	err := a.Store.InTx(ctx, func(q store.Q) error {
+	err := a.tx(ctx, func(q store.Q, out *outbox) error {
 		var err error
 		if inv, err = q.Invoice(ctx, id); err != nil {
 			return err
@@ -236,6 +237,11 @@ func (a *App) SetInvoiceStatus(ctx context.Context, actor tenancy.Actor, id int6
 		issuer, err := q.Account(ctx, inv.IssuerID)
 		if err != nil {
 			return err
+		}
+		if to == billing.InvoiceIssued {
+			if err := a.mailIssuedInvoice(ctx, q, out, inv, issuer); err != nil {
+				return err
+			}
 		}
 		return a.audit(ctx, q, actor, issuer, "invoice."+string(to), map[string]any{"invoice_id": inv.ID, "number": inv.NumberText(),
 			"customer_id": inv.CustomerID, "period": inv.Month.String()})

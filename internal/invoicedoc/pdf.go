@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,9 +16,18 @@ import (
 	"github.com/vigilo/vigilo/internal/billing"
 )
 
-// PDF writes inv as an A4 PDF. The same invoice always gives the same
-// bytes: the document's dates are the invoice's own, never the clock.
-func PDF(w io.Writer, inv billing.Invoice) error {
+// Brand is the issuer's look on its invoices (zero: the plain document).
+type Brand struct {
+	Name      string // the product name, printed beside the logo
+	Color     string // "#rrggbb": the title and rules; "" keeps the default
+	Logo      []byte // PNG or JPEG as served by the brand; nil for none
+	LogoIsPNG bool
+}
+
+// PDF writes inv as an A4 PDF in the issuer's brand b. The same invoice
+// always gives the same bytes: the document's dates are the invoice's own,
+// never the clock.
+func PDF(w io.Writer, inv billing.Invoice, b Brand) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	// The core fonts are Windows-1252; the translator maps UTF-8 text onto
 	// it (characters outside it print as '?', rather than as mojibake).
@@ -37,9 +47,15 @@ func PDF(w io.Writer, inv billing.Invoice) error {
 	pdf.AddPage()
 
 	const full = 174.0 // A4 width minus margins
-	pdf.SetTextColor(20, 20, 20)
+	cr, cg, cb := 20, 20, 20
+	if r, g, bl, ok := rgb(b.Color); ok {
+		cr, cg, cb = r, g, bl
+	}
+	brandHeader(pdf, tr, b, full, cr, cg, cb)
+	pdf.SetTextColor(cr, cg, cb)
 	pdf.SetFont("Helvetica", "B", 20)
 	pdf.CellFormat(full, 10, tr(title(inv)), "", 1, "L", false, 0, "")
+	pdf.SetTextColor(20, 20, 20)
 	if inv.Status != billing.InvoiceIssued {
 		pdf.SetFont("Helvetica", "B", 11)
 		pdf.SetTextColor(170, 40, 40)
@@ -116,6 +132,61 @@ func PDF(w io.Writer, inv billing.Invoice) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// brandHeader prints the issuer's logo (at most 16 mm high, 60 mm wide)
+// and product name above the title, with a rule in the brand's colour.
+// A logo the PDF library cannot read is left out rather than failing the
+// invoice: the brand re-encoded it, so this does not happen in practice.
+func brandHeader(pdf *fpdf.Fpdf, tr func(string) string, b Brand, full float64, r, g, bl int) {
+	if b.Name == "" && len(b.Logo) == 0 {
+		return
+	}
+	top := pdf.GetY()
+	x := 18.0
+	if len(b.Logo) > 0 {
+		kind := "JPG"
+		if b.LogoIsPNG {
+			kind = "PNG"
+		}
+		opt := fpdf.ImageOptions{ImageType: kind, ReadDpi: false}
+		info := pdf.RegisterImageOptionsReader("brand-logo", opt, bytes.NewReader(b.Logo))
+		if pdf.Ok() && info != nil && info.Height() > 0 {
+			h := 16.0
+			wd := info.Width() * h / info.Height()
+			if wd > 60 {
+				wd, h = 60, info.Height()*60/info.Width()
+			}
+			pdf.ImageOptions("brand-logo", x, top, wd, h, false, opt, 0, "")
+			x += wd + 5
+		} else {
+			pdf.ClearError()
+		}
+	}
+	if b.Name != "" {
+		pdf.SetXY(x, top+4)
+		pdf.SetFont("Helvetica", "B", 14)
+		pdf.SetTextColor(r, g, bl)
+		pdf.CellFormat(18+full-x, 8, tr(b.Name), "", 0, "L", false, 0, "")
+	}
+	pdf.SetDrawColor(r, g, bl)
+	pdf.SetLineWidth(0.6)
+	pdf.Line(18, top+19, 18+full, top+19)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.2)
+	pdf.SetXY(18, top+23)
+}
+
+// rgb reads "#rrggbb".
+func rgb(c string) (r, g, b int, ok bool) {
+	if len(c) != 7 || c[0] != '#' {
+		return 0, 0, 0, false
+	}
+	v, err := strconv.ParseUint(c[1:], 16, 32)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	return int(v >> 16), int(v >> 8 & 0xff), int(v & 0xff), true
 }
 
 // title is "Invoice 7-000042", or "Draft invoice" before a number exists.

@@ -1,12 +1,16 @@
 package mail
 
-// InvoiceData fills the invoice notice.
+// InvoiceData fills the mail that an invoice was issued; the invoice's PDF
+// goes with it as an attachment.
 type InvoiceData struct {
 	Product string
+	Number  string // "7-000042"
+	Issuer  string // who sends the invoice
 	Account string // who the invoice is for
 	Period  string // "2026-11"
-	Amount  string // with its currency
-	Link    string
+	Amount  string // the total, with its currency
+	Due     string // "2026-12-31"
+	Link    string // the invoices page of the customer's portal
 	Look
 }
 
@@ -14,7 +18,8 @@ var invoiceText = `{{define "invoice"}}Hello,
 {{with .Intro}}
 {{.}}
 {{end}}
-The {{.Product}} invoice of {{.Account}} for {{.Period}} is ready: {{.Amount}}.
+{{.Issuer}} has issued invoice {{.Number}} to {{.Account}} for {{.Period}}: {{.Amount}}{{with .Due}}, due {{.}}{{end}}.
+The invoice is attached as a PDF; all invoices are in {{.Product}}:
 
 {{.Link}}
 {{with .Support}}
@@ -22,10 +27,11 @@ The {{.Product}} invoice of {{.Account}} for {{.Period}} is ready: {{.Amount}}.
 {{end}}{{end}}`
 
 var invoiceHTML = `{{define "invoice"}}<p>Hello,</p>{{template "intro" .}}
-<p>The {{.Product}} invoice of <b>{{.Account}}</b> for {{.Period}} is ready: <b>{{.Amount}}</b>.</p>
-<p><a href="{{.Link}}" style="display:inline-block;padding:10px 18px;background:{{.ButtonColor}};color:#fff;border-radius:6px;text-decoration:none">Open the invoice</a></p>{{end}}`
+<p>{{.Issuer}} has issued invoice <b>{{.Number}}</b> to <b>{{.Account}}</b> for {{.Period}}: <b>{{.Amount}}</b>{{with .Due}}, due {{.}}{{end}}.</p>
+<p>The invoice is attached as a PDF; all invoices are in {{.Product}}.</p>
+<p><a href="{{.Link}}" style="display:inline-block;padding:10px 18px;background:{{.ButtonColor}};color:#fff;border-radius:6px;text-decoration:none">Open the invoices</a></p>{{end}}`
 
-// InvoiceReady renders the notice that a month's invoice was issued.
+// InvoiceReady renders the mail that an invoice was issued.
 func InvoiceReady(to string, d InvoiceData) Message {
-	return renderWith(to, d.Product+" invoice "+d.Period+" for "+d.Account, "invoice", d, d.Look)
+	return renderWith(to, d.Product+" invoice "+d.Number+" for "+d.Account+" ("+d.Period+")", "invoice", d, d.Look)
 }

@@ -15,6 +15,16 @@ type Message struct {
 	// sender stay the operator's verified one, so SPF and DKIM still pass.
 	FromName string
 	ReplyTo  string
+	// Attachment is a file sent with the message (an invoice's PDF); nil
+	// for none.
+	Attachment *Attachment
+}
+
+// Attachment is one file attached to a message.
+type Attachment struct {
+	Name string // the file name the reader sees
+	Type string // its MIME type
+	Data []byte
 }
 
 // Queued is a message in the outbox.

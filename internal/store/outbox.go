@@ -14,14 +14,21 @@ import (
 // cannot lose its mail.
 func (q Q) EnqueueMail(ctx context.Context, m mail.Message) (int64, error) {
 	now := ms(time.Now())
-	id, err := q.insert(ctx, `INSERT INTO mail_outbox (to_addr, subject, text_body, html_body, from_name, reply_to, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.To, m.Subject, m.Text, m.HTML, m.FromName, m.ReplyTo, now, now)
+	var name, typ string
+	var data []byte
+	if a := m.Attachment; a != nil {
+		name, typ, data = a.Name, a.Type, a.Data
+	}
+	id, err := q.insert(ctx, `INSERT INTO mail_outbox (to_addr, subject, text_body, html_body, from_name, reply_to,
+		attachment_name, attachment_type, attachment, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.To, m.Subject, m.Text, m.HTML, m.FromName, m.ReplyTo, name, typ, data, now, now)
 	return id, errs.Wrap(err, "enqueue mail")
 }
 
 // DueMail returns up to limit unsent messages whose next attempt is due.
 func (q Q) DueMail(ctx context.Context, now time.Time, limit int) ([]mail.Queued, error) {
-	rows, err := q.query(ctx, `SELECT id, to_addr, subject, text_body, html_body, from_name, reply_to, attempts FROM mail_outbox
+	rows, err := q.query(ctx, `SELECT id, to_addr, subject, text_body, html_body, from_name, reply_to, attempts,
+		attachment_name, attachment_type, attachment FROM mail_outbox
 		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, errs.Wrap(err, "due mail")
@@ -30,8 +37,12 @@ func (q Q) DueMail(ctx context.Context, now time.Time, limit int) ([]mail.Queued
 	var out []mail.Queued
 	for rows.Next() {
 		var m mail.Queued
-		if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.FromName, &m.ReplyTo, &m.Attempts); err != nil {
+		var a mail.Attachment
+		if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.FromName, &m.ReplyTo, &m.Attempts, &a.Name, &a.Type, &a.Data); err != nil {
 			return nil, err
+		}
+		if a.Name != "" {
+			m.Attachment = &a
 		}
 		out = append(out, m)
 	}

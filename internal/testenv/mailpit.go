@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +40,15 @@ type Message struct {
 	Subject  string
 	Text     string
 	HTML     string
+	// Attachments are the files the mail carries, with their bytes.
+	Attachments []Attachment
+}
+
+// Attachment is one file attached to a received mail.
+type Attachment struct {
+	Name string
+	Type string
+	Data []byte
 }
 
 // SMTPAddr returns "host:port" of the SMTP server.
@@ -181,13 +191,20 @@ type apiList struct {
 }
 
 type apiMessage struct {
-	ID      string
-	From    *apiAddress
-	ReplyTo []apiAddress
-	To      []apiAddress
-	Subject string
-	Text    string
-	HTML    string
+	ID          string
+	From        *apiAddress
+	ReplyTo     []apiAddress
+	To          []apiAddress
+	Subject     string
+	Text        string
+	HTML        string
+	Attachments []apiAttachment
+}
+
+type apiAttachment struct {
+	PartID      string
+	FileName    string
+	ContentType string
 }
 
 func (m *MailpitServer) getJSON(path string, v any) error {
@@ -225,7 +242,26 @@ func (m *MailpitServer) message(id string) (Message, error) {
 	if am.From != nil {
 		msg.From, msg.FromName = am.From.Address, am.From.Name
 	}
+	for _, a := range am.Attachments {
+		data, err := m.getBytes("/api/v1/message/" + url.PathEscape(id) + "/part/" + url.PathEscape(a.PartID))
+		if err != nil {
+			return Message{}, err
+		}
+		msg.Attachments = append(msg.Attachments, Attachment{Name: a.FileName, Type: a.ContentType, Data: data})
+	}
 	return msg, nil
+}
+
+func (m *MailpitServer) getBytes(path string) ([]byte, error) {
+	resp, err := m.client.Get(m.APIURL + path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 func addresses(as []apiAddress) []string {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,4 +71,28 @@ func runBounded(bin string, args ...string) ([]byte, error) {
 		<-done
 		return out.Bytes(), os.ErrDeadlineExceeded
 	}
+}
+
+// PDFImages lists the images a PDF's pages draw, one "page width height"
+// per image, with poppler's pdfimages (same tool rules as PDFText).
+func PDFImages(t testing.TB, pdf []byte) []string {
+	t.Helper()
+	bin := RequireTool(t, "pdfimages")
+	in := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runBounded(bin, "-list", in)
+	if err != nil {
+		t.Fatalf("testenv: pdfimages: %v: %s", err, out)
+	}
+	var imgs []string
+	for i, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if i < 2 || len(f) < 5 {
+			continue // the header and its rule
+		}
+		imgs = append(imgs, f[0]+" "+f[3]+" "+f[4])
+	}
+	return imgs
 }

@@ -160,7 +160,11 @@ func (p *Portal) invoiceDoc(w http.ResponseWriter, r *http.Request, q *req) erro
 	if format == "csv" {
 		disposition = "attachment"
 	}
-	return api.WriteInvoice(w, inv, format, disposition)
+	brand, err := p.App.InvoiceBrand(r.Context(), inv)
+	if err != nil {
+		return err
+	}
+	return api.WriteInvoice(w, inv, brand, format, disposition)
 }
 
 // invoicesCSV downloads what the tab's filters select, one row per invoice.
