@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,14 +117,23 @@ func Connect(ctx context.Context, cfg Config, bus *events.Bus, auth AuthEpoch) (
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("VIGILO_NATS_URL: cannot connect to %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("VIGILO_NATS_URL: cannot connect to %s: %w", redacted(cfg.URL), err)
 	}
 	l.nc = nc
 	if err := l.start(ctx); err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("VIGILO_NATS_URL: %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("VIGILO_NATS_URL: %s: %w", redacted(cfg.URL), err)
 	}
 	return l, nil
+}
+
+// redacted is a NATS URL without its password, for messages.
+func redacted(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func (l *Link) start(ctx context.Context) error {

@@ -117,9 +117,11 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestClusterBadConfigurationFailsFast: an unreachable NATS stops the start
-// with a message naming VIGILO_NATS_URL; a second live node with one id,
-// naming VIGILO_NODE_ID.
+// TestClusterBadConfigurationFailsFast: an unreachable NATS, or one that
+// refuses the credentials, stops the start with a message naming
+// VIGILO_NATS_URL; a second live node with one id, naming VIGILO_NODE_ID; a
+// camera credentials key not the cluster's, naming VIGILO_SECRET_KEY_FILE.
+// (S3's cases: TestS3BadConfigurationFailsStart.)
 func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
 	port := testenv.FreePort(t)
@@ -141,6 +143,26 @@ func TestClusterBadConfigurationFailsFast(t *testing.T) {
 	if !strings.Contains(err.Error(), "VIGILO_NATS_URL") || time.Since(start) > 10*time.Second {
 		t.Fatalf("want a quick error naming VIGILO_NATS_URL, got after %v: %v", time.Since(start), err)
 	}
+
+	// NATS that wants a user and password: the wrong password fails the
+	// start naming VIGILO_NATS_URL, without printing the password; the
+	// right one starts.
+	authed := testenv.NATSAuth(t, "vigilo", "right-password")
+	wrong := strings.Replace(authed.URL, "nats://", "nats://vigilo:wrong-password@", 1)
+	vars["VIGILO_NATS_URL"] = wrong
+	if cfg, err = config.Load(nil, func(k string) string { return vars[k] }); err != nil {
+		t.Fatal(err)
+	}
+	m = &server.Main{Config: cfg, Out: io.Discard}
+	start = time.Now()
+	if err := m.Run(ctx); err == nil {
+		_ = m.Close()
+		t.Fatal("started with a wrong NATS password")
+	} else if !strings.Contains(err.Error(), "VIGILO_NATS_URL") || strings.Contains(err.Error(), "wrong-password") ||
+		time.Since(start) > 10*time.Second {
+		t.Fatalf("want a quick error naming VIGILO_NATS_URL without the password, got after %v: %v", time.Since(start), err)
+	}
+	bootNode(t, dsn, strings.Replace(authed.URL, "nats://", "nats://vigilo:right-password@", 1), "authed", nil)
 
 	// Two running nodes with one id: the second waits out one TTL (a killed
 	// node restarting would be silent by then) and refuses, naming

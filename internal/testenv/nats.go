@@ -25,6 +25,7 @@ type NATSServer struct {
 	bin  string
 	port int
 	dir  string
+	args []string // beyond address, port and JetStream (NATSAuth)
 	t    testing.TB
 
 	mu     sync.Mutex
@@ -37,12 +38,24 @@ type NATSServer struct {
 // Without nats-server NATSVersion the test skips (fails when CI=true).
 func NATS(t testing.TB) *NATSServer {
 	t.Helper()
+	return startNATS(t, nil)
+}
+
+// NATSAuth is NATS with one user and password: a client must give them
+// (nats://user:password@host:port).
+func NATSAuth(t testing.TB, user, password string) *NATSServer {
+	t.Helper()
+	return startNATS(t, []string{"--user", user, "--pass", password})
+}
+
+func startNATS(t testing.TB, args []string) *NATSServer {
+	t.Helper()
 	bin := RequireTool(t, "nats-server")
 	if out, err := exec.Command(bin, "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), NATSVersion) {
 		missing(t, fmt.Sprintf("nats-server %s not found (%s says %q; go install github.com/nats-io/nats-server/v2@%s)",
 			NATSVersion, bin, strings.TrimSpace(string(out)), NATSVersion))
 	}
-	n := &NATSServer{bin: bin, dir: t.TempDir(), t: t}
+	n := &NATSServer{bin: bin, dir: t.TempDir(), t: t, args: args}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
@@ -61,7 +74,8 @@ func NATS(t testing.TB) *NATSServer {
 }
 
 func (n *NATSServer) start() error {
-	cmd := exec.Command(n.bin, "-a", "127.0.0.1", "-p", strconv.Itoa(n.port), "-js", "-sd", n.dir, "-n", "vigilo-test")
+	cmd := exec.Command(n.bin, append([]string{"-a", "127.0.0.1", "-p", strconv.Itoa(n.port), "-js", "-sd", n.dir, "-n", "vigilo-test"},
+		n.args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
