@@ -22,7 +22,7 @@ func planRoutes() []Route {
 			Request: createPlanRequest{}, Response: PlanJSON{}, Handler: h((*Server).createPlan)},
 		{Method: "GET", Path: "/plans/{id}", Tag: "plans", Summary: "One plan my account may use",
 			Response: PlanJSON{}, Handler: h((*Server).getMyPlan)},
-		{Method: "PATCH", Path: "/plans/{id}", Tag: "plans", Summary: "Change my name and end-user price for a plan (never my cost)",
+		{Method: "PATCH", Path: "/plans/{id}", Tag: "plans", Summary: "Change my name and end-user price for a plan (never my cost); the plan's owner also changes price, retention_days, max_bitrate_kbps and retires it (retired: true)",
 			Request: myPlanPatchDoc{}, Response: PlanJSON{}, Handler: h((*Server).updateMyPlan)},
 		{Method: "POST", Path: "/plans/{id}/copies", Tag: "plans", Summary: "Copy a fixed plan and offer the copy to direct sub-integrators",
 			Request: copyPlanRequest{}, Response: PlanJSON{}, Handler: h((*Server).copyPlan)},
@@ -55,12 +55,15 @@ type PlanJSON struct {
 	Visible        bool          `json:"visible"`
 	Own            bool          `json:"own"`
 	SourcePlanID   int64         `json:"source_plan_id,omitempty"`
+	// Retired: no longer offered or chosen for new cameras; cameras on it
+	// keep recording until moved.
+	Retired bool `json:"retired"`
 }
 
 func planJSON(v billing.OfferView) PlanJSON {
 	return PlanJSON{ID: v.ID, Name: v.Name, Kind: v.Kind, RetentionDays: v.RetentionDays, RecordingMode: string(v.RecordingMode),
 		MaxBitrateKbps: v.MaxBitrateKbps, Cost: v.Cost, EndUserPrice: v.EndUserPrice, Selected: v.Selected, Visible: v.Visible,
-		Own: v.Own, SourcePlanID: v.SourcePlanID}
+		Own: v.Own, SourcePlanID: v.SourcePlanID, Retired: v.Retired}
 }
 
 // ChildPlanJSON is one plan as a parent offers it to one child. cost is
@@ -82,6 +85,7 @@ type ChildPlanJSON struct {
 	Name               string       `json:"name"`
 	Cost               money.Amount `json:"cost"`
 	EndUserPrice       money.Amount `json:"end_user_price"`
+	Retired            bool         `json:"retired"`
 }
 
 func childPlanJSON(c billing.ChildOffer) ChildPlanJSON {
@@ -202,11 +206,20 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
 type myPlanPatchDoc struct {
 	Name         *string       `json:"name"`
 	EndUserPrice *money.Amount `json:"end_user_price"`
+	// The plan's owner only (others get 403 not_plan_owner naming them).
+	Price          *money.Amount `json:"price,omitempty"`
+	RetentionDays  *int          `json:"retention_days,omitempty"`
+	MaxBitrateKbps *int          `json:"max_bitrate_kbps,omitempty"`
+	Retired        *bool         `json:"retired,omitempty"`
 }
 
 type updateMyPlanRequest struct {
-	Name         *string       `json:"name"`
-	EndUserPrice *money.Amount `json:"end_user_price"`
+	Name           *string       `json:"name"`
+	EndUserPrice   *money.Amount `json:"end_user_price"`
+	Price          *money.Amount `json:"price"`
+	RetentionDays  *int          `json:"retention_days"`
+	MaxBitrateKbps *int          `json:"max_bitrate_kbps"`
+	Retired        *bool         `json:"retired"`
 	// Cost is accepted only to be refused: an account's cost is set by its
 	// parent, and silently ignoring it would hide the mistake.
 	Cost json.RawMessage `json:"cost,omitempty"`
@@ -234,7 +247,18 @@ func (s *Server) updateMyPlan(w http.ResponseWriter, r *http.Request) error {
 		return &errs.Error{Kind: errs.Forbidden, Code: "cost_set_by_parent", Message: "cost is set by your parent",
 			Fields: map[string]string{"cost": "is set by your parent"}}
 	}
-	v, err := s.App.UpdateMyOffer(r.Context(), a, id, billing.MyOfferPatch{Name: in.Name, EndUserPrice: in.EndUserPrice})
+	var v billing.OfferView
+	if in.Price != nil || in.RetentionDays != nil || in.MaxBitrateKbps != nil || in.Retired != nil {
+		// The plan itself: for its owner, end_user_price is its price.
+		price := in.Price
+		if price == nil {
+			price = in.EndUserPrice
+		}
+		v, err = s.App.EditPlan(r.Context(), a, id, billing.PlanEdit{Name: in.Name, Price: price,
+			RetentionDays: in.RetentionDays, MaxBitrateKbps: in.MaxBitrateKbps, Retired: in.Retired})
+	} else {
+		v, err = s.App.UpdateMyOffer(r.Context(), a, id, billing.MyOfferPatch{Name: in.Name, EndUserPrice: in.EndUserPrice})
+	}
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,27 @@ type CameraView struct {
 	Storage store.CameraStorage
 	// Agent is set for P&P cameras.
 	Agent *AgentInfo
+	// PlanRetired: the camera records on a plan that has since been
+	// retired; it keeps recording and being billed until moved.
+	PlanRetired bool
+}
+
+// markRetiredPlans flags the views whose plan is retired, in one query.
+func markRetiredPlans(ctx context.Context, q store.Q, vs []CameraView) error {
+	var ids []int64
+	for _, v := range vs {
+		if v.PlanID != 0 {
+			ids = append(ids, v.PlanID)
+		}
+	}
+	retired, err := q.RetiredPlans(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range vs {
+		vs[i].PlanRetired = retired[vs[i].PlanID]
+	}
+	return nil
 }
 
 // RegisterCameraInput is POST /cameras. IntegratorID defaults to the
@@ -201,11 +222,15 @@ func (a *App) checkAssignment(ctx context.Context, q store.Q, c *camera.Camera, 
 	if len(f) > 0 {
 		return f.Err()
 	}
-	if _, err := q.UsablePlan(ctx, cust, c.PlanID, 0); err != nil {
+	r, err := q.UsablePlan(ctx, cust, c.PlanID, 0)
+	if err != nil {
 		if errs.KindOf(err) == errs.NotFound {
 			return errs.Field("plan_id", "is not a plan this customer may use")
 		}
 		return err
+	}
+	if r.Plan.Retired() {
+		return errs.Field("plan_id", "is retired: choose another plan")
 	}
 	c.CustomerPath = cust.Path
 	return nil
@@ -244,6 +269,11 @@ func (a *App) cameraView(ctx context.Context, q store.Q, c camera.Camera) Camera
 		a.Log.Warn("camera health", "camera", c.ID, "err", err)
 	}
 	v := withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st, hs[c.ID]), Agent: a.agentInfo(ctx, q, c)})
+	vs := []CameraView{v}
+	if err := markRetiredPlans(ctx, q, vs); err != nil {
+		a.Log.Warn("camera plan retired", "camera", c.ID, "err", err)
+	}
+	v = vs[0]
 	now := a.Now()
 	if evs, err := q.CameraEventsInRange(ctx, c.ID, now.Add(-7*24*time.Hour), now, camera.MaxEventsListed); err != nil {
 		a.Log.Warn("camera health events", "camera", c.ID, "err", err)
@@ -388,7 +418,7 @@ func (a *App) CameraViews(ctx context.Context, q store.Q, list []camera.Camera) 
 		st := storage[c.ID]
 		out[i] = withAgent(CameraView{Camera: c, Storage: st, Status: a.cameraStatus(c, st, hs[c.ID]), Agent: a.agentInfo(ctx, q, c)})
 	}
-	return out, nil
+	return out, markRetiredPlans(ctx, q, out)
 }
 
 // UpdateCamera renames, switches, assigns, moves or unassigns a camera.

@@ -152,7 +152,7 @@ func (a *App) OfferablePlans(ctx context.Context, actor tenancy.Actor, parentID 
 func (a *App) offerable(ctx context.Context, q store.Q, parent tenancy.Account, childID int64, in PlanListInput) ([]billing.ChildOffer, int, store.Page, error) {
 	p := in.Page.Clamp()
 	rows, total, err := q.ListUsable(ctx, store.UsableFilter{Account: parent, ChildID: childID, Kind: billing.Kind(in.Kind),
-		Q: in.Q, Sort: in.Sort, Page: p})
+		Q: in.Q, Sort: in.Sort, Page: p, Offerable: true})
 	if err != nil {
 		return nil, 0, p, err
 	}
@@ -246,6 +246,9 @@ func (a *App) SetChildOffers(ctx context.Context, actor tenancy.Actor, childID i
 				if e, ok := errs.As(err); ok && e.Kind == errs.NotFound {
 					return errs.Field("plans["+strconv.FormatInt(planID, 10)+"].plan_id", "no such plan")
 				}
+				if e, ok := errs.As(err); ok && e.Kind == errs.Invalid && e.Fields["plan_id"] != "" {
+					return errs.Field("plans["+strconv.FormatInt(planID, 10)+"].selected", e.Fields["plan_id"])
+				}
 				return err
 			}
 		}
@@ -274,11 +277,19 @@ func (a *App) putChildOffer(ctx context.Context, q store.Q, out *outbox, actor t
 		return res, err
 	}
 	before, existed := res.Offer, res.Offered
+	if res.Parent.Retired && (!existed || turnsOn(p, before)) {
+		// A retired plan is never offered anew; an existing offer keeps
+		// its settings and may still be renamed, repriced or switched off.
+		return res, retiredField("plan_id")
+	}
 	if !existed {
 		before = billing.Offer{}  // the audit entry then lists every value set
 		res.Offer.Selected = true // putting an offer offers the plan unless told otherwise
 	}
 	p.Apply(&res.Offer, res.Parent.Name)
+	if !existed {
+		defaultEndUserPrice(&res.Offer, res.Parent, child, p)
+	}
 	if err := q.PutOffer(ctx, &res.Offer); err != nil {
 		return res, err
 	}
@@ -430,7 +441,7 @@ func (a *App) CreatePlan(ctx context.Context, actor tenancy.Actor, n billing.New
 // CopyPlan copies a fixed plan the actor's account may use into a new plan
 // it owns, and offers the copy to the listed direct sub-integrators with the
 // given cost (what they pay per camera-month) and default end-user price
-// (the cost when omitted). The copy lives only while the source stays usable
+// (when omitted, the cost with the copier's markup: billing.ChildEndUserPrice). The copy lives only while the source stays usable
 // by the copier.
 func (a *App) CopyPlan(ctx context.Context, actor tenancy.Actor, planID int64, in billing.CopyInput) (billing.OfferView, error) {
 	if err := requireAdmin(actor); err != nil {
@@ -459,6 +470,9 @@ func (a *App) CopyPlan(ctx context.Context, actor tenancy.Actor, planID int64, i
 		if r.Plan.Kind != billing.Fixed {
 			f.Add("kind", "only fixed plans can be copied")
 		}
+		if r.Plan.Retired() {
+			f.Add("plan_id", "is retired: it can no longer be copied")
+		}
 		var children []tenancy.Account
 		for i, id := range in.AccountIDs {
 			field := "account_ids[" + strconv.Itoa(i) + "]"
@@ -484,7 +498,9 @@ func (a *App) CopyPlan(ctx context.Context, actor tenancy.Actor, planID int64, i
 		if name == "" {
 			name = src.Name
 		}
-		eup := *in.Cost
+		// Unnamed, their end-user price starts above their cost, marked up
+		// as I mark up mine, so they do not start at a margin of 0.
+		eup := billing.ChildEndUserPrice(src, *in.Cost)
 		if in.EndUserPrice != nil {
 			eup = *in.EndUserPrice
 		}

@@ -48,6 +48,10 @@ func (a *App) offerSelectedPlans(ctx context.Context, q store.Q, actor tenancy.A
 		} else if err != nil {
 			return err
 		}
+		if v.Retired {
+			f.Add(prefix+"plan_id", "is retired: it can no longer be offered")
+			continue
+		}
 		rows[i] = row{parent: v, patch: p}
 	}
 	if err := f.Err(); err != nil {
@@ -56,6 +60,7 @@ func (a *App) offerSelectedPlans(ctx context.Context, q store.Q, actor tenancy.A
 	for _, r := range rows {
 		o := billing.DefaultOffer(r.parent, child.ID)
 		r.patch.Apply(&o, r.parent.Name)
+		defaultEndUserPrice(&o, r.parent, child, r.patch)
 		if err := q.PutOffer(ctx, &o); err != nil {
 			return err
 		}
@@ -77,4 +82,14 @@ func (a *App) seedDefaultPlans(ctx context.Context, q store.Q, root tenancy.Acco
 		}
 	}
 	return a.audit(ctx, q, tenancy.Actor{Email: "system"}, root, "plan.seeded", map[string]any{"plans": len(billing.DefaultPlans())})
+}
+
+// defaultEndUserPrice gives a new sub-integrator's offer, when its end-user
+// price was not named, a price above its cost (billing.ChildEndUserPrice),
+// so that it does not start at a margin of 0. A customer resells nothing:
+// its end-user price stays its cost.
+func defaultEndUserPrice(o *billing.Offer, parent billing.OfferView, child tenancy.Account, p billing.OfferPatch) {
+	if p.EndUserPrice == nil && child.Type == tenancy.Integrator {
+		o.EndUserPrice = billing.ChildEndUserPrice(parent, o.Cost)
+	}
 }

@@ -74,7 +74,7 @@ func (a *App) PortalCameras(ctx context.Context, actor tenancy.Actor, accountID 
 	for i, c := range list {
 		out[i] = CameraView{Camera: c, Storage: storage[c.ID], Status: a.cameraStatus(c, storage[c.ID], hs[c.ID])}
 	}
-	return out, total, p, nil
+	return out, total, p, markRetiredPlans(ctx, r, out)
 }
 
 // PortalCameraCounts counts the cameras of an account's subtree (the same

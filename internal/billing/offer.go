@@ -32,13 +32,15 @@ type OfferView struct {
 	Visible      bool
 	// SourcePlanID is shown only to a copy's owner.
 	SourcePlanID int64
+	// Retired: the plan is out of service (see Plan.RetiredAt).
+	Retired bool
 }
 
 // View builds what an account sees of plan p: own is its offer (nil when
 // it owns the plan), ownerCost the owner's cost of a copy's source.
 func View(p Plan, own *Offer, ownerCost *money.Amount) OfferView {
 	v := OfferView{ID: p.ID, Name: p.Name, Kind: p.Kind, RetentionDays: p.RetentionDays,
-		RecordingMode: p.RecordingMode, MaxBitrateKbps: p.MaxBitrateKbps, Selected: true, Visible: true}
+		RecordingMode: p.RecordingMode, MaxBitrateKbps: p.MaxBitrateKbps, Selected: true, Visible: true, Retired: p.Retired()}
 	if own == nil {
 		v.Own, v.EndUserPrice, v.Cost, v.SourcePlanID = true, p.Price, ownerCost, p.SourcePlanID
 		return v
@@ -146,7 +148,7 @@ func (p *MyOfferPatch) Validate() error {
 type CopyInput struct {
 	Name         string
 	Cost         *money.Amount // what the receiving sub-integrators pay per camera-month
-	EndUserPrice *money.Amount // their default end-user price; defaults to Cost
+	EndUserPrice *money.Amount // their default end-user price; defaults to Cost marked up (ChildEndUserPrice)
 	AccountIDs   []int64
 }
 

@@ -61,6 +61,60 @@ type Plan struct {
 	Price          money.Amount
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// RetiredAt is when the plan was retired (zero: in service). A retired
+	// plan cannot be offered, copied or chosen for a camera; cameras already
+	// on it keep recording and being billed on it until they are moved.
+	RetiredAt time.Time
+}
+
+// Retired reports whether the plan is out of service.
+func (p Plan) Retired() bool { return !p.RetiredAt.IsZero() }
+
+// PlanEdit is the owner's change to its own plan (the operator's catalogue
+// or an integrator's copy); nil fields keep their value. Kind and recording
+// mode are what the plan is and are not edited: a new plan is made instead.
+type PlanEdit struct {
+	Name           *string
+	Price          *money.Amount
+	RetentionDays  *int
+	MaxBitrateKbps *int
+	Retired        *bool
+}
+
+// Validate checks the edit; every bad field at once.
+func (e *PlanEdit) Validate() error {
+	f := errs.Fields{}
+	if e.Name != nil {
+		*e.Name = strings.TrimSpace(*e.Name)
+		tenancy.CheckName(f, "name", *e.Name, tenancy.MaxName, true)
+	}
+	if e.Price != nil {
+		CheckPrice(f, "price", *e.Price)
+	}
+	if e.RetentionDays != nil && (*e.RetentionDays < 1 || *e.RetentionDays > MaxRetentionDays) {
+		f.Add("retention_days", "must be between 1 and "+strconv.Itoa(MaxRetentionDays))
+	}
+	if e.MaxBitrateKbps != nil && (*e.MaxBitrateKbps < 0 || *e.MaxBitrateKbps > MaxBitrateKbps) {
+		f.Add("max_bitrate_kbps", "must be between 0 (no limit) and "+strconv.Itoa(MaxBitrateKbps))
+	}
+	return f.Err()
+}
+
+// Apply writes the edit's plan fields onto p (retiring is separate: it
+// reaches the plan's copies too).
+func (e PlanEdit) Apply(p *Plan) {
+	if e.Name != nil {
+		p.Name = *e.Name
+	}
+	if e.Price != nil {
+		p.Price = *e.Price
+	}
+	if e.RetentionDays != nil {
+		p.RetentionDays = *e.RetentionDays
+	}
+	if e.MaxBitrateKbps != nil {
+		p.MaxBitrateKbps = *e.MaxBitrateKbps
+	}
 }
 
 // Offer is a plan as one account sees it, set up by the account's parent.

@@ -13,15 +13,21 @@ import (
 )
 
 const planCols = `p.id, p.owner_account_id, COALESCE(p.source_plan_id, 0), p.name, p.kind, p.retention_days,
-	p.recording_mode, p.max_bitrate_kbps, p.price, p.created_at, p.updated_at`
+	p.recording_mode, p.max_bitrate_kbps, p.price, p.created_at, p.updated_at, COALESCE(p.retired_ms, 0)`
 
-func planDest(p *billing.Plan, price, ca, ua *int64) []any {
+// planTimes holds the scanned integer columns of a plan row.
+type planTimes struct{ price, ca, ua, retired int64 }
+
+func planDest(p *billing.Plan, t *planTimes) []any {
 	return []any{&p.ID, &p.OwnerAccountID, &p.SourcePlanID, &p.Name, &p.Kind, &p.RetentionDays,
-		&p.RecordingMode, &p.MaxBitrateKbps, price, ca, ua}
+		&p.RecordingMode, &p.MaxBitrateKbps, &t.price, &t.ca, &t.ua, &t.retired}
 }
 
-func finishPlan(p *billing.Plan, price, ca, ua int64) {
-	p.Price, p.CreatedAt, p.UpdatedAt = money.FromUnits(price), fromMS(ca), fromMS(ua)
+func finishPlan(p *billing.Plan, t planTimes) {
+	p.Price, p.CreatedAt, p.UpdatedAt = money.FromUnits(t.price), fromMS(t.ca), fromMS(t.ua)
+	if t.retired != 0 {
+		p.RetiredAt = fromMS(t.retired)
+	}
 }
 
 // InsertPlan writes a new plan (the operator's, or an integrator's copy).
@@ -44,21 +50,41 @@ func (q Q) InsertPlan(ctx context.Context, p *billing.Plan) error {
 // Plan loads one plan row, whoever owns it; callers decide visibility.
 func (q Q) Plan(ctx context.Context, id int64) (billing.Plan, error) {
 	var p billing.Plan
-	var price, ca, ua int64
-	err := q.row(ctx, `SELECT `+planCols+` FROM plans p WHERE p.id = ?`, id).Scan(planDest(&p, &price, &ca, &ua)...)
+	var t planTimes
+	err := q.row(ctx, `SELECT `+planCols+` FROM plans p WHERE p.id = ?`, id).Scan(planDest(&p, &t)...)
 	if err != nil {
 		return p, notFound(err, "plan", id)
 	}
-	finishPlan(&p, price, ca, ua)
+	finishPlan(&p, t)
 	return p, nil
 }
 
-// UpdatePlan writes an owner's name and list price of its plan.
+// UpdatePlan writes what an owner may change of its plan: name, list
+// price, retention and maximum bitrate.
 func (q Q) UpdatePlan(ctx context.Context, p *billing.Plan) error {
 	p.UpdatedAt = time.Now().UTC()
-	_, err := q.exec(ctx, `UPDATE plans SET name = ?, price = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Price.Units(), ms(p.UpdatedAt), p.ID)
+	_, err := q.exec(ctx, `UPDATE plans SET name = ?, price = ?, retention_days = ?, max_bitrate_kbps = ?, updated_at = ? WHERE id = ?`,
+		p.Name, p.Price.Units(), p.RetentionDays, p.MaxBitrateKbps, ms(p.UpdatedAt), p.ID)
 	return errs.Wrap(err, "update plan")
+}
+
+// SetPlansRetired retires the plans ids at the instant at (a zero time puts
+// them back in service); a plan already retired keeps its first instant.
+func (q Q) SetPlansRetired(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{}
+	set := "retired_ms = NULL"
+	if !at.IsZero() {
+		set, args = "retired_ms = COALESCE(retired_ms, ?)", append(args, ms(at))
+	}
+	args = append(args, ms(time.Now()))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := q.exec(ctx, `UPDATE plans SET `+set+`, updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+	return errs.Wrap(err, "retire plans")
 }
 
 // Offer loads one account's offer of a plan; ok is false when there is none.
@@ -110,8 +136,11 @@ type UsableFilter struct {
 	PlanID  int64           // only this plan
 	Kind    billing.Kind
 	Q       string // matches the account's name for the plan
-	Sort    string
-	Page    Page
+	// Offerable leaves out retired plans, except those ChildID already has
+	// an offer of (they stay listed, flagged, until the child moves off).
+	Offerable bool
+	Sort      string
+	Page      Page
 }
 
 var planSorts = map[string]string{
@@ -174,17 +203,17 @@ func (q Q) listUsable(ctx context.Context, f UsableFilter, dead []int64) ([]Usab
 	out := []UsableRow{}
 	for rows.Next() {
 		var r UsableRow
-		var price, ca, ua int64
+		var t planTimes
 		var own, child nullOffer
 		var effName string
 		var effPrice, effCost int64
-		dest := append(planDest(&r.Plan, &price, &ca, &ua), own.dest()...)
+		dest := append(planDest(&r.Plan, &t), own.dest()...)
 		dest = append(dest, child.dest()...)
 		dest = append(dest, &effName, &effPrice, &effCost)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, errs.Wrap(err, "scan plan")
 		}
-		finishPlan(&r.Plan, price, ca, ua)
+		finishPlan(&r.Plan, t)
 		r.Own = own.offer(r.Plan.ID, f.Account.ID)
 		r.Child = child.offer(r.Plan.ID, f.ChildID)
 		out = append(out, r)
@@ -216,6 +245,9 @@ func (q Q) usableWhere(f UsableFilter, exclude []int64) (string, []any) {
 		for _, id := range exclude {
 			args = append(args, id)
 		}
+	}
+	if f.Offerable {
+		where = append(where, "(p.retired_ms IS NULL OR c.updated_at IS NOT NULL)")
 	}
 	if f.Kind != "" {
 		where = append(where, "p.kind = ?")
@@ -429,4 +461,30 @@ func (q Q) PlanRowCounts(ctx context.Context) (plans, offers int, err error) {
 	}
 	offers, err = q.count(ctx, `SELECT count(*) FROM offers`)
 	return plans, offers, errs.Wrap(err, "count offers")
+}
+
+// RetiredPlans tells which of planIDs are retired (cameras on them are
+// flagged in the portal until moved).
+func (q Q) RetiredPlans(ctx context.Context, planIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(planIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(planIDs))
+	for i, id := range planIDs {
+		args[i] = id
+	}
+	rows, err := q.query(ctx, `SELECT id FROM plans WHERE retired_ms IS NOT NULL AND id IN (`+placeholders(len(planIDs))+`)`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "retired plans")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "scan retired plan")
+		}
+		out[id] = true
+	}
+	return out, errs.Wrap(rows.Err(), "retired plans")
 }

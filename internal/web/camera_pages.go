@@ -32,8 +32,9 @@ type customerChoice struct {
 
 // planChoice is one plan a customer may record on.
 type planChoice struct {
-	ID   int64
-	Name string
+	ID      int64
+	Name    string
+	Retired bool // listed only for the camera already on it
 }
 
 // customersBelow lists the customer accounts in the actor's subtree (the
@@ -65,7 +66,7 @@ func (p *Portal) customerPlans(ctx context.Context, q *req, customerID int64) ([
 	var out []planChoice
 	for _, o := range offers {
 		if o.Offered && o.Offer.Selected && o.Offer.Visible {
-			out = append(out, planChoice{ID: o.Parent.ID, Name: o.Offer.Name})
+			out = append(out, planChoice{ID: o.Parent.ID, Name: o.Offer.Name, Retired: o.Parent.Retired})
 		}
 	}
 	return out, nil

@@ -29,7 +29,8 @@ func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Acco
 		}
 		for _, c := range list {
 			r := planRow{ID: c.Parent.ID, MyName: c.Parent.Name, Kind: string(c.Parent.Kind), Retention: c.Parent.RetentionDays,
-				Mode: string(c.Parent.RecordingMode), DefaultPrice: c.Offer.Cost.String()}
+				Mode: string(c.Parent.RecordingMode), DefaultPrice: c.Offer.Cost.String(),
+				DefaultEUP: billing.ChildEndUserPrice(c.Parent, c.Offer.Cost).String()}
 			if c.Parent.Cost != nil {
 				r.MyCost = c.Parent.Cost.String()
 			}
@@ -42,13 +43,16 @@ func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Acco
 	return rows, len(rows) > 0, nil
 }
 
-// planSelection is one wizard row for app.CreateAccount. The one price the
-// seed's wizard edits is what the child pays per camera-month; it is also
-// the child's starting end-user price, which a sub-integrator may change
-// later (its cost it may not).
-func planSelection(pl, st planRow) app.PlanSelection {
+// planSelection is one wizard row for app.CreateAccount: what the child
+// pays per camera-month and, for a sub-integrator, its starting end-user
+// price (which it may change later; its cost it may not). A customer
+// resells nothing: its end-user price is its price.
+func planSelection(typ tenancy.Type, pl, st planRow) app.PlanSelection {
 	price := strings.TrimSpace(st.Price)
 	eu := price
+	if typ == tenancy.Integrator {
+		eu = strings.TrimSpace(st.EUP)
+	}
 	return app.PlanSelection{PlanID: pl.ID, Selected: st.On, Visible: true, Name: strings.TrimSpace(st.Name), Cost: &price, EndUserPrice: &eu}
 }
 
@@ -68,6 +72,8 @@ func planErrors(err error, plans []planRow) error {
 			switch sub {
 			case "name":
 				out.Fields[key+"_name"] = v
+			case "end_user_price":
+				out.Fields[key+"_eup"] = v
 			default:
 				out.Fields[key+"_price"] = v
 			}
@@ -346,13 +352,13 @@ type accountPlans struct {
 }
 
 type childPlanRow struct {
-	PlanID                    int64
-	Name, Kind, Mode          string
-	Retention                 int
-	Selected, Offered         bool
-	Cost, EndUserPrice, Price string
-	Was                       string // the row as shown (rowPrint): only rows that differ on submit are saved
-	NameErr, CostErr          string
+	PlanID                     int64
+	Name, Kind, Mode           string
+	Retention                  int
+	Selected, Offered, Retired bool
+	Cost, EndUserPrice, Price  string
+	Was                        string // the row as shown (rowPrint): only rows that differ on submit are saved
+	NameErr, CostErr           string
 }
 
 // rowPrint fingerprints a row's editable values, so the Plans tab's one
@@ -370,7 +376,7 @@ func (p *Portal) accountPlans(r *http.Request, q *req, acct tenancy.Account, sel
 		}
 		for _, it := range items {
 			row := childPlanRow{PlanID: it.ID, Name: it.Name, Kind: string(it.Kind), Mode: string(it.RecordingMode), Retention: it.RetentionDays,
-				Selected: it.Selected, EndUserPrice: it.EndUserPrice.String(), Price: it.EndUserPrice.String()}
+				Selected: it.Selected, EndUserPrice: it.EndUserPrice.String(), Price: it.EndUserPrice.String(), Retired: it.Retired}
 			if it.Cost != nil {
 				row.Cost, row.Price = it.Cost.String(), it.Cost.String()
 			}
@@ -388,7 +394,7 @@ func (p *Portal) accountPlans(r *http.Request, q *req, acct tenancy.Account, sel
 	}
 	for _, c := range list {
 		row := childPlanRow{PlanID: c.Parent.ID, Name: c.Offer.Name, Kind: string(c.Parent.Kind), Mode: string(c.Parent.RecordingMode),
-			Retention: c.Parent.RetentionDays, Selected: c.Offered && c.Offer.Selected, Offered: c.Offered,
+			Retention: c.Parent.RetentionDays, Selected: c.Offered && c.Offer.Selected, Offered: c.Offered, Retired: c.Parent.Retired,
 			Cost: c.Offer.Cost.String(), EndUserPrice: c.Offer.EndUserPrice.String()}
 		row.Was = rowPrint(row.Name, row.Cost, row.Selected)
 		ap.Rows = append(ap.Rows, row)

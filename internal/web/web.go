@@ -138,6 +138,9 @@ func (p *Portal) Register(mux *http.ServeMux) {
 	mux.Handle("POST /plans/new", p.admin(p.newPlanSubmit))
 	mux.Handle("POST /plans/copy", p.admin(p.copyPlanSubmit))
 	mux.Handle("POST /plans/{plan}", p.admin(p.myPlanSubmit))
+	mux.Handle("GET /plans/{plan}/edit", p.admin(p.planEditPage)) // the owner edits and retires its plan (web/plan_edit.go)
+	mux.Handle("POST /plans/{plan}/edit", p.admin(p.planEditSubmit))
+	mux.Handle("POST /plans/{plan}/retire", p.admin(p.planRetireSubmit))
 
 	// Anything else is the portal's not-found page.
 	mux.Handle("/", p.anon(func(w http.ResponseWriter, r *http.Request, _ *req) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilo/vigilo/internal/app"
+	"github.com/vigilo/vigilo/internal/billing"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -74,11 +75,17 @@ type planRow struct {
 	Mode         string
 	MyCost       string // what I pay for it ("" for the operator's own plans)
 	DefaultPrice string // my end-user price: the default price for the child
-	On           bool
-	Name         string
-	Price        string
-	NameErr      string
-	PriceErr     string
+	// DefaultEUP is a sub-integrator's default end-user price: the default
+	// price marked up as I mark up mine (billing.ChildEndUserPrice), so it
+	// does not start at a margin of 0.
+	DefaultEUP string
+	On         bool
+	Name       string
+	Price      string
+	EUP        string // a sub-integrator's end-user price (integrators only)
+	NameErr    string
+	PriceErr   string
+	EUPErr     string
 }
 
 func (p *Portal) wizardStart(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -97,6 +104,13 @@ func (p *Portal) wizardStart(w http.ResponseWriter, r *http.Request, q *req) err
 	first := "details"
 	if typ == tenancy.Integrator {
 		first = "prices"
+		// What the new integrator pays starts above what I pay (a margin),
+		// never at it; the operator, who pays nothing, sets its own.
+		for k, mine := range map[string]money.Amount{"storage_price": parent.StoragePrice, "traffic_price": parent.TrafficPrice} {
+			if v := billing.ChildAccountPrice(mine); v > 0 {
+				form.Set(k, v.String())
+			}
+		}
 	}
 	return p.wizardRender(w, r, q, parent, typ, first, form, 1, nil)
 }
@@ -286,6 +300,14 @@ func validateStep(step string, typ tenancy.Type, form url.Values, plans []planRo
 			} else if a < 0 {
 				f.Add(k+"_price", "must not be negative")
 			}
+			if typ != tenancy.Integrator {
+				continue
+			}
+			if a, err := money.Parse(st.EUP); err != nil {
+				f.Add(k+"_eup", err.Error())
+			} else if a < 0 {
+				f.Add(k+"_eup", "must not be negative")
+			}
 		}
 	}
 	return f.Err()
@@ -302,12 +324,15 @@ func contactOf(form url.Values) tenancy.Contact {
 func planState(form url.Values, pl planRow) planRow {
 	k := "plan_" + itoa64(pl.ID)
 	if form.Get("plans_init") != "1" {
-		pl.On, pl.Name, pl.Price = true, pl.MyName, pl.DefaultPrice
+		pl.On, pl.Name, pl.Price, pl.EUP = true, pl.MyName, pl.DefaultPrice, pl.DefaultEUP
 		return pl
 	}
 	vals := form[k+"_on"]
 	pl.On = len(vals) > 0 && vals[len(vals)-1] == "1"
-	pl.Name, pl.Price = form.Get(k+"_name"), form.Get(k+"_price")
+	pl.Name, pl.Price, pl.EUP = form.Get(k+"_name"), form.Get(k+"_price"), form.Get(k+"_eup")
+	if !form.Has(k + "_eup") {
+		pl.EUP = pl.DefaultEUP
+	}
 	return pl
 }
 
@@ -320,7 +345,7 @@ func wizardInput(typ tenancy.Type, parent tenancy.Account, form url.Values, plan
 	}
 	for _, pl := range plans {
 		st := planState(form, pl)
-		in.Plans = append(in.Plans, planSelection(pl, st))
+		in.Plans = append(in.Plans, planSelection(typ, pl, st))
 	}
 	return in
 }
@@ -379,7 +404,7 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 			}
 			k := "plan_" + itoa64(pl.ID)
 			if step == "plans" && i >= lo && i < hi {
-				st.NameErr, st.PriceErr = fieldErrs[k+"_name"], fieldErrs[k+"_price"]
+				st.NameErr, st.PriceErr, st.EUPErr = fieldErrs[k+"_name"], fieldErrs[k+"_price"], fieldErrs[k+"_eup"]
 				d.Plans = append(d.Plans, st)
 				continue
 			}
@@ -388,6 +413,9 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 				on = "1"
 			}
 			d.Hidden = append(d.Hidden, hidden{k + "_on", on}, hidden{k + "_name", st.Name}, hidden{k + "_price", st.Price})
+			if typ == tenancy.Integrator {
+				d.Hidden = append(d.Hidden, hidden{k + "_eup", st.EUP})
+			}
 		}
 		d.Hidden = append(d.Hidden, hidden{"plans_init", "1"})
 		visible["plans_init"] = true
