@@ -12,13 +12,12 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/apitest"
-	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/testenv"
 )
 
 // TestACMECertificatesSharedByNodes: two api nodes on one PostgreSQL
 // database, each with its own TLS listener and data directory (and the
-// same secret.key, as docs/CLUSTER.md asks). The first handshakes for a
+// same key file, as docs/CLUSTER.md asks). The first handshakes for a
 // verified domain reach both nodes at once: the ACME server sees exactly
 // one order, both nodes serve that one certificate (same serial), nothing
 // lands in either data directory, and the stored key is sealed. A node
@@ -33,22 +32,15 @@ func TestACMECertificatesSharedByNodes(t *testing.T) {
 			"VIGILO_ACME_CA_ROOTS":  pebble.CARoots,
 		}
 	}
-	a := apitest.Boot(t, apitest.Options{Postgres: true, Quiet: true, Env: acmeEnv(portA)})
-	// Node B: the same database and secret.key, its own data directory.
-	nodeB := func(port int) *apitest.Env {
-		dir := t.TempDir()
-		key, err := os.ReadFile(filepath.Join(a.Main.Config.DataDir, camera.KeyFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, camera.KeyFile), key, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		env := acmeEnv(port)
-		env["VIGILO_DATA_DIR"] = dir
-		return apitest.Boot(t, apitest.Options{DBURL: a.Main.Config.DBURL, Quiet: true, Env: env})
+	// Nodes of one cluster: one PostgreSQL database and one key file
+	// (VIGILO_SECRET_KEY_FILE, as apitest gives nodes sharing a database),
+	// each its own data directory and TLS listener.
+	dsn := testenv.PostgresDSN(t)
+	node := func(port int) *apitest.Env {
+		return apitest.Boot(t, apitest.Options{DBURL: dsn, Quiet: true, Env: acmeEnv(port)})
 	}
-	b := nodeB(portB)
+	a := node(portA)
+	b := node(portB)
 
 	acme := a.CreateAccount(a.Root, 1, "integrator", "Acme Security")
 	a.Must(200, "PUT", "/api/v1/accounts/"+strconv.FormatInt(acme.ID, 10)+"/branding", acme.Token,
@@ -101,7 +93,7 @@ func TestACMECertificatesSharedByNodes(t *testing.T) {
 	}
 
 	// A node that starts later serves the same certificate at once.
-	c := nodeB(testenv.FreePort(t))
+	c := node(testenv.FreePort(t))
 	serial, err := serialAt(c.Main.TLSAddr)
 	if err != nil || serial != serials[0] {
 		t.Errorf("a later node serves %s (%v), want %s", serial, err, serials[0])
