@@ -33,6 +33,7 @@ func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month,
 		}
 		return billing.DefaultProfile(id)
 	}
+	var drafts []billing.Invoice
 	for _, id := range slices.Sorted(maps.Keys(stmts)) {
 		s := stmts[id]
 		for _, c := range s.Children {
@@ -47,12 +48,10 @@ func (a *App) draftInvoices(ctx context.Context, q store.Q, month billing.Month,
 			if !inv.Price(cp.Tax) {
 				return errs.Conflictf("amount_overflow", "the invoice total is too large to compute exactly")
 			}
-			if _, err := q.InsertInvoice(ctx, inv); err != nil {
-				return err
-			}
+			drafts = append(drafts, inv)
 		}
 	}
-	return nil
+	return q.InsertInvoices(ctx, drafts)
 }
 
 // owesIn is the currency a child's debt on s is in: the child's tree's.
@@ -162,6 +161,13 @@ func (a *App) Invoices(ctx context.Context, actor tenancy.Actor, accountID int64
 	q := a.Store.R()
 	if _, err := a.loadVisible(ctx, q, actor, accountID, tenancy.Read); err != nil {
 		return nil, 0, err
+	}
+	if f.Period != nil {
+		// As for statements: a month not begun yet is a mistake, not an
+		// empty list.
+		if err := f.Period.CheckShowable(a.Now()); err != nil {
+			return nil, 0, err
+		}
 	}
 	list, total, err := q.ListInvoices(ctx, accountID, f, page)
 	if err != nil {

@@ -179,11 +179,11 @@ func (a *App) Close(ctx context.Context, month billing.Month) (billing.Closing, 
 		if err != nil {
 			return err
 		}
+		if err := q.InsertStatements(ctx, list); err != nil {
+			return err
+		}
 		stmts := make(map[int64]billing.MonthStatement, len(list))
 		for _, s := range list {
-			if err := q.InsertStatement(ctx, s); err != nil {
-				return err
-			}
 			stmts[s.AccountID] = s
 		}
 		if err := a.draftInvoices(ctx, q, month, stmts, names, now); err != nil {

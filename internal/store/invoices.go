@@ -64,18 +64,34 @@ func encodeInvoiceBody(inv billing.Invoice) (string, error) {
 	return string(body), errs.Wrap(err, "encode invoice")
 }
 
-// InsertInvoice stores a new (draft) invoice and returns its id.
-func (q Q) InsertInvoice(ctx context.Context, inv billing.Invoice) (int64, error) {
-	body, err := encodeInvoiceBody(inv)
-	if err != nil {
-		return 0, err
+// InsertInvoices stores new (draft) invoices, many rows per statement (the
+// close writes one per edge that owes something).
+func (q Q) InsertInvoices(ctx context.Context, list []billing.Invoice) error {
+	const cols = 13
+	row := "(" + placeholders(cols) + ")"
+	for start := 0; start < len(list); start += bulkRows {
+		chunk := list[start:min(start+bulkRows, len(list))]
+		rows := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*cols)
+		for i, inv := range chunk {
+			body, err := encodeInvoiceBody(inv)
+			if err != nil {
+				return err
+			}
+			rows[i] = row
+			args = append(args, inv.IssuerID, inv.CustomerID, inv.Month.String(), string(inv.Status), inv.Number, string(inv.Currency), inv.Subtotal.Units(),
+				inv.Tax.VAT, inv.Tax.Rate.Units(), inv.TaxAmount.Units(), inv.Total.Units(), body, ms(inv.CreatedAt))
+		}
+		if _, err := q.exec(ctx, `INSERT INTO invoices (`+newInvoiceCols+`) VALUES `+strings.Join(rows, ","), args...); err != nil {
+			return errs.Wrap(err, "insert invoices")
+		}
 	}
-	id, err := q.insert(ctx, `INSERT INTO invoices (issuer_id, customer_id, period, status, number, currency, subtotal,
-		vat_enabled, vat_rate, tax, total, body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		inv.IssuerID, inv.CustomerID, inv.Month.String(), string(inv.Status), inv.Number, string(inv.Currency), inv.Subtotal.Units(),
-		inv.Tax.VAT, inv.Tax.Rate.Units(), inv.TaxAmount.Units(), inv.Total.Units(), body, ms(inv.CreatedAt))
-	return id, errs.Wrap(err, "insert invoice")
+	return nil
 }
+
+// newInvoiceCols are the columns a new invoice is written with.
+const newInvoiceCols = `issuer_id, customer_id, period, status, number, currency, subtotal,
+	vat_enabled, vat_rate, tax, total, body, created_at_ms`
 
 // NextInvoiceNumber takes the issuer's next invoice number. Run it in the
 // transaction that issues the invoice: a rollback gives the number back,

@@ -62,6 +62,10 @@ func (p *Portal) accountInvoices(r *http.Request, q *req, acct tenancy.Account, 
 		return nil, err
 	}
 	list, total, err := p.App.Invoices(ctx, q.Actor, acct.ID, filter, store.Page{Page: 1, PerPage: store.MaxPerPage})
+	if e, ok := errs.As(err); ok && e.Fields["period"] != "" { // a month not begun yet
+		v.PeriodErr = e.Fields["period"]
+		list, total, err = p.App.Invoices(ctx, q.Actor, acct.ID, billing.InvoiceFilter{}, store.Page{Page: 1, PerPage: store.MaxPerPage})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,10 @@ func TestInvoicesTab(t *testing.T) {
 			!strings.Contains(p.Body, `data-field="status">Status:`) {
 			t.Errorf("bad filters are not shown next to their fields")
 		}
+		if p := cb.get("/accounts/" + itoa(m.B.ID) + "/invoices?period=2026-06"); p.Status != http.StatusOK ||
+			!strings.Contains(p.Body, `data-field="period">Month: the month has not begun yet`) {
+			t.Errorf("a month not begun yet is not shown next to the field: %d", p.Status)
+		}
 		id := row[1]
 		if p := cb.post(bTab, "/invoices/"+id+"/status", url.Values{"status": {"issued"}, "back": {bTab}}); p.Status != http.StatusSeeOther || p.Location != bTab {
 			t.Fatalf("issue: %d %s", p.Status, p.Location)
