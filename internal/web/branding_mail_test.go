@@ -41,7 +41,7 @@ func TestBrandingMailPreview(t *testing.T) {
 		"welcome": {"Welcome aboard Acme Video.", "/confirm?token=preview"},
 		"reset":   {"Acme resets.", "/reset?token=preview"},
 		"alert":   {"Acme watches.", "Front door"},
-		"invoice": {"Acme bills.", "42.00 EUR"},
+		"invoice": {"Acme bills.", "42.00", "Example Customer"},
 	} {
 		resp := owner.get(preview + "?kind=" + kind)
 		body := resp.Body
