@@ -46,6 +46,7 @@ type ChildOwesExact struct {
 	AccountID int64        `json:"account_id"`
 	Name      string       `json:"name"`
 	Owes      money.Amount `json:"owes"`
+	Currency  string       `json:"currency"` // the child's tree's (only the operator's children can differ)
 }
 
 func (s *Server) statementMonths(w http.ResponseWriter, r *http.Request) error {
@@ -71,7 +72,11 @@ func (s *Server) statementMonths(w http.ResponseWriter, r *http.Request) error {
 			f.Status = "closed"
 		}
 		for _, c := range m.Children {
-			f.Children = append(f.Children, ChildOwesExact{AccountID: c.AccountID, Name: c.Name, Owes: c.Owes})
+			cur := m.Currency
+			if c.Currency != "" {
+				cur = c.Currency
+			}
+			f.Children = append(f.Children, ChildOwesExact{AccountID: c.AccountID, Name: c.Name, Owes: c.Owes, Currency: string(cur)})
 		}
 		out.Months = append(out.Months, f)
 	}

@@ -48,7 +48,12 @@ func (p *Portal) statementMonths(r *http.Request, q *req, acct tenancy.Account) 
 			pick(func(m billing.MonthStatement) money.Amount { return m.Margin })))
 		for _, c := range monthChildren(ms) {
 			id := c.AccountID
-			v.Charts = append(v.Charts, newSeries(spec("child-months-"+itoa64(id), "Owed by "+c.Name+" per month ("+string(cur)+")", "Owed", false, moneyFmt),
+			cc := cur // the child's tree's: only the operator's children can differ
+			if c.Currency != "" {
+				cc = c.Currency
+			}
+			childFmt := func(u int64) string { return cc.Format(money.FromUnits(u)) }
+			v.Charts = append(v.Charts, newSeries(spec("child-months-"+itoa64(id), "Owed by "+c.Name+" per month ("+string(cc)+")", "Owed", false, childFmt),
 				pick(func(m billing.MonthStatement) money.Amount { return childOwes(m, id) })))
 		}
 	}
@@ -133,7 +138,11 @@ func (p *Portal) statementMonthsCSV(w http.ResponseWriter, r *http.Request, q *r
 		row("owed_below", "", "", m.OwedBelow, cur)
 		row("margin", "", "", m.Margin, cur)
 		for _, c := range m.Children {
-			row("owed_by", itoa64(c.AccountID), c.Name, c.Owes, cur)
+			cc := cur
+			if c.Currency != "" {
+				cc = string(c.Currency)
+			}
+			row("owed_by", itoa64(c.AccountID), c.Name, c.Owes, cc)
 		}
 		row("storage", "", "", billing.LineQuantity(m.Lines, billing.LineStorage), "GB-months")
 		row("traffic", "", "", billing.LineQuantity(m.Lines, billing.LineTraffic), "GB")

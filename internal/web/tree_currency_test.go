@@ -69,6 +69,24 @@ func TestTreeCurrencyPortal(t *testing.T) {
 			}
 		}
 
+		// The monthly charts' CSV: what Alpha owes is in dollars.
+		rows, err = csv.NewReader(strings.NewReader(op.get("/accounts/1/statistics/months.csv?months=2").Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		alpha := 0
+		for _, r := range rows[1:] {
+			if r[2] == "owed_by" && r[4] == "Alpha Video" {
+				alpha++
+				if r[6] != "USD" {
+					t.Errorf("months CSV: %v", r)
+				}
+			}
+		}
+		if alpha != 2 {
+			t.Errorf("months CSV has %d rows for Alpha: %v", alpha, rows)
+		}
+
 		s := op.get("/accounts/1/statistics?from=2026-03-01&to=2026-03-31")
 		if s.Status != http.StatusOK {
 			t.Fatalf("operator's statistics: %d", s.Status)
