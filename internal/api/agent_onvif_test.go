@@ -67,6 +67,11 @@ func TestPnPAgentONVIF(t *testing.T) {
 			d["hardware"] != "PTZ-200" || d["agent_flag"] != "--onvif back-gate=http://USER:PASSWORD@192.168.77.11/onvif/device_service" {
 			t.Fatalf("discovered: %v", d)
 		}
+		// The admin portal's camera page shows the device and what was found.
+		if status, _, body := portalGet(t, e, "/cameras/"+itoa(cam), A.Token); status != 200 || !strings.Contains(body, "Fakecam") ||
+			!strings.Contains(body, "--onvif back-gate=http://USER:PASSWORD@192.168.77.11/onvif/device_service") {
+			t.Fatalf("admin portal camera page (%d) lacks the device or the discovered one", status)
+		}
 		// What is stored names only the stand-in host, never the device's.
 		stored := e.Main.App.Store.R()
 		c, err := stored.Camera(t.Context(), cam)
