@@ -61,9 +61,38 @@ func (q Q) atomic(ctx context.Context, fn func(q Q) error) error {
 // changes add the same delta to every account of one path).
 func (q Q) addCounters(ctx context.Context, deltas map[int64]Counters) error {
 	groups := map[Counters][]int64{}
+	var all []int64
 	for id, d := range deltas {
 		if d != (Counters{}) {
 			groups[d] = append(groups[d], id)
+		}
+		all = append(all, id)
+	}
+	if len(groups) > 0 && q.d.name == "postgres" {
+		// Every row of the paths touched is locked first, in id order (an
+		// UPDATE locks rows in whatever order it finds them), even where
+		// the delta is zero: the tree's root is on every path and has the
+		// smallest id, so writers of counters queue on it instead of
+		// deadlocking — two cameras moved in opposite directions, or a
+		// transaction that adjusts counters twice.
+		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+		for lo := 0; lo < len(all); lo += 500 {
+			part := all[lo:min(lo+500, len(all))]
+			args := make([]any, len(part))
+			for i, id := range part {
+				args[i] = id
+			}
+			rows, err := q.query(ctx, `SELECT account_id FROM account_counters WHERE account_id IN (`+placeholders(len(part))+`)
+				ORDER BY account_id FOR UPDATE`, args...)
+			if err != nil {
+				return errs.Wrap(err, "lock account counters")
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return errs.Wrap(err, "lock account counters")
+			}
 		}
 	}
 	for d, ids := range groups {

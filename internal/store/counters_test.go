@@ -369,3 +369,66 @@ func checkCounters(t *testing.T, st *store.Store, m *counterModel, when string) 
 		}
 	}
 }
+
+// TestStoreCountersConcurrentMoves moves cameras between two customers in
+// opposite directions from two writers at once: their transactions adjust
+// the same counter rows from both ends, and must neither deadlock nor lose
+// an adjustment (PostgreSQL runs them concurrently; SQLite in turn).
+func TestStoreCountersConcurrentMoves(t *testing.T) {
+	coreDBs(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := tree{t, st}
+		root := tr.add(tenancy.Account{}, tenancy.Integrator, "root", nil)
+		a := tr.add(root, tenancy.Integrator, "A", nil)
+		b1 := tr.add(a, tenancy.Integrator, "B1", nil)
+		b2 := tr.add(a, tenancy.Integrator, "B2", nil)
+		c1 := tr.add(b1, tenancy.Customer, "C1", nil)
+		c2 := tr.add(b2, tenancy.Customer, "C2", nil)
+		plan, err := st.W().SeedPlan(ctx, root.ID, "p", 7, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cams, err := st.W().SeedCameras(ctx, []store.SeedCamera{{IntegratorID: a.ID, CustomerID: c1.ID, PlanID: plan, Name: "x", Enabled: true},
+			{IntegratorID: a.ID, CustomerID: c2.ID, PlanID: plan, Name: "y", Enabled: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 2)
+		for i, id := range cams {
+			go func() {
+				from, to := c1.ID, c2.ID
+				if i == 1 {
+					from, to = to, from
+				}
+				for n := range 40 {
+					cust := to
+					if n%2 == 1 {
+						cust = from
+					}
+					err := st.InTx(ctx, func(q store.Q) error {
+						if err := q.SetCamerasLive(ctx, "n", []store.CameraLive{{CameraID: id, Online: n%3 == 0}}); err != nil {
+							return err
+						}
+						c, err := q.Camera(ctx, id)
+						if err != nil {
+							return err
+						}
+						c.CustomerID = cust
+						return q.UpdateCamera(ctx, &c)
+					})
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+				errc <- nil
+			}()
+		}
+		for range cams {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkCounters(t, st, nil, "after concurrent moves")
+	})
+}
