@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilo/vigilo/internal/apitest"
-	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/cluster"
 	"github.com/vigilo/vigilo/internal/media/simcam"
 	"github.com/vigilo/vigilo/internal/server"
@@ -231,22 +230,17 @@ func TestClusterRecorderFailover(t *testing.T) {
 			"name": fmt.Sprintf("Cam %d", i), "rtsp_url": sim.URL(i), "customer_id": C.ID, "plan_id": plan}).ID())
 	}
 
-	// Every node shares the camera credentials key (docs/CLUSTER.md).
-	key, err := os.ReadFile(filepath.Join(api.Main.Config.DataDir, camera.KeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Every node shares the camera credentials key file (docs/CLUSTER.md),
+	// the api node's (apitest gives nodes of one database the same).
+	keyFile := apitest.SharedKeyFile(t, dsn)
 	recs := make([]*recorder, recorderPool)
 	for i := range recs {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, camera.KeyFile), key, 0o600); err != nil {
-			t.Fatal(err)
-		}
 		r := &recorder{id: fmt.Sprintf("rec-%d", i+1), dir: dir}
 		r.env = append(os.Environ(), "VIGILO_ROLES=recorder", "VIGILO_NODE_ID="+r.id, "VIGILO_NATS_URL="+n.URL,
 			"VIGILO_DB_URL="+dsn, "VIGILO_DATA_DIR="+dir, "VIGILO_HTTP_ADDR=127.0.0.1:0", "VIGILO_SEGMENT_LENGTH="+segLen.String(),
 			"VIGILO_LEASE_TTL="+leaseTTL.String(), "VIGILO_CAMERA_ALLOW=127.0.0.0/8", "VIGILO_WEBRTC_UDP_PORT=0",
-			"VIGILO_LOG_LEVEL=info", "VIGILO_BILLING_CLOSE_AFTER=0", "VIGILO_SECRET_KEY_FILE="+apitest.SharedKeyFile(t, dsn))
+			"VIGILO_LOG_LEVEL=info", "VIGILO_BILLING_CLOSE_AFTER=0", "VIGILO_SECRET_KEY_FILE="+keyFile)
 		for k, v := range s3.Env() {
 			r.env = append(r.env, k+"="+v)
 		}
