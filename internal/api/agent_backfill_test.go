@@ -111,7 +111,7 @@ func (u *uplink) restore() {
 // real (ffprobe), indexed once, and none overlaps what the server recorded
 // itself. Both databases.
 func TestPnPBackfill(t *testing.T) {
-	camDBs(t, func(t *testing.T, pg bool) {
+	camDBsAtOnce(t, func(t *testing.T, pg bool) {
 		ct, _ := strictCamTree(t, pg, map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "4s"})
 		e, A, C := ct.e, ct.A, ct.C
 		sim := startSimcam(t) // 1 s GOP

@@ -23,6 +23,23 @@ func camDBs(t *testing.T, fn func(t *testing.T, pg bool)) {
 	}
 }
 
+// camDBsAtOnce is camDBs with both databases' runs side by side, for tests
+// whose time is spent waiting on the wall clock (an uplink cut for a minute,
+// a post-buffer running out) rather than on the CPU: the package is the
+// longest of `make test`, and these waits overlap for free.
+func camDBsAtOnce(t *testing.T, fn func(t *testing.T, pg bool)) {
+	for _, pg := range []bool{false, true} {
+		name := "sqlite"
+		if pg {
+			name = "postgres"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, pg)
+		})
+	}
+}
+
 // camTree is root → A (integrator) → C (customer) and root → B → D, with a
 // recording plan P offered down to C, and a plan Q offered to nobody.
 type camTree struct {

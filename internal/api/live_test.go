@@ -405,7 +405,7 @@ func TestLiveEndsOnDisable(t *testing.T) {
 // customer's live_view module switched off by its integrator, and the
 // viewing user disabled — and undoing each lets the viewer in again.
 func TestLiveEndsOnRevocation(t *testing.T) {
-	camDBs(t, func(t *testing.T, pg bool) {
+	camDBsAtOnce(t, func(t *testing.T, pg bool) {
 		l := newLiveEnv(t, pg)
 		e, A, C := l.e, l.A, l.C
 		role := e.Must(201, "POST", "/api/v1/accounts/"+itoa(C.ID)+"/roles", C.Token, map[string]any{"name": "Lobby guard",

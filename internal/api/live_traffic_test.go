@@ -11,7 +11,7 @@ import (
 // with it) instead of being kept and retried for ever, while another
 // camera's bytes of the same flush are written.
 func TestLiveTrafficOfDeletedCamera(t *testing.T) {
-	camDBs(t, func(t *testing.T, pg bool) {
+	camDBsAtOnce(t, func(t *testing.T, pg bool) {
 		l := newLiveEnv(t, pg)
 		e, A, C := l.e, l.A, l.C
 		other := e.Must(201, "POST", "/api/v1/cameras", A.Token, map[string]any{"type": "generic", "name": "Live 2",

@@ -186,7 +186,7 @@ func (r recEnv) assertResumes(t *testing.T, what string, since time.Time) {
 }
 
 func TestRecordingEndToEnd(t *testing.T) {
-	camDBs(t, func(t *testing.T, pg bool) {
+	camDBsAtOnce(t, func(t *testing.T, pg bool) {
 		sim := startSimcam(t)
 		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s"}})
 		e, A := ct.e, ct.A
