@@ -66,10 +66,13 @@ func TestPlanEditAndRetirePages(t *testing.T) {
 		if alpha.get(edit).Status != http.StatusNotFound || strings.Contains(alpha.get("/plans").Body, `href="`+edit+`"`) {
 			t.Error("an integrator that only uses the plan is offered its edit page")
 		}
-		flagged := func() (list, page bool) {
-			return strings.Contains(alpha.get("/cameras").Body, "Plan retired"), strings.Contains(alpha.get("/cameras/"+itoa(cam)).Body, `id="camera-plan-retired"`)
+		// The camera list, the customer's Cameras tab, the camera's page.
+		flagged := func() (list, tab, page bool) {
+			return strings.Contains(alpha.get("/cameras").Body, "Plan retired"),
+				strings.Contains(alpha.get("/accounts/"+itoa(cust.ID)+"/cameras").Body, "Plan retired"),
+				strings.Contains(alpha.get("/cameras/"+itoa(cam)).Body, `id="camera-plan-retired"`)
 		}
-		if l, pg := flagged(); l || pg {
+		if l, tb, pg := flagged(); l || tb || pg {
 			t.Fatal("a camera on a plan in service is flagged")
 		}
 
@@ -79,8 +82,8 @@ func TestPlanEditAndRetirePages(t *testing.T) {
 		if !strings.Contains(root.get(edit).Body, `id="plan-retired"`) || !strings.Contains(root.get("/plans").Body, "plan-retired") {
 			t.Error("the retired plan is not marked on the operator's pages")
 		}
-		if l, pg := flagged(); !l || !pg {
-			t.Fatalf("the camera on the retired plan is not flagged: list %v, page %v", l, pg)
+		if l, tb, pg := flagged(); !l || !tb || !pg {
+			t.Fatalf("the camera on the retired plan is not flagged: list %v, tab %v, page %v", l, tb, pg)
 		}
 		page := alpha.get("/cameras/" + itoa(cam)).Body
 		if !regexp.MustCompile(`<option value="` + plan + `" selected>[^<]*\(retired\)</option>`).MatchString(page) {
@@ -93,7 +96,7 @@ func TestPlanEditAndRetirePages(t *testing.T) {
 		if p := root.post(edit, "/plans/"+plan+"/retire", url.Values{"retired": {"0"}}); p.Status != http.StatusSeeOther {
 			t.Fatalf("back in service: %d", p.Status)
 		}
-		if l, pg := flagged(); l || pg {
+		if l, tb, pg := flagged(); l || tb || pg {
 			t.Fatal("the camera is still flagged after the plan came back")
 		}
 	})
@@ -181,6 +184,22 @@ func TestWizardDefaultsMakeAMargin(t *testing.T) {
 		o := e.Must(200, "GET", "/api/v1/accounts/"+beta+"/plans/"+plan, a.Token, nil).JSON
 		if o["cost"] != "6.0000" || o["end_user_price"] != "9.0000" {
 			t.Fatalf("Beta's offer: cost %v (want Alpha's end-user price 6.0000), end-user price %v (want 9.0000)", o["cost"], o["end_user_price"])
+		}
+
+		// A price changed on the Plans step takes the untouched end-user
+		// price along (marked up again); one typed over is kept as typed.
+		for _, c2 := range []struct{ name, eup, want string }{{"Gamma", "9.0000", "12.0000"}, {"Delta", "10", "10.0000"}} {
+			f := wizardForm("integrator", "plans", "create", "storage_price", "0.0375", "traffic_price", "0.0125", "name", c2.name,
+				"email", strings.ToLower(c2.name)+"-margin@vigilo.test", "plans_init", "1", k+"_on", "1", k+"_name", "Cloud 7 days",
+				k+"_price", "8", k+"_eup", c2.eup, k+"_eup_auto", "9.0000")
+			f.Set("parent", aid)
+			if p := c.post("/accounts/new?type=integrator&parent="+aid, "/accounts/new", f); p.Status != http.StatusSeeOther {
+				t.Fatalf("create %s: %d %.1000s", c2.name, p.Status, p.Body)
+			}
+			id := itoa(int64(e.Must(200, "GET", "/api/v1/accounts?parent_id="+aid+"&q="+c2.name, a.Token, nil).Items()[0]["id"].(float64)))
+			if o := e.Must(200, "GET", "/api/v1/accounts/"+id+"/plans/"+plan, a.Token, nil).JSON; o["cost"] != "8.0000" || o["end_user_price"] != c2.want {
+				t.Errorf("%s's offer: %v %v, want 8.0000 and %s", c2.name, o["cost"], o["end_user_price"], c2.want)
+			}
 		}
 	})
 }

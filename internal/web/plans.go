@@ -30,7 +30,7 @@ func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Acco
 		for _, c := range list {
 			r := planRow{ID: c.Parent.ID, MyName: c.Parent.Name, Kind: string(c.Parent.Kind), Retention: c.Parent.RetentionDays,
 				Mode: string(c.Parent.RecordingMode), DefaultPrice: c.Offer.Cost.String(),
-				DefaultEUP: billing.ChildEndUserPrice(c.Parent, c.Offer.Cost).String()}
+				DefaultEUP: billing.ChildEndUserPrice(c.Parent, c.Offer.Cost).String(), parent: c.Parent}
 			if c.Parent.Cost != nil {
 				r.MyCost = c.Parent.Cost.String()
 			}
@@ -49,11 +49,15 @@ func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Acco
 // resells nothing: its end-user price is its price.
 func planSelection(typ tenancy.Type, pl, st planRow) app.PlanSelection {
 	price := strings.TrimSpace(st.Price)
-	eu := price
+	eu := &price
 	if typ == tenancy.Integrator {
-		eu = strings.TrimSpace(st.EUP)
+		v := strings.TrimSpace(st.EUP)
+		eu = &v
+		if st.EUPIsAuto {
+			eu = nil // untouched: the app marks up the chosen price
+		}
 	}
-	return app.PlanSelection{PlanID: pl.ID, Selected: st.On, Visible: true, Name: strings.TrimSpace(st.Name), Cost: &price, EndUserPrice: &eu}
+	return app.PlanSelection{PlanID: pl.ID, Selected: st.On, Visible: true, Name: strings.TrimSpace(st.Name), Cost: &price, EndUserPrice: eu}
 }
 
 // planErrors moves the app's row-indexed plan errors ("plans[3].cost") onto

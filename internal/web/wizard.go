@@ -79,13 +79,19 @@ type planRow struct {
 	// price marked up as I mark up mine (billing.ChildEndUserPrice), so it
 	// does not start at a margin of 0.
 	DefaultEUP string
-	On         bool
-	Name       string
-	Price      string
-	EUP        string // a sub-integrator's end-user price (integrators only)
-	NameErr    string
-	PriceErr   string
-	EUPErr     string
+	parent     billing.OfferView // the plan as I use it, for the markup
+	// EUPAuto is the end-user price the page last filled in by itself:
+	// while the input still holds it, it follows the price (the app marks
+	// up whatever price is chosen); once typed over, it is the user's.
+	EUPAuto   string
+	EUPIsAuto bool
+	On        bool
+	Name      string
+	Price     string
+	EUP       string // a sub-integrator's end-user price (integrators only)
+	NameErr   string
+	PriceErr  string
+	EUPErr    string
 }
 
 func (p *Portal) wizardStart(w http.ResponseWriter, r *http.Request, q *req) error {
@@ -325,13 +331,21 @@ func planState(form url.Values, pl planRow) planRow {
 	k := "plan_" + itoa64(pl.ID)
 	if form.Get("plans_init") != "1" {
 		pl.On, pl.Name, pl.Price, pl.EUP = true, pl.MyName, pl.DefaultPrice, pl.DefaultEUP
+		pl.EUPAuto, pl.EUPIsAuto = pl.DefaultEUP, true
 		return pl
 	}
 	vals := form[k+"_on"]
 	pl.On = len(vals) > 0 && vals[len(vals)-1] == "1"
-	pl.Name, pl.Price, pl.EUP = form.Get(k+"_name"), form.Get(k+"_price"), form.Get(k+"_eup")
+	pl.Name, pl.Price, pl.EUP, pl.EUPAuto = form.Get(k+"_name"), form.Get(k+"_price"), form.Get(k+"_eup"), form.Get(k+"_eup_auto")
 	if !form.Has(k + "_eup") {
-		pl.EUP = pl.DefaultEUP
+		pl.EUP, pl.EUPAuto = pl.DefaultEUP, pl.DefaultEUP
+	}
+	if pl.EUP == pl.EUPAuto {
+		pl.EUPIsAuto = true
+		if a, err := money.Parse(pl.Price); err == nil && a >= 0 {
+			pl.EUP = billing.ChildEndUserPrice(pl.parent, a).String()
+		}
+		pl.EUPAuto = pl.EUP
 	}
 	return pl
 }
@@ -414,7 +428,7 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 			}
 			d.Hidden = append(d.Hidden, hidden{k + "_on", on}, hidden{k + "_name", st.Name}, hidden{k + "_price", st.Price})
 			if typ == tenancy.Integrator {
-				d.Hidden = append(d.Hidden, hidden{k + "_eup", st.EUP})
+				d.Hidden = append(d.Hidden, hidden{k + "_eup", st.EUP}, hidden{k + "_eup_auto", st.EUPAuto})
 			}
 		}
 		d.Hidden = append(d.Hidden, hidden{"plans_init", "1"})
