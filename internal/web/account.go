@@ -138,6 +138,11 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 	case "profile":
 		if len(form) == 0 {
 			form = profileForm(acct)
+			cur, err := p.App.AccountCurrency(ctx, acct)
+			if err != nil {
+				return err
+			}
+			form.Set("currency", string(cur))
 		}
 	case "users":
 		page := atoiDefault(r.URL.Query().Get("page"), 1)
@@ -228,6 +233,12 @@ func (p *Portal) profileSubmit(w http.ResponseWriter, r *http.Request, q *req) e
 	if f.Has("time_zone") {
 		tz := strings.TrimSpace(f.Get("time_zone"))
 		patch.TimeZone = &tz
+	}
+	// A top-level account's tree currency is the operator's to set, like
+	// its prices; the form shows it only there.
+	if acct.ID != q.Actor.AccountID && acct.Depth == 1 && f.Has("currency") {
+		cur := f.Get("currency")
+		patch.Currency = &cur
 	}
 	bad := errs.Fields{}
 	// Prices are the parent's to set; the form shows them only to parents,

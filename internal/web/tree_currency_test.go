@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,40 @@ func TestTreeCurrencyPortal(t *testing.T) {
 		if s.Status != http.StatusOK {
 			t.Fatalf("operator's statistics: %d", s.Status)
 		}
+		// The operator sets a tree's currency on its top-level account's
+		// Profile tab: an unknown code is shown beside the field and
+		// nothing is saved; a known one is saved; below the top level, and
+		// for the account itself, there is no such field.
+		other := e.Must(200, "GET", "/api/v1/accounts/"+itoa(m.Other.ID), e.Root, nil).JSON
+		prof := "/accounts/" + itoa(m.Other.ID) + "/profile"
+		form := func(cur string) url.Values {
+			return url.Values{"name": {"Other Renamed"}, "time_zone": {"UTC"}, "storage_price": {other["storage_price"].(string)},
+				"traffic_price": {other["traffic_price"].(string)}, "currency": {cur}}
+		}
+		if pg := op.get(prof); !strings.Contains(pg.Body, `name="currency"`) || !strings.Contains(pg.Body, `value="EUR"`) {
+			t.Errorf("Other's profile lacks the currency field")
+		}
+		if pg := op.post(prof, prof, form("XYZ")); !strings.Contains(pg.Body, `data-field="currency"`) {
+			t.Errorf("an unknown currency is not shown beside its field: %d", pg.Status)
+		}
+		if g := e.Must(200, "GET", "/api/v1/accounts/"+itoa(m.Other.ID), e.Root, nil).JSON; g["name"] != "Other Net" || g["currency"] != "EUR" {
+			t.Errorf("a refused profile wrote something: %v", g)
+		}
+		if pg := op.post(prof, prof, form("gbp")); pg.Status != http.StatusSeeOther {
+			t.Errorf("saving GBP: %d", pg.Status)
+		}
+		if g := e.Must(200, "GET", "/api/v1/accounts/"+itoa(m.Other.ID), e.Root, nil).JSON; g["currency"] != "GBP" {
+			t.Errorf("GBP not saved: %v", g)
+		}
+		if pg := op.get("/accounts/" + itoa(m.B.ID) + "/profile"); strings.Contains(pg.Body, `name="currency"`) {
+			t.Errorf("a currency field below the top level")
+		}
+		ca := newClient(t, e)
+		ca.signIn(m.A.Email, m.A.Password)
+		if pg := ca.get("/accounts/" + itoa(m.A.ID) + "/profile"); strings.Contains(pg.Body, `name="currency"`) {
+			t.Errorf("a currency field on the account's own profile")
+		}
+
 		if !strings.Contains(s.Body, "data-other-currencies") {
 			t.Errorf("the statistics tab does not say the totals leave dollars out: %.3000s", s.Body)
 		}
