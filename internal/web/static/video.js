@@ -104,11 +104,17 @@
   var ptz = document.getElementById("ptz");
   if (ptz) {
     var ptzStatus = document.getElementById("ptz-status");
-    var ptzSend = async function (body) {
-      var res = await fetch(api + "/ptz", { method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      ptzStatus.textContent = res.ok ? "" : "The camera did not move: " + await apiError(res);
-      ptz.setAttribute("data-last", body.action + (res.ok ? ":ok" : ":" + res.status));
+    // Commands go one after the other: on a quick tap the Stop must not
+    // overtake its move on the way to the camera, or it keeps turning.
+    var ptzQueue = Promise.resolve();
+    var ptzSend = function (body) {
+      ptzQueue = ptzQueue.then(async function () {
+        var res = await fetch(api + "/ptz", { method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        ptzStatus.textContent = res.ok ? "" : "The camera did not move: " + await apiError(res);
+        ptz.setAttribute("data-last", body.action + (res.ok ? ":ok" : ":" + res.status));
+      }).catch(function () { ptzStatus.textContent = "The camera did not move: no answer"; });
+      return ptzQueue;
     };
     var moving = false;
     var stopMove = function () { if (moving) { moving = false; ptzSend({ action: "stop" }); } };
