@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -74,9 +75,21 @@ func testTreeCurrency(t *testing.T, pg bool) {
 		t.Errorf("the other tree: %v", g["currency"])
 	}
 
-	e.Must(200, "POST", "/api/v1/billing/close", e.Root, map[string]any{"period": "2026-02"})
 	stmt := func(id int64) map[string]any {
 		return e.Must(200, "GET", acct(id)+"/statements?period=2026-02", e.Root, nil).JSON
+	}
+	// The close prices the whole tree at once; each draft before it is
+	// computed on its own: with two currencies they still agree.
+	drafts := map[int64]map[string]any{}
+	for _, id := range []int64{1, j.ID, js.ID, jc.ID, u.ID, uc.ID} {
+		drafts[id] = stmt(id)
+	}
+	e.Must(200, "POST", "/api/v1/billing/close", e.Root, map[string]any{"period": "2026-02"})
+	for id, d := range drafts {
+		checkDraftIsClosed(t, 0, id, d, stmt(id))
+		if c := stmt(id); fmt.Sprint(c["totals"]) != fmt.Sprint(d["totals"]) {
+			t.Errorf("account %d: totals %v closed, %v in the draft", id, c["totals"], d["totals"])
+		}
 	}
 	// February, 28 days of one camera: JPY rounds to whole yen.
 	// jc: 2000.25 × 28/30 = 1866.9 → 1867; js: 1500.5 × 28/30 = 1400.4667 → 1400; j: 1000 × 28/30 = 933.33 → 933.
