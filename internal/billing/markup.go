@@ -20,10 +20,7 @@ var DefaultMarkup = [2]int64{5, 4}
 // markup, rounded half away from zero to ten-thousandths, never above
 // MaxPrice and never below cost.
 func ChildEndUserPrice(parent OfferView, cost money.Amount) money.Amount {
-	num, den := DefaultMarkup[0], DefaultMarkup[1]
-	if parent.Cost != nil && *parent.Cost > 0 && parent.EndUserPrice > *parent.Cost {
-		num, den = parent.EndUserPrice.Units(), parent.Cost.Units()
-	}
+	num, den := MarkupOf(parent)
 	p := cost.MulRatio(num, den)
 	switch {
 	case p > MaxPrice:
@@ -32,6 +29,15 @@ func ChildEndUserPrice(parent OfferView, cost money.Amount) money.Amount {
 		p = cost
 	}
 	return p
+}
+
+// MarkupOf is the ratio num/den (above 1) by which parent marks up the
+// plan: its end-user price over its cost, or DefaultMarkup.
+func MarkupOf(parent OfferView) (num, den int64) {
+	if parent.Cost != nil && *parent.Cost > 0 && parent.EndUserPrice > *parent.Cost {
+		return parent.EndUserPrice.Units(), parent.Cost.Units()
+	}
+	return DefaultMarkup[0], DefaultMarkup[1]
 }
 
 // ChildAccountPrice is the default storage or traffic price (per GB-month

@@ -60,6 +60,38 @@ func TestPlansInBrowser(t *testing.T) {
 	if cp == nil || cp["cost"] != "13.0000" || cp["end_user_price"] != "15.6000" {
 		t.Fatalf("the sub-integrator's copy: %v", cp)
 	}
+
+	// Adding a sub-integrator: prices start above Alpha's own, and on the
+	// Plans step the end-user price follows a price typed beside it.
+	b.do(chromedp.Navigate(b.base + "/accounts/new?type=integrator&parent=" + itoa(a.ID)))
+	b.waitStep("prices")
+	if v := b.eval(`document.getElementById("f-storage_price").value`); v != "0.0375" {
+		t.Fatalf("storage price starts at %q, want 0.0375 (Alpha pays 0.0300)", v)
+	}
+	b.click("#wizard-next")
+	b.waitStep("details")
+	b.do(chromedp.SetValue(chromedp.CSS("#f-name"), "Northwind"), chromedp.SetValue(chromedp.CSS("#f-email"), "northwind@vigilo.test"))
+	b.click("#wizard-next")
+	b.waitStep("plans")
+	k := "#plan_" + p30
+	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "14.4000" {
+		t.Fatalf("Northwind's end-user price starts at %q, want 14.4000 (12 × 12/10)", v)
+	}
+	b.eval(`document.querySelector("` + k + `_price").value = ""`)
+	b.do(chromedp.SendKeys(chromedp.CSS(k+"_price"), "20"))
+	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "24.0000" {
+		t.Fatalf("after typing 20, the end-user price is %q, want 24.0000", v)
+	}
+	testenv.Screenshot(t, ctx, "plans-0-wizard-margin")
+	b.click("#wizard-create")
+	b.waitPath("/accounts")
+	nw := e.Must(200, "GET", "/api/v1/accounts?parent_id="+itoa(a.ID)+"&q=Northwind", a.Token, nil).Items()
+	if len(nw) != 1 {
+		t.Fatalf("Northwind: %v", nw)
+	}
+	if o := e.Must(200, "GET", "/api/v1/accounts/"+itoa(int64(nw[0]["id"].(float64)))+"/plans/"+p30, a.Token, nil).JSON; o["cost"] != "20.0000" || o["end_user_price"] != "24.0000" {
+		t.Fatalf("Northwind's offer: %v", o)
+	}
 	b.signOut()
 
 	// The operator edits Cloud 7 days: a bad retention first.

@@ -85,13 +85,16 @@ type planRow struct {
 	// up whatever price is chosen); once typed over, it is the user's.
 	EUPAuto   string
 	EUPIsAuto bool
-	On        bool
-	Name      string
-	Price     string
-	EUP       string // a sub-integrator's end-user price (integrators only)
-	NameErr   string
-	PriceErr  string
-	EUPErr    string
+	// Markup is the parent's ratio as "num/den", for the page's script
+	// to follow a typed price before the server marks it up again.
+	Markup   string
+	On       bool
+	Name     string
+	Price    string
+	EUP      string // a sub-integrator's end-user price (integrators only)
+	NameErr  string
+	PriceErr string
+	EUPErr   string
 }
 
 func (p *Portal) wizardStart(w http.ResponseWriter, r *http.Request, q *req) error {

@@ -70,6 +70,21 @@
     });
   });
 
+  // The wizard's end-user price of a sub-integrator follows the price typed
+  // beside it while it still holds what the page filled in (data-markup is
+  // the parent's ratio); the server marks up the chosen price again, exactly.
+  document.querySelectorAll("#wizard-plans tr[data-plan]").forEach(function (tr) {
+    var price = tr.querySelector("input[name$=_price]"), eup = tr.querySelector("input[name$=_eup]"),
+      auto = tr.querySelector("input[name$=_eup_auto]");
+    if (!price || !eup || !auto) return;
+    var m = (eup.getAttribute("data-markup") || "").split("/");
+    price.addEventListener("input", function () {
+      var p = parseFloat(price.value), num = parseInt(m[0], 10), den = parseInt(m[1], 10);
+      if (eup.value !== auto.value || !(p >= 0) || !(den > 0)) return;
+      eup.value = auto.value = (Math.round(p * num / den * 10000) / 10000).toFixed(4);
+    });
+  });
+
   // Radio buttons that show or hide a box (the password of a new user).
   var toggles = document.querySelectorAll("input[data-toggle-on], input[data-toggle-off]");
   var apply = function () {
