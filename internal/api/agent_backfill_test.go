@@ -149,7 +149,17 @@ func TestPnPBackfill(t *testing.T) {
 			}
 			return n >= 40 // 1 s segments over most of the 60 s
 		})
-		time.Sleep(2 * time.Second) // the last answers
+		// The rest of the back-fill lands (on a loaded machine it is still
+		// under way): wait until the index stops growing faster than the
+		// server's own 4 s segments.
+		for prev, deadline := len(r.segments(t)), time.Now().Add(60*time.Second); time.Now().Before(deadline); {
+			time.Sleep(3 * time.Second)
+			n := len(r.segments(t))
+			if n-prev <= 1 {
+				break
+			}
+			prev = n
+		}
 
 		segs = r.segments(t)
 		ms := make([]media.Segment, len(segs))

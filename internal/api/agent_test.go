@@ -180,6 +180,8 @@ func TestPnPAgent(t *testing.T) {
 		}
 		badTunnel(t, e.URL, creds["agent-1"], nil)
 		badTunnel(t, e.URL, creds["agent-1"], []byte(`{"type":"hello","version":"x","stream":{"scheme":"http","port":0,"path":"/"}}`+"\n"))
+		// An ONVIF hello must not also name a stream.
+		badTunnel(t, e.URL, creds["agent-1"], []byte(`{"type":"hello","version":"x","stream":{"scheme":"rtsp","port":554,"path":"/"},"onvif":{"port":80,"path":"/onvif/device_service"}}`+"\n"))
 
 		// Stopping the agent takes the camera offline, with the reason.
 		stop()
