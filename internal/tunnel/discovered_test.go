@@ -63,7 +63,10 @@ func TestDiscoveredReport(t *testing.T) {
 	wait("two devices", func() bool { l, _ := ts.Link(1); return len(l.Discovered) == 2 })
 	send(`{"type":"heartbeat"}`)
 	send(`{"type":"discovered","devices":[{"endpoint":"urn:uuid:2","xaddr":"http://192.168.1.6/onvif/device_service"}]}`)
-	wait("the report replaced", func() bool { l, _ := ts.Link(1); return len(l.Discovered) == 1 && l.Discovered[0].Endpoint == "urn:uuid:2" })
+	wait("the report replaced", func() bool {
+		l, _ := ts.Link(1)
+		return len(l.Discovered) == 1 && l.Discovered[0].Endpoint == "urn:uuid:2"
+	})
 	send(`{"type":"discovered","devices":[{"endpoint":"","xaddr":"ftp://192.168.1.5/"}]}`)
 	wait("the link closed on a malformed report", func() bool { return ts.Connected() == 0 })
 	select {
