@@ -24,7 +24,7 @@ func TestClusterLiveThroughAPINode(t *testing.T) {
 	nats := testenv.NATS(t)
 	dsn := testenv.PostgresDSN(t)
 	sim := startSimcam(t)
-	cluster := map[string]string{"VIGILO_NATS_URL": nats.URL, "VIGILO_LEASE_TTL": "2s"}
+	cluster := map[string]string{"VIGILO_NATS_URL": nats.URL, "VIGILO_LEASE_TTL": "5s"}
 	with := func(extra map[string]string) map[string]string {
 		out := map[string]string{}
 		for k, v := range cluster {

@@ -18,7 +18,7 @@ import (
 // and nothing long before or after, in segments ffprobe reads. With the
 // events module switched off, an open motion event records nothing.
 func TestEventRecording(t *testing.T) {
-	camDBsAtOnce(t, func(t *testing.T, pg bool) {
+	camDBs(t, func(t *testing.T, pg bool) {
 		sim := startSimcam(t) // 1 s GOP
 		ct := newCamTree(t, apitest.Options{Postgres: pg, Env: map[string]string{"VIGILO_RECORD": "true",
 			"VIGILO_SEGMENT_LENGTH": "4s", "VIGILO_ONVIF_RETRY": "2s", "VIGILO_EVENT_POST_BUFFER": "10s"}})
