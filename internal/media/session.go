@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,22 @@ type session struct {
 	anchored bool
 }
 
+// ownHostOnly lets a camera's RTSP session dial only the host it was
+// registered with. The client follows DESCRIBE redirects through the same
+// dialer, and the dialer maps a P&P camera's stand-in host to that camera's
+// agent tunnel: a camera answering "302 Location: rtsp://<another camera's
+// stand-in host>/" must not get the server to open someone else's tunnel
+// (and any other host was not checked when the camera was registered).
+func ownHostOnly(host string, dial DialFunc) DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		h, _, err := net.SplitHostPort(addr)
+		if err != nil || !strings.EqualFold(h, host) {
+			return nil, fmt.Errorf("refused to follow the camera to %s: a camera's stream stays on its own host %s", addr, host)
+		}
+		return dial(ctx, network, addr)
+	}
+}
+
 // dial connects and describes; the client is started but not playing.
 func (c *camera) dial(ep endpoint) (*gortsplib.Client, *trackChoice, error) {
 	proto := gortsplib.ProtocolTCP
@@ -77,7 +94,7 @@ func (c *camera) dial(ep endpoint) (*gortsplib.Client, *trackChoice, error) {
 		OnPacketsLost:     c.addLost,
 		OnDecodeError:     func(error) { c.addLost(1) },
 		OnTransportSwitch: func(error) {},
-		DialContext:       c.r.dial,
+		DialContext:       ownHostOnly(ep.u.Hostname(), c.r.dial),
 	}
 	if err := client.Start(); err != nil {
 		return nil, nil, err

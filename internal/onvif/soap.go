@@ -73,10 +73,17 @@ func NewClient(dial Dialer, username, password string) *Client {
 	tr := &http.Transport{DialContext: dial, Proxy: nil, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second,
 		ResponseHeaderTimeout: 10 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
 	return &Client{Username: username, Password: password, http: &http.Client{Transport: tr, Timeout: 20 * time.Second,
-		// A redirect is followed at most twice, through the same dialer.
+		// A redirect is followed at most twice, through the same dialer, and
+		// only on the device's own host: the dialer turns a P&P camera's
+		// stand-in host into that camera's agent tunnel, so a device must
+		// not be able to send us into another one (or anywhere not checked
+		// when it was registered).
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 2 {
 				return errors.New("too many redirects")
+			}
+			if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+				return fmt.Errorf("refused to follow the device to %s: it stays on its own host", req.URL.Host)
 			}
 			return nil
 		}}}
