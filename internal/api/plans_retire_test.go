@@ -129,3 +129,30 @@ func wantStatusFields(t *testing.T, r apitest.Response, status int, fields ...st
 		}
 	}
 }
+
+// TestCopyRecordsLikeItsSource: a copy is billed at its source's cost all the
+// way up, so its owner cannot give it a longer retention or a higher bitrate
+// (400 naming the field, nothing written); the source's owner changing them
+// changes every copy's with it.
+func TestCopyRecordsLikeItsSource(t *testing.T) {
+	bothEngines(t, func(t *testing.T, e *apitest.Env) {
+		plans := e.Must(200, "GET", "/api/v1/plans", e.Root, nil).Items()
+		p7 := idOf(planByName(t, plans, "Cloud 7 days"))
+		a := e.CreateAccount(e.Root, 1, "integrator", "A")
+		sub := e.CreateAccount(a.Token, a.ID, "integrator", "Sub")
+		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(a.ID)+"/plans/"+itoa(p7), e.Root, map[string]any{"cost": "4"})
+		c7 := e.Must(201, "POST", "/api/v1/plans/"+itoa(p7)+"/copies", a.Token, map[string]any{"name": "A 7", "cost": "5", "account_ids": []int64{sub.ID}}).ID()
+		plan := func(id int64) map[string]any { return e.Must(200, "GET", "/api/v1/plans/"+itoa(id), a.Token, nil).JSON }
+		before := plan(c7)
+		wantStatusFields(t, e.Do("PATCH", "/api/v1/plans/"+itoa(c7), a.Token, map[string]any{"retention_days": 3650}), 400, "retention_days")
+		wantStatusFields(t, e.Do("PATCH", "/api/v1/plans/"+itoa(c7), a.Token, map[string]any{"max_bitrate_kbps": 1000000, "name": "A 7 big"}), 400, "max_bitrate_kbps")
+		if after := plan(c7); after["retention_days"] != before["retention_days"] || after["max_bitrate_kbps"] != before["max_bitrate_kbps"] || after["name"] != before["name"] {
+			t.Fatalf("a refused edit wrote something: %v → %v", before, after)
+		}
+		e.Must(200, "PATCH", "/api/v1/plans/"+itoa(c7), a.Token, map[string]any{"name": "A seven"}) // its own name is its owner's
+		e.Must(200, "PATCH", "/api/v1/plans/"+itoa(p7), e.Root, map[string]any{"retention_days": 14, "max_bitrate_kbps": 4000})
+		if got := plan(c7); got["retention_days"] != float64(14) || got["max_bitrate_kbps"] != float64(4000) || got["name"] != "A seven" {
+			t.Fatalf("the copy after its source changed: %v", got)
+		}
+	})
+}

@@ -43,9 +43,19 @@ func (a *App) EditPlan(ctx context.Context, actor tenancy.Actor, planID int64, e
 			return notOwner(e)
 		}
 		before := r.Plan
+		if before.SourcePlanID != 0 {
+			if err := copyKeepsSource(before, e); err != nil {
+				return err
+			}
+		}
 		e.Apply(&r.Plan)
 		if err := q.UpdatePlan(ctx, &r.Plan); err != nil {
 			return err
+		}
+		if r.Plan.RetentionDays != before.RetentionDays || r.Plan.MaxBitrateKbps != before.MaxBitrateKbps {
+			if err := a.recordLikeSource(ctx, q, r.Plan); err != nil {
+				return err
+			}
 		}
 		detail := planDiff(before, r.Plan)
 		if e.Retired != nil && *e.Retired != before.Retired() {
@@ -67,6 +77,42 @@ func (a *App) EditPlan(ctx context.Context, actor tenancy.Actor, planID int64, e
 		return a.audit(ctx, q, actor, acct, "plan.updated", detail)
 	})
 	return v, err
+}
+
+// copyKeepsSource refuses a copy's own retention or bitrate: a copy is
+// billed at its source's cost all the way up, and fixed plans carry no
+// storage charge, so a copy that kept longer or recorded heavier would be
+// storage its owner's parents pay for without charging it.
+func copyKeepsSource(p billing.Plan, e billing.PlanEdit) error {
+	f := errs.Fields{}
+	const why = "is set by the plan it was copied from"
+	if e.RetentionDays != nil && *e.RetentionDays != p.RetentionDays {
+		f.Add("retention_days", why)
+	}
+	if e.MaxBitrateKbps != nil && *e.MaxBitrateKbps != p.MaxBitrateKbps {
+		f.Add("max_bitrate_kbps", why)
+	}
+	return f.Err()
+}
+
+// recordLikeSource gives every copy of p, at any depth, p's retention and
+// maximum bitrate: what the copies' cameras record follows their source.
+func (a *App) recordLikeSource(ctx context.Context, q store.Q, p billing.Plan) error {
+	family, err := q.PlanFamily(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range family {
+		cp, err := q.Plan(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		cp.RetentionDays, cp.MaxBitrateKbps = p.RetentionDays, p.MaxBitrateKbps
+		if err := q.UpdatePlan(ctx, &cp); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notOwner refuses an edit of a plan the actor's account uses but does not
