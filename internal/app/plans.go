@@ -288,7 +288,7 @@ func (a *App) putChildOffer(ctx context.Context, q store.Q, out *outbox, actor t
 	}
 	p.Apply(&res.Offer, res.Parent.Name)
 	if !existed {
-		defaultEndUserPrice(&res.Offer, res.Parent, child, p)
+		defaultEndUserPrice(&res.Offer, child, p)
 	}
 	if err := q.PutOffer(ctx, &res.Offer); err != nil {
 		return res, err
@@ -498,9 +498,9 @@ func (a *App) CopyPlan(ctx context.Context, actor tenancy.Actor, planID int64, i
 		if name == "" {
 			name = src.Name
 		}
-		// Unnamed, their end-user price starts above their cost, marked up
-		// as I mark up mine, so they do not start at a margin of 0.
-		eup := billing.ChildEndUserPrice(src, *in.Cost)
+		// Unnamed, their end-user price starts above their cost, so they do
+		// not start at a margin of 0.
+		eup := billing.ChildEndUserPrice(*in.Cost)
 		if in.EndUserPrice != nil {
 			eup = *in.EndUserPrice
 		}

@@ -60,7 +60,7 @@ func (a *App) offerSelectedPlans(ctx context.Context, q store.Q, actor tenancy.A
 	for _, r := range rows {
 		o := billing.DefaultOffer(r.parent, child.ID)
 		r.patch.Apply(&o, r.parent.Name)
-		defaultEndUserPrice(&o, r.parent, child, r.patch)
+		defaultEndUserPrice(&o, child, r.patch)
 		if err := q.PutOffer(ctx, &o); err != nil {
 			return err
 		}
@@ -88,8 +88,8 @@ func (a *App) seedDefaultPlans(ctx context.Context, q store.Q, root tenancy.Acco
 // price was not named, a price above its cost (billing.ChildEndUserPrice),
 // so that it does not start at a margin of 0. A customer resells nothing:
 // its end-user price stays its cost.
-func defaultEndUserPrice(o *billing.Offer, parent billing.OfferView, child tenancy.Account, p billing.OfferPatch) {
+func defaultEndUserPrice(o *billing.Offer, child tenancy.Account, p billing.OfferPatch) {
 	if p.EndUserPrice == nil && child.Type == tenancy.Integrator {
-		o.EndUserPrice = billing.ChildEndUserPrice(parent, o.Cost)
+		o.EndUserPrice = billing.ChildEndUserPrice(o.Cost)
 	}
 }

@@ -140,7 +140,8 @@ func TestCameraFirstVideoShown(t *testing.T) {
 // TestWizardDefaultsMakeAMargin: adding a sub-integrator, the wizard starts
 // its storage and traffic prices above what the parent pays, its price for
 // each plan at the parent's end-user price (not the parent's cost), and its
-// own end-user price marked up as the parent marks up; created with those
+// own end-user price 25 % above that (not the parent's own markup, which
+// would tell it what the parent pays); created with those
 // defaults, both earn a margin.
 func TestWizardDefaultsMakeAMargin(t *testing.T) {
 	forBothDBs(t, func(t *testing.T, e *apitest.Env) {
@@ -165,7 +166,7 @@ func TestWizardDefaultsMakeAMargin(t *testing.T) {
 		form.Set("parent", aid)
 		p = c.post("/accounts/new?type=integrator&parent="+aid, "/accounts/new", form)
 		k := "plan_" + plan
-		if !strings.Contains(p.Body, `name="`+k+`_price" id="`+k+`_price" value="6.0000"`) || !strings.Contains(p.Body, `name="`+k+`_eup" id="`+k+`_eup" value="9.0000"`) {
+		if !strings.Contains(p.Body, `name="`+k+`_price" id="`+k+`_price" value="6.0000"`) || !strings.Contains(p.Body, `name="`+k+`_eup" id="`+k+`_eup" value="7.5000"`) {
 			t.Fatalf("plans step defaults: %.4000s", p.Body)
 		}
 		form.Set("step", "plans")
@@ -182,16 +183,16 @@ func TestWizardDefaultsMakeAMargin(t *testing.T) {
 			t.Errorf("Beta's storage and traffic prices: %v", accts[0])
 		}
 		o := e.Must(200, "GET", "/api/v1/accounts/"+beta+"/plans/"+plan, a.Token, nil).JSON
-		if o["cost"] != "6.0000" || o["end_user_price"] != "9.0000" {
-			t.Fatalf("Beta's offer: cost %v (want Alpha's end-user price 6.0000), end-user price %v (want 9.0000)", o["cost"], o["end_user_price"])
+		if o["cost"] != "6.0000" || o["end_user_price"] != "7.5000" {
+			t.Fatalf("Beta's offer: cost %v (want Alpha's end-user price 6.0000), end-user price %v (want 7.5000)", o["cost"], o["end_user_price"])
 		}
 
 		// A price changed on the Plans step takes the untouched end-user
 		// price along (marked up again); one typed over is kept as typed.
-		for _, c2 := range []struct{ name, eup, want string }{{"Gamma", "9.0000", "12.0000"}, {"Delta", "10", "10.0000"}} {
+		for _, c2 := range []struct{ name, eup, want string }{{"Gamma", "7.5000", "10.0000"}, {"Delta", "10", "10.0000"}} {
 			f := wizardForm("integrator", "plans", "create", "storage_price", "0.0375", "traffic_price", "0.0125", "name", c2.name,
 				"email", strings.ToLower(c2.name)+"-margin@vigilo.test", "plans_init", "1", k+"_on", "1", k+"_name", "Cloud 7 days",
-				k+"_price", "8", k+"_eup", c2.eup, k+"_eup_auto", "9.0000")
+				k+"_price", "8", k+"_eup", c2.eup, k+"_eup_auto", "7.5000")
 			f.Set("parent", aid)
 			if p := c.post("/accounts/new?type=integrator&parent="+aid, "/accounts/new", f); p.Status != http.StatusSeeOther {
 				t.Fatalf("create %s: %d %.1000s", c2.name, p.Status, p.Body)

@@ -30,8 +30,8 @@ func (p *Portal) availablePlans(ctx context.Context, q *req, parent tenancy.Acco
 		for _, c := range list {
 			r := planRow{ID: c.Parent.ID, MyName: c.Parent.Name, Kind: string(c.Parent.Kind), Retention: c.Parent.RetentionDays,
 				Mode: string(c.Parent.RecordingMode), DefaultPrice: c.Offer.Cost.String(),
-				DefaultEUP: billing.ChildEndUserPrice(c.Parent, c.Offer.Cost).String(), parent: c.Parent}
-			num, den := billing.MarkupOf(c.Parent)
+				DefaultEUP: billing.ChildEndUserPrice(c.Offer.Cost).String()}
+			num, den := billing.DefaultMarkup[0], billing.DefaultMarkup[1]
 			r.Markup = strconv.FormatInt(num, 10) + "/" + strconv.FormatInt(den, 10)
 			if c.Parent.Cost != nil {
 				r.MyCost = c.Parent.Cost.String()

@@ -56,8 +56,8 @@ func TestPlansInBrowser(t *testing.T) {
 			cp = it
 		}
 	}
-	// 13 marked up as Alpha marks up Cloud 30 days (12 ÷ 10).
-	if cp == nil || cp["cost"] != "13.0000" || cp["end_user_price"] != "15.6000" {
+	// 13 with the default 25 % (not Alpha's own markup of Cloud 30 days).
+	if cp == nil || cp["cost"] != "13.0000" || cp["end_user_price"] != "16.2500" {
 		t.Fatalf("the sub-integrator's copy: %v", cp)
 	}
 

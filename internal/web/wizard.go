@@ -76,16 +76,15 @@ type planRow struct {
 	MyCost       string // what I pay for it ("" for the operator's own plans)
 	DefaultPrice string // my end-user price: the default price for the child
 	// DefaultEUP is a sub-integrator's default end-user price: the default
-	// price marked up as I mark up mine (billing.ChildEndUserPrice), so it
+	// price with the default markup (billing.ChildEndUserPrice), so it
 	// does not start at a margin of 0.
 	DefaultEUP string
-	parent     billing.OfferView // the plan as I use it, for the markup
 	// EUPAuto is the end-user price the page last filled in by itself:
 	// while the input still holds it, it follows the price (the app marks
 	// up whatever price is chosen); once typed over, it is the user's.
 	EUPAuto   string
 	EUPIsAuto bool
-	// Markup is the parent's ratio as "num/den", for the page's script
+	// Markup is the default markup as "num/den", for the page's script
 	// to follow a typed price before the server marks it up again.
 	Markup   string
 	On       bool
@@ -346,7 +345,7 @@ func planState(form url.Values, pl planRow) planRow {
 	if pl.EUP == pl.EUPAuto {
 		pl.EUPIsAuto = true
 		if a, err := money.Parse(pl.Price); err == nil && a >= 0 {
-			pl.EUP = billing.ChildEndUserPrice(pl.parent, a).String()
+			pl.EUP = billing.ChildEndUserPrice(a).String()
 		}
 		pl.EUPAuto = pl.EUP
 	}

@@ -72,7 +72,7 @@
 
   // The wizard's end-user price of a sub-integrator follows the price typed
   // beside it while it still holds what the page filled in (data-markup is
-  // the parent's ratio); the server marks up the chosen price again, exactly.
+  // the default markup); the server marks up the chosen price again, exactly.
   document.querySelectorAll("#wizard-plans tr[data-plan]").forEach(function (tr) {
     var price = tr.querySelector("input[name$=_price]"), eup = tr.querySelector("input[name$=_eup]"),
       auto = tr.querySelector("input[name$=_eup_auto]");
