@@ -51,10 +51,38 @@ func (q Q) AccountCounters(ctx context.Context, id int64) (Counters, error) {
 // atomic runs fn in a transaction: q's own, or one it opens when q writes
 // outside any (W()), so that a row and its counters land together.
 func (q Q) atomic(ctx context.Context, fn func(q Q) error) error {
-	if q.InTx() || q.st == nil {
+	run := func(q Q) error {
+		if err := q.lockCounting(ctx); err != nil {
+			return err
+		}
 		return fn(q)
 	}
-	return q.st.InTx(ctx, fn)
+	if q.InTx() || q.st == nil {
+		return run(q)
+	}
+	return q.st.InTx(ctx, run)
+}
+
+// lockCounting makes a PostgreSQL transaction that moves counters wait, before
+// it reads or writes anything else of them, for every other one to commit:
+// it locks the counters row with the smallest id (the tree's root, which is
+// on every path anyway). Without it two writers of the same cameras read
+// their "before" from the same committed state and count one flip twice
+// (READ COMMITTED), or lock camera rows and counter rows in opposite orders
+// and deadlock. SQLite has one writer at a time already. Locking again in
+// the same transaction is free.
+func (q Q) lockCounting(ctx context.Context) error {
+	if q.d.name != "postgres" || !q.InTx() {
+		return nil
+	}
+	rows, err := q.query(ctx, `SELECT account_id FROM account_counters ORDER BY account_id LIMIT 1 FOR UPDATE`)
+	if err != nil {
+		return errs.Wrap(err, "lock account counters")
+	}
+	for rows.Next() {
+	}
+	rows.Close()
+	return errs.Wrap(rows.Err(), "lock account counters")
 }
 
 // addCounters adds per-account deltas, one UPDATE per distinct delta (most

@@ -432,3 +432,73 @@ func TestStoreCountersConcurrentMoves(t *testing.T) {
 		checkCounters(t, st, nil, "after concurrent moves")
 	})
 }
+
+// TestStoreCountersSameCamerasConcurrently: writers that flip the live state
+// of the same cameras (two recorders around a handover, listed in opposite
+// orders) while others move them between customers neither deadlock nor
+// count a flip twice: each writer's "before" is read after the previous
+// writer committed.
+func TestStoreCountersSameCamerasConcurrently(t *testing.T) {
+	coreDBs(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := tree{t, st}
+		root := tr.add(tenancy.Account{}, tenancy.Integrator, "root", nil)
+		a := tr.add(root, tenancy.Integrator, "A", nil)
+		c1 := tr.add(a, tenancy.Customer, "C1", nil)
+		c2 := tr.add(a, tenancy.Customer, "C2", nil)
+		plan, err := st.W().SeedPlan(ctx, root.ID, "p", 7, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cams, err := st.W().SeedCameras(ctx, []store.SeedCamera{{IntegratorID: a.ID, CustomerID: c1.ID, PlanID: plan, Name: "x", Enabled: true},
+			{IntegratorID: a.ID, CustomerID: c1.ID, PlanID: plan, Name: "y", Enabled: true},
+			{IntegratorID: a.ID, CustomerID: c2.ID, PlanID: plan, Name: "z", Enabled: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers = 4
+		errc := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				order := append([]int64(nil), cams...)
+				if w%2 == 1 {
+					for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+						order[i], order[j] = order[j], order[i]
+					}
+				}
+				node := []string{"rec-1", "rec-2"}[w%2]
+				for n := range 30 {
+					var err error
+					if w < 2 {
+						list := make([]store.CameraLive, len(order))
+						for i, id := range order {
+							list[i] = store.CameraLive{CameraID: id, Online: (n+i)%2 == 0, Recording: (n+i)%3 == 0}
+						}
+						err = st.W().SetCamerasLive(ctx, node, list)
+					} else {
+						id := order[n%len(order)]
+						err = st.InTx(ctx, func(q store.Q) error {
+							c, err := q.Camera(ctx, id)
+							if err != nil {
+								return err
+							}
+							c.CustomerID = []int64{c1.ID, c2.ID}[n%2]
+							return q.UpdateCamera(ctx, &c)
+						})
+					}
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+				errc <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkCounters(t, st, nil, "after concurrent writers of the same cameras")
+	})
+}
