@@ -65,7 +65,7 @@ func pnpOf(t *testing.T, e *apitest.Env, tok string, id int64) (pnp, status map[
 // revokes it, and registering the camera anew lets the agent claim again;
 // malformed tunnels are refused; no goroutine is left behind.
 func TestPnPAgent(t *testing.T) {
-	camDBsAtOnce(t, func(t *testing.T, pg bool) {
+	camDBs(t, func(t *testing.T, pg bool) {
 		ct, _ := strictCamTree(t, pg, map[string]string{"VIGILO_RECORD": "true", "VIGILO_SEGMENT_LENGTH": "2s",
 			"VIGILO_WEBRTC_HOSTS": "127.0.0.1", "VIGILO_LIVE_LINGER": "1s"})
 		e, A, C := ct.e, ct.A, ct.C

@@ -27,6 +27,8 @@ func camDBs(t *testing.T, fn func(t *testing.T, pg bool)) {
 // whose time is spent waiting on the wall clock (an uplink cut for a minute,
 // a post-buffer running out) rather than on the CPU: the package is the
 // longest of `make test`, and these waits overlap for free.
+// Not for a test that counts the process's goroutines (the other half's
+// are in the count) or times a window from segment ends.
 func camDBsAtOnce(t *testing.T, fn func(t *testing.T, pg bool)) {
 	for _, pg := range []bool{false, true} {
 		name := "sqlite"
