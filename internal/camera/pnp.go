@@ -225,8 +225,12 @@ func (d DiscoveredDevice) Validate() error {
 	if d.Endpoint == "" || !printable(d.Endpoint, 256) {
 		f.Add("endpoint", "must be 1 to 256 printable characters")
 	}
-	if u, err := url.Parse(d.XAddr); err != nil || u.Scheme != "http" || u.Hostname() == "" || u.User != nil || !printable(d.XAddr, 512) {
-		f.Add("xaddr", "must be an http:// address of at most 512 characters")
+	// The address is shown to an admin inside a command line to paste
+	// (AgentFlag), and any device on the LAN can answer a probe: only the
+	// characters of a plain URL, nothing a shell would read.
+	if u, err := url.Parse(d.XAddr); err != nil || u.Scheme != "http" || u.Hostname() == "" || u.User != nil || len(d.XAddr) > 512 ||
+		strings.IndexFunc(d.XAddr, notURLChar) >= 0 {
+		f.Add("xaddr", "must be an http:// address of at most 512 characters (letters, digits and . : / _ ~ - [ ] only)")
 	}
 	if !printable(d.Name, 128) {
 		f.Add("name", "must be at most 128 printable characters")
@@ -235,6 +239,11 @@ func (d DiscoveredDevice) Validate() error {
 		f.Add("hardware", "must be at most 128 printable characters")
 	}
 	return f.Err()
+}
+
+// notURLChar is a character a discovered device's address may not hold.
+func notURLChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".:/_~-[]", r))
 }
 
 // FlagName is a camera name for the agent's --onvif flag: the device's
