@@ -74,13 +74,13 @@ func TestPlansInBrowser(t *testing.T) {
 	b.click("#wizard-next")
 	b.waitStep("plans")
 	k := "#plan_" + p30
-	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "14.4000" {
-		t.Fatalf("Northwind's end-user price starts at %q, want 14.4000 (12 × 12/10)", v)
+	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "15.0000" {
+		t.Fatalf("Northwind's end-user price starts at %q, want 15.0000 (12 + 25 %%)", v)
 	}
 	b.eval(`document.querySelector("` + k + `_price").value = ""`)
 	b.do(chromedp.SendKeys(chromedp.CSS(k+"_price"), "20"))
-	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "24.0000" {
-		t.Fatalf("after typing 20, the end-user price is %q, want 24.0000", v)
+	if v := b.eval(`document.querySelector("` + k + `_eup").value`); v != "25.0000" {
+		t.Fatalf("after typing 20, the end-user price is %q, want 25.0000", v)
 	}
 	testenv.Screenshot(t, ctx, "plans-0-wizard-margin")
 	b.click("#wizard-create")
@@ -89,7 +89,7 @@ func TestPlansInBrowser(t *testing.T) {
 	if len(nw) != 1 {
 		t.Fatalf("Northwind: %v", nw)
 	}
-	if o := e.Must(200, "GET", "/api/v1/accounts/"+itoa(int64(nw[0]["id"].(float64)))+"/plans/"+p30, a.Token, nil).JSON; o["cost"] != "20.0000" || o["end_user_price"] != "24.0000" {
+	if o := e.Must(200, "GET", "/api/v1/accounts/"+itoa(int64(nw[0]["id"].(float64)))+"/plans/"+p30, a.Token, nil).JSON; o["cost"] != "20.0000" || o["end_user_price"] != "25.0000" {
 		t.Fatalf("Northwind's offer: %v", o)
 	}
 	b.signOut()
