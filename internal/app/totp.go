@@ -61,7 +61,11 @@ func (a *App) BeginTOTP(ctx context.Context, actor tenancy.Actor) (TOTPEnrolment
 			return errs.Wrap(err, "generate totp secret")
 		}
 		en = TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}
-		return q.SetUserTOTP(ctx, actor.UserID, store.TOTPState{Secret: key.Secret()})
+		sealed, err := a.sealTOTP(key.Secret())
+		if err != nil {
+			return err
+		}
+		return q.SetUserTOTP(ctx, actor.UserID, store.TOTPState{Secret: sealed})
 	})
 	return en, err
 }
@@ -81,10 +85,17 @@ func (a *App) ConfirmTOTP(ctx context.Context, actor tenancy.Actor, code string)
 		if st.Secret == "" {
 			return errs.Field("code", "start with POST /api/v1/me/totp: there is no secret to confirm")
 		}
-		if !a.validTOTP(st.Secret, code) {
+		secret, err := a.openTOTP(st.Secret)
+		if err != nil {
+			return err
+		}
+		if !a.validTOTP(secret, code) {
 			return errs.Field("code", "is not the current code of the authenticator app; check the device's clock")
 		}
 		now := a.Now().UTC()
+		if st.Secret, err = a.sealTOTP(secret); err != nil {
+			return err
+		}
 		if err := q.SetUserTOTP(ctx, actor.UserID, store.TOTPState{Secret: st.Secret, EnabledAt: &now}); err != nil {
 			return err
 		}
@@ -168,7 +179,18 @@ func (a *App) secondFactor(ctx context.Context, u identity.User) error {
 // same code cannot sign in again within its window) or spends a recovery
 // code.
 func (a *App) secondFactorOK(ctx context.Context, q store.Q, userID int64, st store.TOTPState, code string) (bool, error) {
-	if step, ok := a.totpStep(st.Secret, code); ok {
+	secret, err := a.openTOTP(st.Secret)
+	if err != nil {
+		// A secret the key no longer opens (the key was lost or
+		// replaced): no code matches, but recovery codes still let the
+		// user in to switch 2FA off and enrol again.
+		a.Log.Warn("cannot open a TOTP secret", "user_id", userID, "err", err)
+		secret = ""
+	}
+	if err := a.sealClearTOTP(ctx, q, userID, st.Secret); err != nil {
+		return false, err
+	}
+	if step, ok := a.totpStep(secret, code); ok {
 		return q.SpendTOTPStep(ctx, userID, step)
 	}
 	if r := normalizeRecovery(code); len(r) == 10 {

@@ -21,6 +21,12 @@ func (m *Main) startCameras(ctx context.Context) error {
 		return err
 	}
 	m.App.Cameras.Secrets = secrets
+	// TOTP secrets stored before they were sealed are sealed now, once.
+	if n, err := m.App.SealTOTPSecrets(ctx); err != nil {
+		return fmt.Errorf("seal two-factor secrets: %w", err)
+	} else if n > 0 {
+		m.Log.Info("sealed two-factor secrets stored in clear", "users", n)
+	}
 	// The camera-address policy (SSRF): strict unless VIGILO_CAMERA_ALLOW.
 	m.App.Cameras.Addresses = netpolicy.New(m.Config.CameraAllow)
 	if !m.Config.Record {

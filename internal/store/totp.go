@@ -35,6 +35,35 @@ func (q Q) SetUserTOTP(ctx context.Context, userID int64, s TOTPState) error {
 	return errs.Wrap(err, "set totp")
 }
 
+// ClearTOTPSecrets lists the users whose TOTP secret is still stored as
+// written before secrets were sealed (sealed values carry a "v1:" prefix,
+// which base32 never does).
+func (q Q) ClearTOTPSecrets(ctx context.Context) (map[int64]string, error) {
+	rows, err := q.query(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret <> '' AND totp_secret NOT LIKE 'v1:%'`)
+	if err != nil {
+		return nil, errs.Wrap(err, "list clear totp secrets")
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, err
+		}
+		out[id] = s
+	}
+	return out, rows.Err()
+}
+
+// ReplaceTOTPSecret swaps a user's stored secret for another form of the
+// same secret, only while it is still old (a user who re-enrolled or
+// switched it off meanwhile keeps what they did).
+func (q Q) ReplaceTOTPSecret(ctx context.Context, userID int64, old, replacement string) error {
+	_, err := q.exec(ctx, `UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?`, replacement, userID, old)
+	return errs.Wrap(err, "replace totp secret")
+}
+
 // ReplaceRecoveryCodes stores the hashes of a user's new recovery codes; the
 // old ones stop working.
 func (q Q) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error {
