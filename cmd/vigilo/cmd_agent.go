@@ -97,7 +97,11 @@ cameras for the integrator to register.
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	for i, id := range cfg.DeviceIDs() {
+	ids, err := cfg.DeviceIDs()
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
 		fmt.Fprintf(os.Stderr, "camera %s: register it as a P&P camera with device id %s and your claim code\n", cams[i].Name, id)
 	}
 	ctx, stop := signalContext()

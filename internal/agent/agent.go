@@ -34,6 +34,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	ids, err := cfg.deviceIDs(creds)
+	if err != nil {
+		return err
+	}
 	var buf *localBuffer
 	if cfg.BufferDir != "" {
 		if buf, err = newLocalBuffer(&cfg); err != nil {
@@ -53,7 +57,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("camera %s: %w", cam.Name, err)
 		}
 		host, _, _ := net.SplitHostPort(addr)
-		l := &link{cfg: &cfg, creds: creds, cam: cam, device: cfg.deviceIDOf(cam), addr: addr, host: host,
+		l := &link{cfg: &cfg, creds: creds, cam: cam, device: ids[i], addr: addr, host: host,
 			hello: h, buf: buf, bufID: int64(i + 1), found: found}
 		if buf != nil {
 			if from, ok := buf.restored(l.bufID, cam.Name); ok {

@@ -131,9 +131,10 @@ func (c *Config) Validate() error {
 			problems = append(problems, "--camera "+cam.Name+" is given twice")
 		}
 		seen[cam.Name] = true
-		if !deviceIDOK(c.deviceIDOf(cam)) {
-			problems = append(problems, "--camera "+cam.Name+": device id "+c.deviceIDOf(cam)+" is too long")
-		}
+	}
+	// The ids a first run gives (a later one keeps the ids of known cameras).
+	if _, err := c.assignDeviceIDs(map[string]string{}); err != nil && deviceIDOK(c.DeviceID) {
+		problems = append(problems, err.Error())
 	}
 	if c.BufferDir != "" && c.BufferMax < MinBufferMax {
 		problems = append(problems, "--buffer-max must be at least 16 MiB")
@@ -167,24 +168,6 @@ func (c *Config) Validate() error {
 
 func deviceIDOK(id string) bool {
 	return len(id) >= 3 && len(id) <= 64 && camera.ValidDeviceID(id)
-}
-
-// DeviceIDs lists the device id under which each camera is registered: the
-// agent's own id when it serves one camera, "<id>:<name>" for each when it
-// serves several (each is one P&P registration with the same claim code).
-func (c *Config) DeviceIDs() []string {
-	out := make([]string, len(c.Cameras))
-	for i, cam := range c.Cameras {
-		out[i] = c.deviceIDOf(cam)
-	}
-	return out
-}
-
-func (c *Config) deviceIDOf(cam Camera) string {
-	if len(c.Cameras) == 1 {
-		return c.DeviceID
-	}
-	return c.DeviceID + ":" + cam.Name
 }
 
 // hello is what the agent tells the server of a camera, and the address it

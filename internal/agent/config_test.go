@@ -41,12 +41,12 @@ func TestParseCameraAndDeviceIDs(t *testing.T) {
 	if err := buffered.Validate(); err != nil {
 		t.Fatalf("a 16 MiB buffer: %v", err)
 	}
-	if ids := one.DeviceIDs(); len(ids) != 1 || ids[0] != "VG-1" {
+	if ids, _ := one.DeviceIDs(); len(ids) != 1 || ids[0] != "VG-1" {
 		t.Fatalf("one camera: %v", ids)
 	}
 	two := one
 	two.Cameras = []Camera{c, {Name: "yard", URL: "rtsp://10.0.0.2/s"}}
-	if ids := two.DeviceIDs(); len(ids) != 2 || ids[0] != "VG-1:lobby" || ids[1] != "VG-1:yard" {
+	if ids, _ := two.DeviceIDs(); len(ids) != 2 || ids[0] != "VG-1:lobby" || ids[1] != "VG-1:yard" {
 		t.Fatalf("two cameras: %v", ids)
 	}
 	for _, bad := range []Config{

@@ -19,12 +19,19 @@ type credentials struct {
 }
 
 func loadCredentials(dir string) (*credentials, error) {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	return readCredentials(dir)
+}
+
+// readCredentials is loadCredentials without making the directory.
+func readCredentials(dir string) (*credentials, error) {
 	c := &credentials{m: map[string]string{}}
 	if dir == "" {
 		return c, nil
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
 	}
 	c.path = filepath.Join(dir, "credentials.json")
 	b, err := os.ReadFile(c.path)
