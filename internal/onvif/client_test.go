@@ -64,9 +64,9 @@ func TestProbe(t *testing.T) {
 }
 
 // TestProbeBadDevices: huge and malformed answers are bad_response, an
-// XAddr on an address the policy refuses is address_refused, a closed port
-// is named, a device that never answers times out with the context — and
-// no goroutine is left behind.
+// XAddr naming another host (one the policy refuses) is reached on the
+// device's own host instead, a closed port is named, a device that never
+// answers times out with the context — and no goroutine is left behind.
 func TestProbeBadDevices(t *testing.T) {
 	before := runtime.NumGoroutine()
 	huge := onviftest.StartT(t, &onviftest.Device{Huge: 8 << 20})
@@ -78,8 +78,9 @@ func TestProbeBadDevices(t *testing.T) {
 		t.Fatalf("malformed: %v", err)
 	}
 	elsewhere := onviftest.StartT(t, &onviftest.Device{ServiceHost: "127.0.0.2", StreamURI: "rtsp://127.0.0.1/x"})
-	if _, err := probe(t, elsewhere, "", ""); onvif.ReasonOf(err) != onvif.ReasonAddressRefused {
-		t.Fatalf("XAddr on a refused address: %v", err)
+	if r, err := probe(t, elsewhere, "", ""); err != nil || r.StreamURI != "rtsp://127.0.0.1/x" ||
+		!strings.HasPrefix(r.Services.Media, strings.TrimSuffix(elsewhere.URL, "/onvif/device_service")+"/") {
+		t.Fatalf("XAddrs on another host, not taken onto the device's: %+v %v", r.Services, err)
 	}
 	c := onvif.NewClient(policy(), "", "")
 	if _, err := c.Probe(context.Background(), "127.0.0.1:1"); onvif.ReasonOf(err) != onvif.ReasonConnRefused {

@@ -161,14 +161,24 @@ func (c *Client) GetDeviceInformation(ctx context.Context, deviceURL string) (De
 	return d, err
 }
 
-// checkXAddr accepts a service address the device gave only as an
-// http(s) URL with a host. It is kept as given (no credentials), so the
-// camera-address policy judges exactly what the device said when dialled.
-func checkXAddr(raw string) (string, error) {
+// onDeviceHost accepts a service address the device gave (raw) only as an
+// http(s) URL with a host, without credentials, and reaches it on the host
+// of base (the address the device was reached at) when it names another:
+// a camera behind NAT or port forwarding names its LAN address, which only
+// the address the integrator gave reaches, and a device must not send us
+// to any other host (as with redirects). The path and query are its own.
+func onDeviceHost(base, raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return "", &Error{Reason: ReasonBadAddress, Err: fmt.Errorf("service address %q", limit(raw, 200))}
 	}
 	u.User = nil
+	b, err := url.Parse(base)
+	if err != nil || b.Hostname() == "" {
+		return "", &Error{Reason: ReasonBadAddress, Err: fmt.Errorf("device address %q", limit(base, 200))}
+	}
+	if !strings.EqualFold(u.Hostname(), b.Hostname()) {
+		u.Scheme, u.Host = b.Scheme, b.Host
+	}
 	return u.String(), nil
 }

@@ -19,7 +19,8 @@ const (
 const SubscriptionTerm = 60 * time.Second
 
 // CreatePullPoint subscribes to the device's events and returns the
-// subscription's address (an XAddr: dialled through the policy too).
+// subscription's address (an XAddr: on the events service's host, and
+// dialled through the policy too).
 func (c *Client) CreatePullPoint(ctx context.Context, eventsURL string) (string, error) {
 	var r struct {
 		Ref struct {
@@ -31,7 +32,7 @@ func (c *Client) CreatePullPoint(ctx context.Context, eventsURL string) (string,
 	if err != nil {
 		return "", err
 	}
-	return checkXAddr(r.Ref.Address)
+	return onDeviceHost(eventsURL, r.Ref.Address)
 }
 
 // Notification is one event message: its topic and data items.

@@ -36,8 +36,9 @@ func (r Result) PTZToken() string {
 
 // Probe onboards a device: its clock (for WS-Security), services, identity,
 // profiles, and the stream URIs of the main and sub profiles. Every address
-// it dials — the device URL, the XAddrs the device names, and later the
-// stream URIs — goes through the client's dialer.
+// it dials — the device URL, the XAddrs the device names (taken onto the
+// device's own host), and later the stream URIs — goes through the
+// client's dialer.
 func (c *Client) Probe(ctx context.Context, address string) (Result, error) {
 	var r Result
 	u, err := DeviceURL(address)
@@ -55,7 +56,7 @@ func (c *Client) Probe(ctx context.Context, address string) (Result, error) {
 		if *x == "" {
 			continue
 		}
-		if *x, err = checkXAddr(*x); err != nil {
+		if *x, err = onDeviceHost(u, *x); err != nil {
 			if x == &r.Services.Media || x == &r.Services.Media2 {
 				return r, err
 			}

@@ -136,8 +136,12 @@ func esc(s string) string {
 // named want of the answer's Body into out (nil: only check for a fault).
 // wsaAction, when set, adds WS-Addressing headers (events).
 func (c *Client) call(ctx context.Context, url, body, want string, out any, wsaAction string) error {
+	// The Body declares xsi and xsd, as gSOAP-based clients write it:
+	// harmless to any device, and some (the onvif npm package's device
+	// mockup among them) find the operation only in a Body written so.
 	env := `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"` +
-		` xmlns:wsa="` + nsWSA + `" xmlns:tt="` + nsSchema + `"><s:Header>` + c.header(url, wsaAction) + `</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
+		` xmlns:wsa="` + nsWSA + `" xmlns:tt="` + nsSchema + `"><s:Header>` + c.header(url, wsaAction) + `</s:Header>` +
+		`<s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">` + body + `</s:Body></s:Envelope>`
 	resp, data, err := c.post(ctx, url, env, nil)
 	if err != nil {
 		return err
