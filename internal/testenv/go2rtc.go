@@ -20,6 +20,43 @@ import (
 // can refuse a wrong password in tests that only use 127.0.0.1.
 const Go2RTC = "go2rtc-v1.9.14"
 
+// startGroup starts cmd in a process group of its own, its output kept;
+// stop kills the whole group (what the program started goes with it) and
+// waits for it.
+func startGroup(cmd *exec.Cmd) (out *lockedBuffer, exited chan struct{}, stop func(), err error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out = &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	exited = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return out, exited, func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}, nil
+}
+
+// waitUp polls ready every 100 ms until it reports true; when the process
+// exits first, or within passes (then it is stopped), the error carries
+// what it printed.
+func waitUp(name string, within time.Duration, exited <-chan struct{}, out *lockedBuffer, stop func(), ready func() bool) error {
+	deadline := time.Now().Add(within)
+	for !ready() {
+		select {
+		case <-exited:
+			return fmt.Errorf("%s exited: %s", name, out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("%s not ready after %v: %s", name, within, out.String())
+		}
+	}
+	return nil
+}
+
 // Go2RTCServer is a running go2rtc.
 type Go2RTCServer struct {
 	APIAddr  string // 127.0.0.1:port: HTTP API, and ONVIF at /onvif/device_service
@@ -85,37 +122,21 @@ func startGo2RTC(t testing.TB, bin string, streams map[string]string, username, 
 	cmd.Dir = dir
 	// Its own process group, so the ffmpeg its exec: sources start goes
 	// with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	out, exited, stop, err := startGroup(cmd)
+	if err != nil {
 		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
 	g := &Go2RTCServer{APIAddr: "127.0.0.1:" + strconv.Itoa(apiPort), RTSPAddr: "127.0.0.1:" + strconv.Itoa(rtspPort), out: out}
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	if err := waitUp("go2rtc", 20*time.Second, exited, out, stop, func() bool {
 		resp, err := client.Get("http://" + g.APIAddr + "/api")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		select {
-		case <-exited:
-			return nil, fmt.Errorf("go2rtc exited: %s", out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			return nil, fmt.Errorf("go2rtc not ready after 20s: %s", out.String())
-		}
+		return err == nil
+	}); err != nil {
+		return nil, err
 	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
+	t.Cleanup(stop)
 	return g, nil
 }
