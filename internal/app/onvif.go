@@ -41,8 +41,11 @@ func (a *App) ONVIFCredentials(c camera.Camera) (user, password string, err erro
 // SetConnectResult records an ONVIF onboarding attempt. A stream address
 // the device gave is judged by the camera-address policy before it is kept:
 // a device cannot make the server dial a refused address by naming it
-// (address_refused). A change publishes CameraChanged after commit, so the
-// recorder starts (or moves to the new address) at once.
+// (address_refused). The device's details are kept all the same (it did
+// answer): they are shown, and its events service is subscribed to — a
+// camera's motion reports do not depend on its stream. A change publishes
+// CameraChanged after commit, so the recorder starts (or moves to the new
+// address) at once.
 func (a *App) SetConnectResult(ctx context.Context, id int64, r camera.ConnectResult) error {
 	if r.At.IsZero() {
 		r.At = a.Now()
@@ -53,7 +56,7 @@ func (a *App) SetConnectResult(ctx context.Context, id int64, r camera.ConnectRe
 	}
 	if r.Reason == "" && r.RTSPURL != "" {
 		if err := check(r.RTSPURL); err != nil {
-			r = camera.ConnectResult{Reason: ReasonAddressRefused, At: r.At}
+			r = camera.ConnectResult{Reason: ReasonAddressRefused, Info: r.Info, At: r.At}
 		}
 	}
 	if r.Info != nil && r.Info.SubStreamURL != "" {
@@ -65,6 +68,11 @@ func (a *App) SetConnectResult(ctx context.Context, id int64, r camera.ConnectRe
 		c, err := q.Camera(ctx, id)
 		if err != nil {
 			return err
+		}
+		if r.Info != nil && r.RTSPURL == "" {
+			// Details without a usable stream address: the last working
+			// one (if any) is kept, as on any failure.
+			r.RTSPURL = c.RTSPURL
 		}
 		changed, err := q.SetConnectResult(ctx, id, r)
 		if err != nil || !changed {

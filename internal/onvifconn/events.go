@@ -12,6 +12,13 @@ import (
 // a message is answered at once, so this bounds nothing but idle rounds.
 const pullWait = 10 * time.Second
 
+// pullEvery spaces the PullMessages calls of one subscription: a device
+// that answers at once instead of waiting for news (some firmwares do; the
+// onvif npm package's mockup always does) would otherwise be asked in a
+// tight loop. Messages wait in the device's pull point meanwhile, so this
+// adds at most this much to when an event is seen.
+const pullEvery = 500 * time.Millisecond
+
 // renewEvery renews the subscription well before its term ends.
 const renewEvery = onvif.SubscriptionTerm / 2
 
@@ -29,10 +36,13 @@ func (p *puller) stop() {
 }
 
 // syncEvents starts or stops the camera's event subscription: wanted for
-// an enabled, onboarded camera with an events service whose customer has
-// the events module (enforced here: no module, no subscription, no events).
+// an enabled camera whose device answered onboarding with an events
+// service, and whose customer has the events module (enforced here: no
+// module, no subscription, no events). Whether its stream works does not
+// matter: a camera whose RTSP address is refused or down still reports
+// motion, and that is when an integrator most wants to hear from it.
 func (s *Service) syncEvents(ctx context.Context, c camera.Camera, st *camState) {
-	want := c.Enabled && c.RTSPURL != "" && c.ONVIF.EventsURL != ""
+	want := c.Enabled && c.ONVIF.EventsURL != ""
 	if want {
 		on, err := s.a.EventsOn(ctx, c)
 		want = err == nil && on
@@ -88,7 +98,15 @@ func (s *Service) pull(ctx context.Context, c camera.Camera, p *puller) {
 
 func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client, sub string) {
 	renewAt := time.Now().Add(renewEvery)
+	var last time.Time
 	for ctx.Err() == nil {
+		if wait := pullEvery - time.Since(last); wait > 0 {
+			sleep(ctx, wait)
+			if ctx.Err() != nil {
+				return
+			}
+		}
+		last = time.Now()
 		msgs, err := cl.PullMessages(ctx, sub, pullWait)
 		if err != nil {
 			if ctx.Err() == nil {
