@@ -82,6 +82,9 @@ func Boot(t testing.TB, o Options) *Env {
 		// No scheduled billing close: tests that want one start it on a
 		// moved clock (internal/billingclose).
 		"VIGILO_BILLING_CLOSE_AFTER": "0",
+		// No statistics passes: the tab computes what each test just
+		// wrote; the stored drafts' tests turn them on (internal/statsroll).
+		"VIGILO_STATISTICS_REFRESH": "0",
 	}
 	if o.DBURL != "" {
 		vars["VIGILO_DB_URL"] = o.DBURL

@@ -33,6 +33,10 @@ type Config struct {
 	// NodeTTL is how long a cluster node may be silent and still count as
 	// alive (VIGILO_LEASE_TTL; zero: 5 s).
 	NodeTTL time.Duration
+	// StatisticsRefresh is the least time between two statistics passes
+	// (VIGILO_STATISTICS_REFRESH, statistics_pass.go); zero: no pass runs
+	// and the statistics tab computes the running month on every view.
+	StatisticsRefresh time.Duration
 }
 
 // App is the set of use cases over one store.

@@ -4,36 +4,66 @@ import (
 	"context"
 
 	"github.com/vigilo/vigilo/internal/billing"
-	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
 )
 
 // treeStatements computes the month's statement of every account of the
-// tree in one pass: each table is read once for the whole tree, and every
-// camera group and usage row is handed to each account above its customer,
-// so the work is the tree's rows × its depth in memory rather than one set
-// of subtree queries per account. Each account's statement is built from
-// exactly the rows, offers and plans its own draft would read
-// (draftStatement), so closing this way gives the same statements.
+// tree in one pass (treeCharges), with the adjustment lines of late usage
+// of the previous month. Each account's statement is built from exactly
+// the rows, offers and plans its own draft would read (draftStatement), so
+// closing this way gives the same statements.
 func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month) ([]billing.MonthStatement, map[int64]string, error) {
-	root, err := q.RootAccount(ctx)
+	t, err := a.treeCharges(ctx, q, month)
 	if err != nil {
 		return nil, nil, err
 	}
+	names := make(map[int64]string, len(t.payers))
+	for i, py := range t.payers {
+		if t.overflow[i] {
+			return nil, nil, errOverflow()
+		}
+		names[py.ID] = py.Name
+	}
+	return t.months, names, nil
+}
+
+// tree is every account's month, computed in one pass.
+type tree struct {
+	payers  []billing.Payer
+	idx     map[string]int           // payers' index by path
+	charges []billing.Statement      // the month's charges, by payer
+	months  []billing.MonthStatement // the month's statements, by payer
+	// overflow tells, by payer, that some amount did not fit: its figures
+	// must be refused, never shown.
+	overflow []bool
+}
+
+// treeCharges computes the month's charges and statement of every account
+// of the tree in one pass: each table is read once for the whole tree, and
+// every camera group and usage row is handed to each account above its
+// customer, so the work is the tree's rows × its depth in memory rather
+// than one set of subtree queries per account. The month's close and the
+// statistics pass (statistics_pass.go) both use it.
+func (a *App) treeCharges(ctx context.Context, q store.Q, month billing.Month) (tree, error) {
+	var t tree
+	root, err := q.RootAccount(ctx)
+	if err != nil {
+		return t, err
+	}
 	payers, err := q.TreePayers(ctx, root.Path)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	p := month.Period()
 	groups, err := q.SubtreeCameraGroups(ctx, root.Path, p.From, p.To)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	usage, err := q.SubtreeUsage(ctx, root.Path, p.FromDay(), p.ToDay())
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	var planIDs []int64
 	seen := map[int64]bool{}
@@ -45,15 +75,15 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 	}
 	plans, err := q.PlanRefs(ctx, planIDs)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	costs, err := q.AllOfferCosts(ctx)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	chosen, err := q.TreeCurrencies(ctx)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 	curOf := func(py billing.Payer) money.Currency {
 		if ids := tenancy.PathIDs(py.Path); len(ids) > 1 {
@@ -65,11 +95,10 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 	}
 
 	idx := make(map[string]int, len(payers))
-	names := make(map[int64]string, len(payers))
 	children := make([][]billing.Payer, len(payers))
 	byID := make(map[int64]int, len(payers))
 	for i, py := range payers {
-		idx[py.Path], names[py.ID], byID[py.ID] = i, py.Name, i
+		idx[py.Path], byID[py.ID] = i, i
 	}
 	for _, py := range payers {
 		if j, ok := byID[py.ParentID]; ok && !py.Root {
@@ -85,10 +114,11 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 	subUsage := spreadUsage(idx, len(payers), usage)
 	adj, err := a.treeAdjustments(ctx, q, root.Path, month.Prev(), payers, idx, curOf)
 	if err != nil {
-		return nil, nil, err
+		return t, err
 	}
 
-	out := make([]billing.MonthStatement, 0, len(payers))
+	t = tree{payers: payers, idx: idx, charges: make([]billing.Statement, len(payers)),
+		months: make([]billing.MonthStatement, len(payers)), overflow: make([]bool, len(payers))}
 	for i, py := range payers {
 		st := billing.ComputeStatement(billing.StatementInput{Period: p, Account: py, Children: children[i],
 			Groups: subGroups[i], Usage: subUsage[i], Plans: plans, Costs: costs})
@@ -98,12 +128,9 @@ func (a *App) treeStatements(ctx context.Context, q store.Q, month billing.Month
 		}
 		m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: curOf(py), Account: py, Statement: st,
 			Adjustments: adj, ChildCurrency: childCur})
-		if st.Overflow || !ok {
-			return nil, nil, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
-		}
-		out = append(out, m)
+		t.charges[i], t.months[i], t.overflow[i] = st, m, st.Overflow || !ok
 	}
-	return out, names, nil
+	return t, nil
 }
 
 // treeAdjustments is adjustments for every payer of the tree at once: the

@@ -51,6 +51,10 @@ func (a *App) MonthStatement(ctx context.Context, actor tenancy.Actor, accountID
 		if err != nil {
 			return billing.MonthStatement{}, err
 		}
+		if a.drafting() && month == billing.MonthOf(now) {
+			d, err := a.runningDraft(ctx, acct)
+			return d.Draft, err
+		}
 		return a.draftStatement(ctx, r, acct, month)
 	}
 	s, ok, err := r.ClosedStatement(ctx, acct.ID, month)
@@ -74,6 +78,11 @@ func (a *App) draftStatement(ctx context.Context, q store.Q, acct tenancy.Accoun
 	if err != nil {
 		return billing.MonthStatement{}, err
 	}
+	return a.draftFrom(ctx, q, acct, month, st)
+}
+
+// draftFrom builds acct's draft statement of month from its charges st.
+func (a *App) draftFrom(ctx context.Context, q store.Q, acct tenancy.Account, month billing.Month, st billing.Statement) (billing.MonthStatement, error) {
 	payer := billing.Payer{ID: acct.ID, Name: acct.Name, Path: acct.Path, Root: acct.IsRoot(),
 		StoragePrice: acct.StoragePrice, TrafficPrice: acct.TrafficPrice}
 	cur, err := a.treeCurrency(ctx, q, acct.Path)
@@ -95,7 +104,7 @@ func (a *App) draftStatement(ctx context.Context, q store.Q, acct tenancy.Accoun
 	}
 	m, ok := billing.BuildMonth(billing.MonthInput{Month: month, Currency: cur, Account: payer, Statement: st, Adjustments: adj, ChildCurrency: childCur})
 	if !ok {
-		return m, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
+		return m, errOverflow()
 	}
 	return m, nil
 }

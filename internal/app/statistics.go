@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/vigilo/vigilo/internal/billing"
-	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/money"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -30,12 +29,18 @@ type Statistics struct {
 	// bytes served, and the day's storage snapshot.
 	Traffic []store.DayBytes
 	Storage []store.DayBytes
+	// AsOf is when Money, TrafficBytes and the series were read: for the
+	// running month's default view, the last statistics pass (or the view
+	// that computed it first); otherwise now. The counts are always now.
+	AsOf time.Time
 }
 
 // Statistics computes the statistics of an account the actor may see
 // (anything else is NotFound) over [from, to) (see billing.NewPeriod: zero
 // times give the current calendar month; bad ranges are field errors on
-// "to"). Only admins see it: it is mostly money.
+// "to"). Only admins see it: it is mostly money. The default period (from
+// and to zero) reads the running month's stored draft when statistics
+// passes run (runningDraft); any range asked for is computed now.
 func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int64, from, to time.Time) (Statistics, error) {
 	var s Statistics
 	r := a.Store.R()
@@ -56,14 +61,25 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 	if s.Cameras, err = a.PortalCameraCounts(ctx, actor, accountID); err != nil {
 		return s, err
 	}
-	fromDay, toDay := s.Period.FromDay(), s.Period.ToDay()
-	traffic, err := r.SubtreeDailyTraffic(ctx, acct.Path, fromDay, toDay)
-	if err != nil {
-		return s, err
-	}
-	storage, err := r.SubtreeDailyStorage(ctx, acct.Path, fromDay, toDay)
-	if err != nil {
-		return s, err
+	var traffic, storage []store.DayBytes
+	if a.drafting() && from.IsZero() && to.IsZero() {
+		d, err := a.runningDraft(ctx, acct)
+		if err != nil {
+			return s, err
+		}
+		s.Money, s.AsOf, traffic, storage = d.Money, d.AsOf, d.Traffic, d.Storage
+	} else {
+		s.AsOf = a.Now()
+		fromDay, toDay := s.Period.FromDay(), s.Period.ToDay()
+		if traffic, err = r.SubtreeDailyTraffic(ctx, acct.Path, fromDay, toDay); err != nil {
+			return s, err
+		}
+		if storage, err = r.SubtreeDailyStorage(ctx, acct.Path, fromDay, toDay); err != nil {
+			return s, err
+		}
+		if s.Money, err = a.statement(ctx, r, acct, s.Period); err != nil {
+			return s, err
+		}
 	}
 	days := s.Period.DayList()
 	s.Traffic, s.Storage = fillDays(days, traffic), fillDays(days, storage)
@@ -73,10 +89,7 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 	if s.Currency, err = a.treeCurrency(ctx, r, acct.Path); err != nil {
 		return s, err
 	}
-	if s.ChildCurrency, err = a.childCurrencies(ctx, r, acct); err != nil {
-		return s, err
-	}
-	s.Money, err = a.statement(ctx, r, acct, s.Period)
+	s.ChildCurrency, err = a.childCurrencies(ctx, r, acct)
 	return s, err
 }
 
@@ -110,7 +123,7 @@ func (a *App) statement(ctx context.Context, q store.Q, acct tenancy.Account, p 
 	}
 	st := billing.ComputeStatement(in)
 	if st.Overflow {
-		return st, errs.Conflictf("amount_overflow", "the amounts of this period are too large to compute exactly; check the prices of the accounts below")
+		return st, errOverflow()
 	}
 	return st, nil
 }

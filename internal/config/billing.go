@@ -19,6 +19,12 @@ func (c *Config) billingFlags(fs *flag.FlagSet, env func(k, def string) string) 
 	}
 	fs.DurationVar(&c.BillingCloseAfter, "billing-close-after", after,
 		"close the previous month's statements this long after the month ends, UTC; 0 disables the scheduled close (VIGILO_BILLING_CLOSE_AFTER)")
+	refresh, err := time.ParseDuration(env("VIGILO_STATISTICS_REFRESH", "1m"))
+	if err != nil || refresh < 0 {
+		return nil, fmt.Errorf("VIGILO_STATISTICS_REFRESH: want a duration of 0 or more, e.g. 1m")
+	}
+	fs.DurationVar(&c.StatisticsRefresh, "statistics-refresh", refresh,
+		"least time between two passes that store every account's running month for the statistics tab (each waits at least 20 times the last pass); 0 computes the tab on every view (VIGILO_STATISTICS_REFRESH)")
 	cur := fs.String("currency", env("VIGILO_CURRENCY", "EUR"), "ISO 4217 currency of the operator and of every tree whose top-level account chose none (VIGILO_CURRENCY)")
 	return func() error {
 		v, err := money.ParseCurrency(*cur)

@@ -69,6 +69,9 @@ type Config struct {
 	// after a month's end before the scheduled close (0: no scheduled close).
 	Currency          money.Currency
 	BillingCloseAfter time.Duration
+	// StatisticsRefresh is the least time between statistics passes
+	// (internal/statsroll); 0: none, the tab computes every view.
+	StatisticsRefresh time.Duration
 	// Cluster: roles, node id, NATS (cluster.go).
 	Cluster Cluster
 	// S3 holds the video when set (s3.go); empty keeps it on local disk.

@@ -39,6 +39,7 @@ func (m *Main) startFeatures(ctx context.Context) error {
 		return err
 	}
 	m.startBillingClose() // server/billing.go
-	m.startONVIF()        // server/onvif.go
+	m.startStatsRoll()
+	m.startONVIF() // server/onvif.go
 	return nil
 }

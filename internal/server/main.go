@@ -87,7 +87,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Metrics = metrics.New()
 	bus := events.NewBus()
 	m.App = app.New(st, bus, m.Log, app.Config{BaseURL: cfg.BaseURL, Product: cfg.Product,
-		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Currency: cfg.Currency, NodeTTL: cfg.Cluster.LeaseTTL})
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, Currency: cfg.Currency, NodeTTL: cfg.Cluster.LeaseTTL,
+		StatisticsRefresh: cfg.StatisticsRefresh})
 	m.App.Observe = m.Metrics
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
