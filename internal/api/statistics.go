@@ -41,6 +41,11 @@ type StatisticsJSON struct {
 	TrafficBytes int64         `json:"traffic_bytes"`
 	Money        StatementJSON `json:"money"`
 	Daily        []statDayJSON `json:"daily"`
+	// AsOf is when money, traffic_bytes and daily were read (RFC 3339,
+	// UTC): for the default period (the running month) the last
+	// statistics pass, at most a few minutes ago; for a range asked for,
+	// now. The counts are always now.
+	AsOf time.Time `json:"as_of"`
 }
 
 type statAccountsDoc struct {
@@ -102,7 +107,7 @@ func statisticsJSON(s app.Statistics) StatisticsJSON {
 		StorageBytes: s.Cameras.StorageBytes, TrafficBytes: s.TrafficBytes,
 		Money: StatementJSON{OwesAbove: chargesJSON(s.Money.OwesAbove), OwedBelow: s.Money.OwedBelow, Margin: s.Money.Margin,
 			Children: []ChildOwesJSON{}},
-		Daily: make([]statDayJSON, len(s.Traffic)),
+		Daily: make([]statDayJSON, len(s.Traffic)), AsOf: s.AsOf.UTC(),
 	}
 	for _, c := range s.Money.Children {
 		out.Money.Children = append(out.Money.Children, ChildOwesJSON{AccountID: c.AccountID, Name: c.Name, ChargesJSON: chargesJSON(c.Charges)})

@@ -35,7 +35,7 @@ func (a *App) drafting() bool { return a.Config.StatisticsRefresh > 0 }
 // month close's own computation (treeCharges), and the daily traffic and
 // storage of the cameras each account sees.
 func (a *App) RefreshStatistics(ctx context.Context) (StatisticsPass, error) {
-	now := a.Now()
+	now := a.Now().Truncate(time.Millisecond) // as stored
 	month := billing.MonthOf(now)
 	out := StatisticsPass{Month: month, AsOf: now}
 	r := a.Store.R()
@@ -120,7 +120,7 @@ func union(a, b []int) []int {
 // since the last pass, the first view of a month), so the next view reads
 // it. The caller has checked that the actor may see acct.
 func (a *App) runningDraft(ctx context.Context, acct tenancy.Account) (store.StatsDraft, error) {
-	now := a.Now()
+	now := a.Now().Truncate(time.Millisecond) // as stored
 	month := billing.MonthOf(now)
 	r := a.Store.R()
 	d, ok, err := r.StatsDraftOf(ctx, acct.ID)

@@ -93,13 +93,16 @@ func plural(n int, word string) string {
 
 // moneyView is the statement as the page shows it.
 type moneyView struct {
-	Cur        money.Currency // amounts show in it, rounded to its minor unit; the exact figure is their title
-	ShowAbove  bool           // the operator pays nobody
-	ShowBelow  bool           // integrators are owed by their children; customers have none
-	Above      billing.Charges
-	OwedBelow  money.Amount
-	Margin     money.Amount
-	Negative   bool
+	Cur       money.Currency // amounts show in it, rounded to its minor unit; the exact figure is their title
+	ShowAbove bool           // the operator pays nobody
+	ShowBelow bool           // integrators are owed by their children; customers have none
+	Above     billing.Charges
+	OwedBelow money.Amount
+	Margin    money.Amount
+	Negative  bool
+	// AsOf is when the figures were read: the running month's come from
+	// the last statistics pass (app.Statistics).
+	AsOf       time.Time
 	Children   []childMoney
 	ChildTotal billing.Charges // Σ of the breakdown's columns in Cur
 	// OtherCurrencies tells that some children (the operator's top-level
@@ -297,6 +300,7 @@ func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 func fillStats(v *statsView, s app.Statistics) {
 	v.Money = newMoneyView(v.Account, s.Money, s.Currency, s.ChildCurrency)
 	v.Money.Negative = v.Money.Margin < 0
+	v.Money.AsOf = s.AsOf
 	v.TrafficChart = newSeriesChart("traffic-chart", "Traffic per day", false, s.Traffic)
 	v.StorageChart = newSeriesChart("storage-chart", "Storage per day", true, s.Storage)
 	v.TrafficChart.CSV = daysCSVLink(v.Account.ID, s.Period)

@@ -72,6 +72,9 @@ func timeFuncs(loc *time.Location) map[string]any {
 		},
 		// clock is a moment to the second, with its zone.
 		"clock": func(t time.Time) string { return clockText(t, loc) },
+		// minute is the time of day to the minute, with its zone: when a
+		// figure that is refreshed every few minutes was read.
+		"minute": func(t time.Time) string { return t.In(loc).Format("15:04 ") + zoneName(t, loc) },
 		// clockTime is the time of day only, for the end of a span.
 		"clockTime": func(t time.Time) string { return t.In(loc).Format("15:04:05") },
 	}
