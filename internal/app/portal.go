@@ -90,11 +90,19 @@ func (a *App) PortalCameraCounts(ctx context.Context, actor tenancy.Actor, accou
 	if err := requireCameraAdmin(actor); err != nil {
 		return CameraCounts{}, err
 	}
+	c, err := cameraCounters(ctx, r, acct)
+	if err != nil {
+		return c, err
+	}
+	c.StorageBytes, err = r.StorageUsedInSubtree(ctx, acct.Path)
+	return c, err
+}
+
+// cameraCounters is CameraCounts without the storage: one row of counters.
+func cameraCounters(ctx context.Context, r store.Q, acct tenancy.Account) (CameraCounts, error) {
 	n, err := r.AccountCounters(ctx, acct.ID)
 	if err != nil {
 		return CameraCounts{}, err
 	}
-	c := CameraCounts{Total: int(n.Cameras), Online: int(n.Online), Recording: int(n.Recording)}
-	c.StorageBytes, err = r.StorageUsedInSubtree(ctx, acct.Path)
-	return c, err
+	return CameraCounts{Total: int(n.Cameras), Online: int(n.Online), Recording: int(n.Recording)}, nil
 }

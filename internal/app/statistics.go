@@ -29,7 +29,8 @@ type Statistics struct {
 	// bytes served, and the day's storage snapshot.
 	Traffic []store.DayBytes
 	Storage []store.DayBytes
-	// AsOf is when Money, TrafficBytes and the series were read: for the
+	// AsOf is when Money, TrafficBytes, the series and the storage used
+	// were read: for the
 	// running month's default view, the last statistics pass (or the view
 	// that computed it first); otherwise now. The counts are always now.
 	AsOf time.Time
@@ -58,7 +59,7 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 	if s.PortalCounts, err = a.PortalCounts(ctx, actor, accountID); err != nil {
 		return s, err
 	}
-	if s.Cameras, err = a.PortalCameraCounts(ctx, actor, accountID); err != nil {
+	if s.Cameras, err = cameraCounters(ctx, r, acct); err != nil {
 		return s, err
 	}
 	var traffic, storage []store.DayBytes
@@ -67,9 +68,12 @@ func (a *App) Statistics(ctx context.Context, actor tenancy.Actor, accountID int
 		if err != nil {
 			return s, err
 		}
-		s.Money, s.AsOf, traffic, storage = d.Money, d.AsOf, d.Traffic, d.Storage
+		s.Money, s.AsOf, traffic, storage, s.Cameras.StorageBytes = d.Money, d.AsOf, d.Traffic, d.Storage, d.StorageUsed
 	} else {
 		s.AsOf = a.Now()
+		if s.Cameras.StorageBytes, err = r.StorageUsedInSubtree(ctx, acct.Path); err != nil {
+			return s, err
+		}
 		fromDay, toDay := s.Period.FromDay(), s.Period.ToDay()
 		if traffic, err = r.SubtreeDailyTraffic(ctx, acct.Path, fromDay, toDay); err != nil {
 			return s, err

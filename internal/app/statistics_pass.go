@@ -33,7 +33,7 @@ func (a *App) drafting() bool { return a.Config.StatisticsRefresh > 0 }
 // RefreshStatistics computes the running month of every account of the
 // tree in one pass and stores it: the charges and draft statement from the
 // month close's own computation (treeCharges), and the daily traffic and
-// storage of the cameras each account sees.
+// storage of the cameras each account sees and the storage they use now.
 func (a *App) RefreshStatistics(ctx context.Context) (StatisticsPass, error) {
 	now := a.Now().Truncate(time.Millisecond) // as stored
 	month := billing.MonthOf(now)
@@ -52,12 +52,22 @@ func (a *App) RefreshStatistics(ctx context.Context) (StatisticsPass, error) {
 	if err != nil {
 		return out, err
 	}
+	used, err := r.TreeStorageUsed(ctx)
+	if err != nil {
+		return out, err
+	}
+	usedBy := make([]int64, len(t.payers))
+	for _, u := range used {
+		for _, i := range union(ancestorsOf(t.idx, u.IntegratorPath), ancestorsOf(t.idx, u.CustomerPath)) {
+			usedBy[i] += u.Bytes
+		}
+	}
 	days := p.DayList()
 	trafficOf, storageOf := spreadDays(t.idx, len(t.payers), days, traffic), spreadDays(t.idx, len(t.payers), days, storage)
 	list := make([]store.StatsDraft, len(t.payers))
 	for i, py := range t.payers {
 		list[i] = store.StatsDraft{AccountID: py.ID, Month: month, AsOf: now, Money: t.charges[i], Draft: t.months[i],
-			Traffic: trafficOf[i], Storage: storageOf[i]}
+			Traffic: trafficOf[i], Storage: storageOf[i], StorageUsed: usedBy[i]}
 		// A view refuses it as a live computation would (draftOf).
 		list[i].Money.Overflow = t.overflow[i]
 	}
@@ -158,7 +168,10 @@ func (a *App) liveDraft(ctx context.Context, q store.Q, acct tenancy.Account, mo
 	if d.Traffic, err = q.SubtreeDailyTraffic(ctx, acct.Path, p.FromDay(), p.ToDay()); err != nil {
 		return d, err
 	}
-	d.Storage, err = q.SubtreeDailyStorage(ctx, acct.Path, p.FromDay(), p.ToDay())
+	if d.Storage, err = q.SubtreeDailyStorage(ctx, acct.Path, p.FromDay(), p.ToDay()); err != nil {
+		return d, err
+	}
+	d.StorageUsed, err = q.StorageUsedInSubtree(ctx, acct.Path)
 	return d, err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilo/vigilo/internal/apitest"
 	"github.com/vigilo/vigilo/internal/app"
 	"github.com/vigilo/vigilo/internal/billing"
+	"github.com/vigilo/vigilo/internal/camera"
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/store"
 	"github.com/vigilo/vigilo/internal/tenancy"
@@ -22,7 +23,8 @@ import (
 // without video on both plan kinds, usage over the month and the month
 // before, February closed with late traffic after its close) and a second
 // top-level tree, on both databases. After a statistics pass, every
-// account's tab for the running month (money, daily series, traffic) and its
+// account's tab for the running month (money, daily series, traffic, storage
+// used) and its
 // draft statement equal what a live computation gives at the same instant
 // of the app's clock. A camera and its traffic added afterwards show only
 // after the next pass; and the other tree's administrator, whose drafts were
@@ -144,6 +146,12 @@ func testStatisticsDrafts(t *testing.T, pg bool, seed uint64) {
 			if err := e.Main.Store.W().AddTraffic(ctx, cam, at, rng.Int64N(20e9)); err != nil {
 				t.Fatal(err)
 			}
+			// A recording the storage used counts.
+			seg := camera.Segment{CameraID: cam, Start: at, End: at.Add(time.Minute), Bytes: 1 + rng.Int64N(1e9),
+				Path: fmt.Sprintf("seg/%d-%d.mp4", cam, at.UnixMilli())}
+			if _, err := e.Main.Store.IndexSegment(ctx, &seg); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
@@ -189,7 +197,7 @@ func testStatisticsDrafts(t *testing.T, pg bool, seed uint64) {
 	// Later the clock moves on: the stored figures still say when they were
 	// read, and a live computation at that instant must give them.
 	set(pass.AsOf.Add(20 * time.Second))
-	var priced, served, adjusted int
+	var priced, served, adjusted, used int
 	for _, id := range all {
 		live, draft := checkDraftIsLive(t, seed, a, root, id, pass.AsOf)
 		if live.Money.OwesAbove.Total.Units() != 0 {
@@ -198,15 +206,18 @@ func testStatisticsDrafts(t *testing.T, pg bool, seed uint64) {
 		if live.TrafficBytes != 0 {
 			served++
 		}
+		if live.Cameras.StorageBytes != 0 {
+			used++
+		}
 		for _, l := range draft.Lines {
 			if l.Kind == billing.LineTrafficAdjustment {
 				adjusted++
 			}
 		}
 	}
-	if priced < len(all)/2 || served < len(all)/2 || adjusted == 0 {
-		t.Fatalf("seed %d: %d of %d accounts owe anything, %d had traffic, %d adjustment lines: the comparison proves little",
-			seed, priced, len(all), served, adjusted)
+	if priced < len(all)/2 || served < len(all)/2 || used < len(all)/2 || adjusted == 0 {
+		t.Fatalf("seed %d: %d of %d accounts owe anything, %d had traffic, %d store recordings, %d adjustment lines: the comparison proves little",
+			seed, priced, len(all), served, used, adjusted)
 	}
 
 	// A camera and traffic after the pass: the tab shows them only once the
@@ -293,9 +304,9 @@ func checkDraftIsLive(t *testing.T, seed uint64, a *app.App, root tenancy.Actor,
 		t.Errorf("seed %d: account %d's stored money\n%+v\nlive\n%+v", seed, id, stored.Money, live.Money)
 	}
 	if !reflect.DeepEqual(stored.Traffic, live.Traffic) || !reflect.DeepEqual(stored.Storage, live.Storage) ||
-		stored.TrafficBytes != live.TrafficBytes || stored.Period != live.Period {
-		t.Errorf("seed %d: account %d's stored series\n%v %v %d\nlive\n%v %v %d", seed, id,
-			stored.Traffic, stored.Storage, stored.TrafficBytes, live.Traffic, live.Storage, live.TrafficBytes)
+		stored.TrafficBytes != live.TrafficBytes || stored.Period != live.Period || stored.Cameras != live.Cameras {
+		t.Errorf("seed %d: account %d's stored series\n%v %v %d %+v\nlive\n%v %v %d %+v", seed, id,
+			stored.Traffic, stored.Storage, stored.TrafficBytes, stored.Cameras, live.Traffic, live.Storage, live.TrafficBytes, live.Cameras)
 	}
 	if !reflect.DeepEqual(storedDraft, liveDraft) {
 		t.Errorf("seed %d: account %d's stored draft statement\n%+v\nlive\n%+v", seed, id, storedDraft, liveDraft)

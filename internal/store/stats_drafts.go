@@ -25,6 +25,9 @@ type StatsDraft struct {
 	// only.
 	Traffic []DayBytes
 	Storage []DayBytes
+	// StorageUsed is what the recordings of the cameras the account sees
+	// occupied (StorageUsedInSubtree).
+	StorageUsed int64
 }
 
 // dayBytesJSON keeps the stored series short: [["2026-12-01", 123], …].
@@ -34,7 +37,7 @@ type dayBytesJSON [2]any
 // unless that one was read later (a view that filled an account's draft
 // while a slower pass was running keeps its newer figures).
 func (q Q) SaveStatsDrafts(ctx context.Context, list []StatsDraft) error {
-	const cols = 7
+	const cols = 8
 	row := "(" + placeholders(cols) + ")"
 	for start := 0; start < len(list); start += bulkRows {
 		chunk := list[start:min(start+bulkRows, len(list))]
@@ -51,12 +54,13 @@ func (q Q) SaveStatsDrafts(ctx context.Context, list []StatsDraft) error {
 			}
 			rows[i] = row
 			args = append(args, d.AccountID, d.Month.String(), ms(d.AsOf), string(money), string(month),
-				encodeDays(d.Traffic), encodeDays(d.Storage))
+				encodeDays(d.Traffic), encodeDays(d.Storage), d.StorageUsed)
 		}
-		if _, err := q.exec(ctx, `INSERT INTO statistics_drafts (account_id, period, as_of_ms, money, month, traffic, storage)
+		if _, err := q.exec(ctx, `INSERT INTO statistics_drafts (account_id, period, as_of_ms, money, month, traffic, storage, stored)
 			VALUES `+strings.Join(rows, ",")+`
 			ON CONFLICT (account_id) DO UPDATE SET period = excluded.period, as_of_ms = excluded.as_of_ms,
-				money = excluded.money, month = excluded.month, traffic = excluded.traffic, storage = excluded.storage
+				money = excluded.money, month = excluded.month, traffic = excluded.traffic, storage = excluded.storage,
+				stored = excluded.stored
 			WHERE excluded.as_of_ms >= statistics_drafts.as_of_ms`, args...); err != nil {
 			return errs.Wrap(err, "save statistics drafts")
 		}
@@ -71,8 +75,8 @@ func (q Q) StatsDraftOf(ctx context.Context, accountID int64) (StatsDraft, bool,
 	d := StatsDraft{AccountID: accountID}
 	var period, money, month, traffic, storage string
 	var asOf int64
-	err := q.row(ctx, `SELECT period, as_of_ms, money, month, traffic, storage FROM statistics_drafts WHERE account_id = ?`,
-		accountID).Scan(&period, &asOf, &money, &month, &traffic, &storage)
+	err := q.row(ctx, `SELECT period, as_of_ms, money, month, traffic, storage, stored FROM statistics_drafts WHERE account_id = ?`,
+		accountID).Scan(&period, &asOf, &money, &month, &traffic, &storage, &d.StorageUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
 	}
@@ -160,4 +164,33 @@ func (q Q) treeDailyBytes(ctx context.Context, table, fromDay, toDay string) ([]
 		out = append(out, d)
 	}
 	return out, errs.Wrap(rows.Err(), "tree daily "+table)
+}
+
+// CameraBytes is the bytes of the cameras registered under one integrator
+// and assigned to one customer (CustomerPath empty: to none).
+type CameraBytes struct {
+	IntegratorPath, CustomerPath string
+	Bytes                        int64
+}
+
+// TreeStorageUsed is StorageUsedInSubtree for the whole tree at once, by
+// where the cameras sit (the statistics pass spreads it as it does the
+// daily series).
+func (q Q) TreeStorageUsed(ctx context.Context) ([]CameraBytes, error) {
+	rows, err := q.query(ctx, `SELECT ia.path, COALESCE(ca.path, ''), CAST(sum(s.bytes) AS BIGINT) FROM (`+storedFiles+`) s
+		JOIN cameras c ON c.id = s.camera_id JOIN accounts ia ON ia.id = c.integrator_id LEFT JOIN accounts ca ON ca.id = c.customer_id
+		GROUP BY ia.path, ca.path`)
+	if err != nil {
+		return nil, errs.Wrap(err, "tree storage used")
+	}
+	defer rows.Close()
+	var out []CameraBytes
+	for rows.Next() {
+		var c CameraBytes
+		if err := rows.Scan(&c.IntegratorPath, &c.CustomerPath, &c.Bytes); err != nil {
+			return nil, errs.Wrap(err, "tree storage used")
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrap(rows.Err(), "tree storage used")
 }
