@@ -30,7 +30,9 @@ func TestEventRecording(t *testing.T) {
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(ct.C.ID)+"/plans/"+itoa(plan), ct.A.Token,
 			map[string]any{"selected": true, "visible": true, "cost": "4.0000"})
 
-		dev := onviftest.StartT(t, &onviftest.Device{StreamURI: sim.URL(1)})
+		// The device grants its subscriptions 4 s, not the minute asked:
+		// kept alive only by renewals at the term it says.
+		dev := onviftest.StartT(t, &onviftest.Device{StreamURI: sim.URL(1), Term: 4 * time.Second})
 		o := onvifEnv{camTree: ct}
 		cam := e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "onvif", "name": "Porch",
 			"onvif":       map[string]any{"address": dev.URL, "username": "u", "password": "p"},
@@ -44,6 +46,9 @@ func TestEventRecording(t *testing.T) {
 		}
 		if st := e.Must(200, "GET", camPath(cam), ct.A.Token, nil).JSON["status"].(map[string]any); st["recording"] == true {
 			t.Fatalf("an events-plan camera records without an event: %v", st)
+		}
+		if created, renewed := dev.Subscriptions(); renewed < 2 {
+			t.Fatalf("in 8 s of a 4 s term: %d subscriptions, %d renewals, %d pulls refused; want renewals every 2 s", created, renewed, dev.Lapsed())
 		}
 
 		dev.Motion(true)

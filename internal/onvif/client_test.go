@@ -119,15 +119,28 @@ func TestEventsAndPTZ(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev.Motion(true)
-	msgs, err := c.PullMessages(ctx, sub, 5*time.Second)
+	msgs, err := c.PullMessages(ctx, sub.Address, 5*time.Second)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("pull: %+v %v", msgs, err)
 	}
 	if on, ok := msgs[0].Motion(); !ok || !on {
 		t.Fatalf("motion: %+v", msgs[0])
 	}
-	if err := c.Renew(ctx, sub); err != nil {
+	if _, err := c.Renew(ctx, sub.Address); err != nil {
 		t.Fatal(err)
+	}
+	// A device that says what it grants: the term is read from its answers.
+	short := onviftest.StartT(t, &onviftest.Device{StreamURI: "rtsp://127.0.0.1:8554/main", Term: 3 * time.Second})
+	rs, err := probe(t, short, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssub, err := c.CreatePullPoint(ctx, rs.Services.Events)
+	if err != nil || ssub.Term != 3*time.Second {
+		t.Fatalf("granted %+v (%v), want a 3 s term", ssub, err)
+	}
+	if term, err := c.Renew(ctx, ssub.Address); err != nil || term != 3*time.Second {
+		t.Fatalf("renewed for %v (%v), want 3 s", term, err)
 	}
 	if err := c.ContinuousMove(ctx, r.Services.PTZ, "main", 0.5, -0.25, 0); err != nil {
 		t.Fatal(err)

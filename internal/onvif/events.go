@@ -14,25 +14,54 @@ const (
 	actUnsubscribe     = "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeRequest"
 )
 
-// SubscriptionTerm is how long a pull-point subscription lives without a
-// renewal; the puller renews well before.
+// SubscriptionTerm is the term we ask a pull-point subscription for; the
+// device may grant less (it says so in its answer), and the puller renews
+// at half of what was granted.
 const SubscriptionTerm = 60 * time.Second
 
-// CreatePullPoint subscribes to the device's events and returns the
-// subscription's address (an XAddr: on the events service's host, and
-// dialled through the policy too).
-func (c *Client) CreatePullPoint(ctx context.Context, eventsURL string) (string, error) {
+// Subscription is a pull point: its address (an XAddr: on the events
+// service's host, and dialled through the policy too) and the term the
+// device granted (0 when its answer did not say).
+type Subscription struct {
+	Address string
+	Term    time.Duration
+}
+
+// termTimes are the two times a subscription's answers carry: the term is
+// their difference, read on the device's own clock, so a device whose clock
+// is off still grants what it means.
+type termTimes struct {
+	Current     string `xml:"CurrentTime"`
+	Termination string `xml:"TerminationTime"`
+}
+
+func (t termTimes) term() time.Duration {
+	cur, err1 := time.Parse(time.RFC3339Nano, strings.TrimSpace(t.Current))
+	end, err2 := time.Parse(time.RFC3339Nano, strings.TrimSpace(t.Termination))
+	if err1 != nil || err2 != nil || !end.After(cur) {
+		return 0
+	}
+	return end.Sub(cur)
+}
+
+// CreatePullPoint subscribes to the device's events.
+func (c *Client) CreatePullPoint(ctx context.Context, eventsURL string) (Subscription, error) {
 	var r struct {
 		Ref struct {
 			Address string `xml:"Address"`
 		} `xml:"SubscriptionReference"`
+		termTimes
 	}
 	err := c.call(ctx, eventsURL, `<CreatePullPointSubscription xmlns="`+nsEvents+`"><InitialTerminationTime>PT60S</InitialTerminationTime></CreatePullPointSubscription>`,
 		"CreatePullPointSubscriptionResponse", &r, actCreatePullPoint)
 	if err != nil {
-		return "", err
+		return Subscription{}, err
 	}
-	return onDeviceHost(eventsURL, r.Ref.Address)
+	addr, err := onDeviceHost(eventsURL, r.Ref.Address)
+	if err != nil {
+		return Subscription{}, err
+	}
+	return Subscription{Address: addr, Term: r.term()}, nil
 }
 
 // Notification is one event message: its topic and data items.
@@ -87,9 +116,12 @@ func (c *Client) PullMessages(ctx context.Context, subURL string, wait time.Dura
 	return out, nil
 }
 
-// Renew extends the subscription by SubscriptionTerm.
-func (c *Client) Renew(ctx context.Context, subURL string) error {
-	return c.call(ctx, subURL, `<Renew xmlns="`+nsWSNT+`"><TerminationTime>PT60S</TerminationTime></Renew>`, "RenewResponse", nil, actRenew)
+// Renew extends the subscription by SubscriptionTerm and returns the term
+// the device granted (0 when its answer did not say).
+func (c *Client) Renew(ctx context.Context, subURL string) (time.Duration, error) {
+	var r termTimes
+	err := c.call(ctx, subURL, `<Renew xmlns="`+nsWSNT+`"><TerminationTime>PT60S</TerminationTime></Renew>`, "RenewResponse", &r, actRenew)
+	return r.term(), err
 }
 
 // Unsubscribe ends the subscription (best effort).

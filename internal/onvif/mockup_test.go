@@ -51,14 +51,18 @@ func TestAgshMockup(t *testing.T) {
 	}
 
 	sub, err := c.CreatePullPoint(ctx, r.Services.Events)
-	if err != nil || !strings.HasPrefix(sub, base) {
-		t.Fatalf("pull point %q: %v", sub, err)
+	if err != nil || !strings.HasPrefix(sub.Address, base) {
+		t.Fatalf("pull point %+v: %v", sub, err)
+	}
+	// It grants 5 s, not the 60 s asked: the puller renews by what it says.
+	if sub.Term < 4*time.Second || sub.Term > 6*time.Second {
+		t.Fatalf("granted term %v, want the mockup's 5 s", sub.Term)
 	}
 	// Each pull carries none to two motion messages at random: eight pulls
 	// without any has odds of 1 in 65536.
 	var got []onvif.Notification
 	for i := 0; i < 8 && len(got) == 0; i++ {
-		if got, err = c.PullMessages(ctx, sub, 2*time.Second); err != nil {
+		if got, err = c.PullMessages(ctx, sub.Address, 2*time.Second); err != nil {
 			t.Fatalf("pull: %v", err)
 		}
 	}
@@ -74,7 +78,7 @@ func TestAgshMockup(t *testing.T) {
 			t.Fatalf("message time %v, want about now", n.Time)
 		}
 	}
-	if err := c.Unsubscribe(ctx, sub); err != nil {
+	if err := c.Unsubscribe(ctx, sub.Address); err != nil {
 		t.Fatalf("unsubscribe: %v", err)
 	}
 

@@ -19,8 +19,24 @@ const pullWait = 10 * time.Second
 // adds at most this much to when an event is seen.
 const pullEvery = 500 * time.Millisecond
 
-// renewEvery renews the subscription well before its term ends.
-const renewEvery = onvif.SubscriptionTerm / 2
+// renewAfter is when to renew a subscription the device granted term
+// for: at half of it, so one lost or slow round still leaves time. Devices
+// grant less than asked (the onvif npm mockup grants 5 s), and one renewed
+// after its term is gone: its events are lost until we notice and start
+// over. A device that does not say is renewed as if it granted our ask.
+func renewAfter(term time.Duration) time.Duration {
+	if term <= 0 || term > onvif.SubscriptionTerm {
+		term = onvif.SubscriptionTerm
+	}
+	return max(term/2, time.Second)
+}
+
+// waitFor is how long one PullMessages may wait at the device, left is the
+// time until the renewal, which happens between pulls: never past it
+// (whole seconds, as the request says it, and at least one).
+func waitFor(left time.Duration) time.Duration {
+	return max(min(pullWait, left).Truncate(time.Second), time.Second)
+}
 
 // puller holds one camera's PullPoint subscription.
 type puller struct {
@@ -90,14 +106,14 @@ func (s *Service) pull(ctx context.Context, c camera.Camera, p *puller) {
 		}
 		s.follow(ctx, c, cl, sub)
 		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = cl.Unsubscribe(uctx, sub)
+		_ = cl.Unsubscribe(uctx, sub.Address)
 		cancel()
 		sleep(ctx, time.Second)
 	}
 }
 
-func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client, sub string) {
-	renewAt := time.Now().Add(renewEvery)
+func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client, sub onvif.Subscription) {
+	renewAt := time.Now().Add(renewAfter(sub.Term))
 	var last time.Time
 	for ctx.Err() == nil {
 		if wait := pullEvery - time.Since(last); wait > 0 {
@@ -106,8 +122,20 @@ func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client,
 				return
 			}
 		}
+		// Renew before a pull that could outlast the renewal time: the
+		// device may end the subscription while we wait at it.
+		if time.Until(renewAt) < time.Second {
+			term, err := cl.Renew(ctx, sub.Address)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Debug("onvif renew", "camera", c.ID, "reason", onvif.ReasonOf(err))
+				}
+				return
+			}
+			renewAt = time.Now().Add(renewAfter(term))
+		}
 		last = time.Now()
-		msgs, err := cl.PullMessages(ctx, sub, pullWait)
+		msgs, err := cl.PullMessages(ctx, sub.Address, waitFor(time.Until(renewAt)))
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Debug("onvif pull", "camera", c.ID, "reason", onvif.ReasonOf(err))
@@ -127,12 +155,6 @@ func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client,
 			if err != nil && ctx.Err() == nil {
 				s.log.Warn("motion event", "camera", c.ID, "err", err)
 			}
-		}
-		if time.Now().After(renewAt) {
-			if err := cl.Renew(ctx, sub); err != nil {
-				return
-			}
-			renewAt = time.Now().Add(renewEvery)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,10 @@ type Device struct {
 	// Malformed makes them broken XML.
 	Huge      int
 	Malformed bool
+	// Term is what a subscription is granted, by its creation and by each
+	// renewal (0: the minute asked for, not said in the answer); a pull
+	// after it ran out is refused, as a device that ended it would.
+	Term time.Duration
 
 	URL string // the device service URL
 
@@ -55,6 +60,8 @@ type Device struct {
 	Calls    []string // PTZ operations received, with their arguments
 	renewals int
 	subs     int
+	expires  time.Time // of the current subscription, when Term is set
+	lapsed   int       // pulls refused because the term ran out
 }
 
 // Start listens on a free 127.0.0.1 port.
@@ -107,6 +114,25 @@ func (d *Device) PTZCalls() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]string(nil), d.Calls...)
+}
+
+// Lapsed counts pulls refused because the subscription's term ran out
+// before a renewal.
+func (d *Device) Lapsed() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lapsed
+}
+
+// grant starts a term for the subscription: the answer's CurrentTime and
+// TerminationTime elements (none when Term is unset).
+func (d *Device) grant() string {
+	if d.Term <= 0 {
+		return `<wsnt:CurrentTime>` + time.Now().UTC().Format(time.RFC3339) + `</wsnt:CurrentTime>`
+	}
+	now := time.Now().UTC()
+	d.expires = now.Add(d.Term)
+	return `<wsnt:CurrentTime>` + now.Format(time.RFC3339Nano) + `</wsnt:CurrentTime><wsnt:TerminationTime>` + d.expires.Format(time.RFC3339Nano) + `</wsnt:TerminationTime>`
 }
 
 // Subscriptions counts CreatePullPointSubscription and Renew calls.
@@ -196,16 +222,33 @@ func (d *Device) serve(w http.ResponseWriter, r *http.Request) {
 	case "CreatePullPointSubscription":
 		d.mu.Lock()
 		d.subs++
+		granted := d.grant()
 		d.mu.Unlock()
 		out = `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa:Address>` + base + `pullpoint/1</wsa:Address></tev:SubscriptionReference>` +
-			`<wsnt:CurrentTime>` + time.Now().UTC().Format(time.RFC3339) + `</wsnt:CurrentTime></tev:CreatePullPointSubscriptionResponse>`
+			granted + `</tev:CreatePullPointSubscriptionResponse>`
 	case "PullMessages":
-		out = d.pull(r)
+		d.mu.Lock()
+		ended := d.Term > 0 && time.Now().After(d.expires)
+		if ended {
+			d.lapsed++
+		}
+		d.mu.Unlock()
+		if ended {
+			w.Header().Set("Content-Type", "application/soap+xml")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, envelope(`<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en">subscription ended</s:Text></s:Reason></s:Fault>`))
+			return
+		}
+		out = d.pull(r, body)
 	case "Renew":
 		d.mu.Lock()
 		d.renewals++
+		if d.Term > 0 {
+			out = `<wsnt:RenewResponse>` + d.grant() + `</wsnt:RenewResponse>`
+		} else {
+			out = `<wsnt:RenewResponse><wsnt:TerminationTime>` + time.Now().Add(time.Minute).UTC().Format(time.RFC3339) + `</wsnt:TerminationTime></wsnt:RenewResponse>`
+		}
 		d.mu.Unlock()
-		out = `<wsnt:RenewResponse><wsnt:TerminationTime>` + time.Now().Add(time.Minute).UTC().Format(time.RFC3339) + `</wsnt:TerminationTime></wsnt:RenewResponse>`
 	case "Unsubscribe":
 		out = `<wsnt:UnsubscribeResponse/>`
 	case "ContinuousMove", "Stop", "GotoPreset":
@@ -224,10 +267,18 @@ func (d *Device) serve(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, envelope(out))
 }
 
-// pull answers PullMessages: at once with what is queued, or after up to
-// 2 s (the request's own timeout is longer) with nothing.
-func (d *Device) pull(r *http.Request) string {
-	deadline := time.After(2 * time.Second)
+var timeoutRe = regexp.MustCompile(`Timeout>PT(\d+)S<`)
+
+// pull answers PullMessages: at once with what is queued, or after the
+// request's timeout (at most 2 s, to keep tests short) with nothing.
+func (d *Device) pull(r *http.Request, body []byte) string {
+	wait := 2 * time.Second
+	if m := timeoutRe.FindSubmatch(body); m != nil {
+		if n, err := strconv.Atoi(string(m[1])); err == nil && time.Duration(n)*time.Second < wait {
+			wait = time.Duration(n) * time.Second
+		}
+	}
+	deadline := time.After(wait)
 	for {
 		d.mu.Lock()
 		q := d.pending
