@@ -40,6 +40,8 @@ type createAccountRequest struct {
 	StoragePrice  *money.Amount       `json:"storage_price"`
 	TrafficPrice  *money.Amount       `json:"traffic_price"`
 	Plans         []planSelectionJSON `json:"plans"`
+	// Currency (ISO 4217) of the new tree: the operator, top-level only.
+	Currency string `json:"currency,omitempty"`
 }
 
 type createAccountResponse struct {
@@ -68,7 +70,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	ci := app.CreateAccountInput{
 		NewAccount: tenancy.NewAccount{Type: in.Type, ParentID: in.ParentID, Name: in.Name,
 			Contact: tenancy.Contact{Email: in.Email, Person: in.ContactPerson, Phone: in.Phone, Company: in.Company, Address: in.Address, Notes: in.Notes}},
-		OwnerName: in.OwnerName, Password: in.Password,
+		OwnerName: in.OwnerName, Password: in.Password, Currency: in.Currency,
 	}
 	if in.StoragePrice != nil {
 		ci.StoragePrice = *in.StoragePrice
@@ -94,7 +96,13 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusCreated, createAccountResponse{AccountJSON: accountJSON(acct, a), Owner: userJSON(owner)})
+	out := createAccountResponse{AccountJSON: accountJSON(acct, a), Owner: userJSON(owner)}
+	cur, err := s.App.AccountCurrency(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	out.Currency = string(cur)
+	httpx.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 

@@ -75,7 +75,7 @@ func accountRoutes() []Route {
 				{"status", "string", "active or disabled"}, {"q", "string", "search name, e-mail, company"},
 				{"sort", "string", "name, created, type, status, email; prefix - for descending"}}, pageParams...),
 			Response: List[AccountJSON]{}, Handler: h((*Server).listAccounts)},
-		{Method: "POST", Path: "/accounts", Tag: "accounts", Summary: "Create a sub-integrator or customer (the Add wizard)",
+		{Method: "POST", Path: "/accounts", Tag: "accounts", Summary: "Create a sub-integrator or customer (the Add wizard); currency: a top-level tree's, chosen by the operator",
 			Request: createAccountRequest{}, Response: createAccountResponse{}, Handler: h((*Server).createAccount)},
 		{Method: "GET", Path: "/accounts/{id}", Tag: "accounts", Summary: "Read an account",
 			Response: AccountJSON{}, Handler: h((*Server).getAccount)},

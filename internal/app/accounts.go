@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/vigilo/vigilo/internal/errs"
 	"github.com/vigilo/vigilo/internal/events"
@@ -21,14 +22,17 @@ type CreateAccountInput struct {
 	// Modules are switches the parent sets for the new child at once (R5),
 	// e.g. the wizard's "its admins may use the admin portal".
 	Modules map[string]bool
+	// Currency (ISO 4217) the new account's tree bills in: only for a
+	// top-level account (a child of the operator); empty is the
+	// installation's. The same choice PATCH makes later, made at once.
+	Currency string
 }
 
-// CreateAccount creates a sub-account with its owner, default roles, plan
-// offers, the welcome mail and the audit entry — all in one transaction, so a
-// refused request leaves nothing behind.
-func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateAccountInput) (tenancy.Account, identity.User, error) {
+// Validate checks everything that needs no database; the currency is read
+// in upper case, as PATCH reads it.
+func (in *CreateAccountInput) Validate() error {
 	f := errs.Fields{}
-	if err := in.Validate(); err != nil {
+	if err := in.NewAccount.Validate(); err != nil {
 		e, _ := errs.As(err)
 		for k, v := range e.Fields {
 			f.Add(k, v)
@@ -42,7 +46,24 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 			f.Add(k, "unknown module")
 		}
 	}
-	if err := f.Err(); err != nil {
+	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
+	if in.Currency != "" {
+		if _, err := money.ParseCurrency(in.Currency); err != nil {
+			f.Add("currency", err.Error())
+		}
+	}
+	return f.Err()
+}
+
+// errCurrencyBelowTop refuses a currency for an account that is not
+// top-level: its tree's currency is chosen on the top-level account.
+var errCurrencyBelowTop = errs.Field("currency", "is chosen for a whole tree when its top-level account is created (by the operator); an account below bills in its tree's currency")
+
+// CreateAccount creates a sub-account with its owner, default roles, plan
+// offers, the welcome mail and the audit entry — all in one transaction, so a
+// refused request leaves nothing behind.
+func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateAccountInput) (tenancy.Account, identity.User, error) {
+	if err := in.Validate(); err != nil {
 		return tenancy.Account{}, identity.User{}, err
 	}
 	// Hash before the transaction: argon2 is slow by design and must not hold
@@ -73,6 +94,9 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 		if err := a.checkCreateChild(ctx, q, actor, parent, in.Type); err != nil {
 			return err
 		}
+		if in.Currency != "" && !parent.IsRoot() {
+			return errCurrencyBelowTop
+		}
 		if taken, err := q.EmailTaken(ctx, in.Contact.Email); err != nil {
 			return err
 		} else if taken {
@@ -91,6 +115,11 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 		}
 		if err := a.createDefaultRoles(ctx, q, child.ID); err != nil {
 			return err
+		}
+		if in.Currency != "" {
+			if _, err := a.setTreeCurrency(ctx, q, child, money.Currency(in.Currency)); err != nil {
+				return err
+			}
 		}
 		owner = identity.User{AccountID: child.ID, Email: in.Contact.Email, Name: firstNonEmpty(in.OwnerName, in.Contact.Person),
 			Owner: true, Status: identity.UserActive, PasswordHash: pwHash}
@@ -111,9 +140,13 @@ func (a *App) CreateAccount(ctx context.Context, actor tenancy.Actor, in CreateA
 			return err
 		}
 		out.publish(events.Event{Kind: events.AccountCreated, AccountID: child.ID, Path: child.Path})
-		return a.audit(ctx, q, actor, child, "account.created", map[string]any{
+		detail := map[string]any{
 			"type": child.Type, "name": child.Name, "parent_id": parent.ID, "owner_email": owner.Email,
-			"storage_price": child.StoragePrice, "traffic_price": child.TrafficPrice, "plans": len(in.Plans)})
+			"storage_price": child.StoragePrice, "traffic_price": child.TrafficPrice, "plans": len(in.Plans)}
+		if in.Currency != "" {
+			detail["currency"] = in.Currency
+		}
+		return a.audit(ctx, q, actor, child, "account.created", detail)
 	})
 	return child, owner, err
 }

@@ -46,6 +46,13 @@ type wizardData struct {
 	PlanPager planPager
 	HasPlans  bool // the plans feature is present
 	Modules   bool // module switches are available (admin portal switch)
+	// TreeCurrency: the operator is adding a top-level account, whose
+	// tree's currency is chosen here (DefaultCurrency when left empty).
+	TreeCurrency    bool
+	DefaultCurrency string
+	// ShowCurrency: the field is on the details step (for the operator's
+	// top-level account, or to show why a currency was refused).
+	ShowCurrency bool
 
 	CustomerSwitches []switchField
 }
@@ -247,7 +254,7 @@ func fieldStep(k string) string {
 	switch {
 	case indexOf(priceFields, k) >= 0:
 		return "prices"
-	case indexOf(detailFields, k) >= 0 || indexOf(customerExtra, k) >= 0 || k == "password" || k == "owner_name":
+	case indexOf(detailFields, k) >= 0 || indexOf(customerExtra, k) >= 0 || k == "password" || k == "owner_name" || k == "currency":
 		return "details"
 	case strings.HasPrefix(k, "plan"):
 		return "plans"
@@ -291,6 +298,11 @@ func validateStep(step string, typ tenancy.Type, form url.Values, plans []planRo
 				if fieldStep(k) == "details" {
 					f.Add(k, v)
 				}
+			}
+		}
+		if c := strings.ToUpper(strings.TrimSpace(form.Get("currency"))); c != "" {
+			if _, err := money.ParseCurrency(c); err != nil {
+				f.Add("currency", err.Error())
 			}
 		}
 	case "plans":
@@ -354,7 +366,7 @@ func planState(form url.Values, pl planRow) planRow {
 
 func wizardInput(typ tenancy.Type, parent tenancy.Account, form url.Values, plans []planRow) app.CreateAccountInput {
 	in := app.CreateAccountInput{NewAccount: tenancy.NewAccount{Type: typ, ParentID: parent.ID, Name: form.Get("name"),
-		Contact: contactOf(form)}}
+		Contact: contactOf(form)}, Currency: form.Get("currency")}
 	if typ == tenancy.Integrator {
 		in.StoragePrice, _ = money.Parse(form.Get("storage_price"))
 		in.TrafficPrice, _ = money.Parse(form.Get("traffic_price"))
@@ -373,11 +385,24 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 		return err
 	}
 	d := &wizardData{Type: typ, Parent: parent, Step: step, HasPlans: hasPlans, Modules: p.modulesAvailable(), CustomerSwitches: customerSwitches}
+	if parent.IsRoot() {
+		// Only the operator reaches its own account as a parent.
+		cur, err := p.App.AccountCurrency(r.Context(), parent)
+		if err != nil {
+			return err
+		}
+		d.TreeCurrency, d.DefaultCurrency = true, string(cur)
+	}
 	steps := stepsFor(typ, hasPlans)
 	cur := indexOf(steps, step)
 	for i, s := range steps {
 		d.Steps = append(d.Steps, wizardStep{Key: s, Label: stepLabels[s], Current: i == cur, Done: i < cur})
 	}
+	var fieldErrs map[string]string
+	if e, ok := errs.As(verr); ok {
+		fieldErrs = e.Fields
+	}
+	d.ShowCurrency = d.TreeCurrency || fieldErrs["currency"] != ""
 	visible := map[string]bool{"type": true, "parent": true, "step": true, "go": true, "csrf": true, "plans_page": true}
 	switch step {
 	case "prices":
@@ -388,15 +413,12 @@ func (p *Portal) wizardRender(w http.ResponseWriter, r *http.Request, q *req, pa
 		for _, k := range detailFields {
 			visible[k] = true
 		}
+		visible["currency"] = d.ShowCurrency
 		if typ == tenancy.Customer {
 			for _, k := range customerExtra {
 				visible[k] = true
 			}
 		}
-	}
-	var fieldErrs map[string]string
-	if e, ok := errs.As(verr); ok {
-		fieldErrs = e.Fields
 	}
 	if hasPlans {
 		// Plan rows always travel as hidden fields except on the plans
