@@ -70,6 +70,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	for _, l := range links {
 		wg.Go(func() { l.run(ctx) })
+		if buf != nil && l.cam.ONVIF {
+			wg.Go(func() { l.bufferONVIF(ctx) })
+		}
 	}
 	if buf != nil {
 		wg.Go(func() { saveOwed(ctx, buf, links) })

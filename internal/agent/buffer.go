@@ -21,18 +21,23 @@ import (
 const bufferSegment = time.Second
 
 // localBuffer records the agent's cameras on its own disk all the time
-// (a second pull of each camera, on the LAN), keeping the newest
+// (a second pull of each camera, on the LAN; of an ONVIF device's main
+// stream), keeping the newest
 // Config.BufferMax bytes, so that what the server missed while the uplink
 // was down can be sent afterwards (back-fill). Finished segments are noted
 // in a journal (journal.jsonl) and when the server last got each camera's
 // bytes in delivered.json, so a restarted agent still back-fills what it
 // buffered before the restart.
 type localBuffer struct {
-	rec   *media.Recorder
-	max   int64
-	log   func(msg string, args ...any)
-	dir   string // the buffer directory (journal, delivered.json, segments/)
-	names []string
+	rec *media.Recorder
+	max int64
+	// targets is what rec records, by camera id: RTSP cameras from the
+	// start, an ONVIF device once its stream address is learnt from it.
+	tmu     sync.Mutex
+	targets map[int64]string
+	log     func(msg string, args ...any)
+	dir     string // the buffer directory (journal, delivered.json, segments/)
+	names   []string
 
 	mu      sync.Mutex
 	segs    []media.Segment // every camera's, in the order they finished
@@ -72,15 +77,40 @@ func newLocalBuffer(cfg *Config) (*localBuffer, error) {
 	}
 	b.rec = media.New(media.Config{RecordingsDir: seg, Sink: media.SinkFunc(b.add), DefaultSegmentLength: bufferSegment,
 		Dial: media.DialFunc(cfg.Dial), Logger: cfg.Logger.With("part", "buffer")})
-	var targets []media.Target
+	b.targets = map[int64]string{}
 	for i, cam := range cfg.Cameras {
-		if cam.ONVIF {
-			continue // its stream address is the server's to ask (not buffered yet)
+		if !cam.ONVIF { // an ONVIF device's stream is set once it named it (onvifstream.go)
+			b.targets[int64(i+1)] = cam.URL
 		}
-		targets = append(targets, media.Target{CameraID: int64(i + 1), URL: cam.URL})
+	}
+	b.reconcile()
+	return b, nil
+}
+
+// setStream records camera id from url (a new one reconnects).
+func (b *localBuffer) setStream(id int64, url string) {
+	b.tmu.Lock()
+	defer b.tmu.Unlock()
+	if b.targets[id] == url {
+		return
+	}
+	b.targets[id] = url
+	b.reconcileLocked()
+}
+
+func (b *localBuffer) reconcile() {
+	b.tmu.Lock()
+	defer b.tmu.Unlock()
+	b.reconcileLocked()
+}
+
+// reconcileLocked hands the targets to the recorder. b.tmu is held.
+func (b *localBuffer) reconcileLocked() {
+	targets := make([]media.Target, 0, len(b.targets))
+	for id, url := range b.targets {
+		targets = append(targets, media.Target{CameraID: id, URL: url})
 	}
 	b.rec.Reconcile(targets)
-	return b, nil
 }
 
 // load reads the journal and delivered.json of an earlier run, removes

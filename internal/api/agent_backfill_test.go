@@ -126,84 +126,8 @@ func TestPnPBackfill(t *testing.T) {
 		began := time.Now()
 		r.waitSegments(t, 2, began, 30*time.Second)
 
-		cutAt := time.Now()
-		up.cut()
-		waitUntil(t, 15*time.Second, "camera offline", func() bool {
-			_, st := pnpOf(t, e, A.Token, cam)
-			return st["online"] == false
-		})
-		time.Sleep(60*time.Second - time.Since(cutAt))
-		up.restore()
-		restoredAt := time.Now()
-		waitUntil(t, 40*time.Second, "agent back", func() bool { return e.Main.AgentsConnected() == 1 })
-		// The server's own recording resumes, then the back-fill lands.
-		r.waitSegments(t, 2, restoredAt, 45*time.Second)
-		var segs []camera.Segment
-		waitUntil(t, 60*time.Second, "the outage back-filled", func() bool {
-			segs = r.segments(t)
-			n := 0
-			for _, s := range segs {
-				if s.Start.After(cutAt.Add(5*time.Second)) && s.End.Before(restoredAt.Add(-5*time.Second)) {
-					n++
-				}
-			}
-			return n >= 40 // 1 s segments over most of the 60 s
-		})
-		// The rest of the back-fill lands (on a loaded machine it is still
-		// under way): wait until the index stops growing faster than the
-		// server's own 4 s segments.
-		for prev, deadline := len(r.segments(t)), time.Now().Add(60*time.Second); time.Now().Before(deadline); {
-			time.Sleep(3 * time.Second)
-			n := len(r.segments(t))
-			if n-prev <= 1 {
-				break
-			}
-			prev = n
-		}
-
-		segs = r.segments(t)
-		ms := make([]media.Segment, len(segs))
-		var reach time.Time // the latest end so far
-		for i, s := range segs {
-			ms[i] = media.Segment{Start: s.Start, End: s.End, Bytes: s.Bytes}
-			// Time recorded twice: what this segment shares with the ones
-			// before (its whole length when it lies inside one).
-			end := s.End
-			if reach.Before(end) {
-				end = reach
-			}
-			if twice := end.Sub(s.Start); twice > 300*time.Millisecond {
-				t.Errorf("segment %s–%s repeats %v recorded before", s.Start.Format("15:04:05.000"), s.End.Format("15:04:05.000"), twice)
-			}
-			if s.End.After(reach) {
-				reach = s.End
-			}
-		}
-		var gaps []string
-		var worst time.Duration
-		for i := 1; i < len(segs); i++ {
-			if g := segs[i].Start.Sub(segs[i-1].End); g > worst {
-				worst = g
-			}
-			if g := segs[i].Start.Sub(segs[i-1].End); g > 2*time.Second {
-				gaps = append(gaps, segs[i-1].End.Format("15:04:05.000")+"→"+segs[i].Start.Format("15:04:05.000"))
-			}
-		}
-		t.Logf("%d segments from %s to %s; uplink cut %s → %s; largest gap %v", len(segs), segs[0].Start.Format("15:04:05.000"),
-			segs[len(segs)-1].End.Format("15:04:05.000"), cutAt.Format("15:04:05.000"), restoredAt.Format("15:04:05.000"), worst)
-		if len(gaps) > 0 {
-			t.Fatalf("gaps over 2 s after back-fill: %v", gaps)
-		}
-		if spans := media.MergeSpans(ms, 2*time.Second); len(spans) != 1 || spans[0].Start.After(cutAt) || spans[0].End.Before(restoredAt) {
-			t.Fatalf("the timeline is not one span across the outage: %+v", spans)
-		}
-		for _, s := range segs {
-			if s.Start.After(cutAt) && s.End.Before(restoredAt) {
-				if codec, w, _, dur := ffprobeFile(t, s.Path); codec != "h264" || w != 640 || dur <= 0 {
-					t.Fatalf("back-filled %s: %s %d %v", s.Path, codec, w, dur)
-				}
-			}
-		}
+		cutAt, restoredAt := r.outage(t, up, 60*time.Second)
+		segs := checkBackfilled(t, r, cutAt, restoredAt)
 
 		// Bad back-fill on a valid link (the agent's, now stopped): each
 		// answered with a reason, nothing kept, the link stays up.
@@ -244,6 +168,104 @@ func TestPnPBackfill(t *testing.T) {
 			t.Error("bad back-fill closed the link")
 		}
 	})
+}
+
+// outage cuts the agent's uplink for d (the camera goes offline) and
+// restores it; it returns when the agent is back and the server records
+// again.
+func (r recEnv) outage(t *testing.T, up *uplink, d time.Duration) (cutAt, restoredAt time.Time) {
+	t.Helper()
+	cutAt = time.Now()
+	up.cut()
+	waitUntil(t, 15*time.Second, "camera offline", func() bool {
+		_, st := pnpOf(t, r.e, r.A.Token, r.cam)
+		return st["online"] == false
+	})
+	time.Sleep(d - time.Since(cutAt))
+	up.restore()
+	restoredAt = time.Now()
+	waitUntil(t, 40*time.Second, "agent back", func() bool { return r.e.Main.AgentsConnected() == 1 })
+	// The server's own recording resumes, then the back-fill lands.
+	r.waitSegments(t, 2, restoredAt, 45*time.Second)
+	return cutAt, restoredAt
+}
+
+// checkBackfilled waits until an agent's buffer filled the outage from
+// cutAt to restoredAt in the camera's recording and the back-fill is over,
+// then checks the timeline: no gap over 2 s, one span across the outage,
+// no time recorded twice, back-filled segments real (ffprobe). It returns
+// the segments.
+func checkBackfilled(t *testing.T, r recEnv, cutAt, restoredAt time.Time) []camera.Segment {
+	t.Helper()
+	want := int((restoredAt.Sub(cutAt) - 10*time.Second).Seconds() * 4 / 5) // 1 s segments over most of the outage
+	waitUntil(t, 60*time.Second, "the outage back-filled", func() bool {
+		n := 0
+		for _, s := range r.segments(t) {
+			if s.Start.After(cutAt.Add(5*time.Second)) && s.End.Before(restoredAt.Add(-5*time.Second)) {
+				n++
+			}
+		}
+		return n >= want
+	})
+	// The rest of the back-fill lands (on a loaded machine it is still
+	// under way, a segment at a time, each read back by ffprobe): wait
+	// until the index has grown no faster than the server's own 4 s
+	// segments for two rounds in a row.
+	for prev, quiet, deadline := len(r.segments(t)), 0, time.Now().Add(60*time.Second); quiet < 2 && time.Now().Before(deadline); {
+		time.Sleep(3 * time.Second)
+		n := len(r.segments(t))
+		if n-prev <= 1 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		prev = n
+	}
+
+	segs := r.segments(t)
+	ms := make([]media.Segment, len(segs))
+	var reach time.Time // the latest end so far
+	for i, s := range segs {
+		ms[i] = media.Segment{Start: s.Start, End: s.End, Bytes: s.Bytes}
+		// Time recorded twice: what this segment shares with the ones
+		// before (its whole length when it lies inside one).
+		end := s.End
+		if reach.Before(end) {
+			end = reach
+		}
+		if twice := end.Sub(s.Start); twice > 300*time.Millisecond {
+			t.Errorf("segment %s–%s repeats %v recorded before", s.Start.Format("15:04:05.000"), s.End.Format("15:04:05.000"), twice)
+		}
+		if s.End.After(reach) {
+			reach = s.End
+		}
+	}
+	var gaps []string
+	var worst time.Duration
+	for i := 1; i < len(segs); i++ {
+		if g := segs[i].Start.Sub(segs[i-1].End); g > worst {
+			worst = g
+		}
+		if g := segs[i].Start.Sub(segs[i-1].End); g > 2*time.Second {
+			gaps = append(gaps, segs[i-1].End.Format("15:04:05.000")+"→"+segs[i].Start.Format("15:04:05.000"))
+		}
+	}
+	t.Logf("%d segments from %s to %s; uplink cut %s → %s; largest gap %v", len(segs), segs[0].Start.Format("15:04:05.000"),
+		segs[len(segs)-1].End.Format("15:04:05.000"), cutAt.Format("15:04:05.000"), restoredAt.Format("15:04:05.000"), worst)
+	if len(gaps) > 0 {
+		t.Fatalf("gaps over 2 s after back-fill: %v", gaps)
+	}
+	if spans := media.MergeSpans(ms, 2*time.Second); len(spans) != 1 || spans[0].Start.After(cutAt) || spans[0].End.Before(restoredAt) {
+		t.Fatalf("the timeline is not one span across the outage: %+v", spans)
+	}
+	for _, s := range segs {
+		if s.Start.After(cutAt) && s.End.Before(restoredAt) {
+			if codec, w, _, dur := ffprobeFile(t, s.Path); codec != "h264" || w != 640 || dur <= 0 {
+				t.Fatalf("back-filled %s: %s %d %v", s.Path, codec, w, dur)
+			}
+		}
+	}
+	return segs
 }
 
 // rawTunnel connects as an agent with a valid hello and returns the session.
