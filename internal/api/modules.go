@@ -148,11 +148,7 @@ func (s *Server) enableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) userStatus(w http.ResponseWriter, r *http.Request, fn func(context.Context, tenancy.Actor, int64, int64) (identity.User, error)) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	uid, err := pathID(r, "user_id")
+	id, uid, err := accountUserIDs(r)
 	if err != nil {
 		return err
 	}

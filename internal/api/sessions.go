@@ -35,7 +35,31 @@ func sessionRoutes() []Route {
 			Response: revokedResponse{}, Handler: h((*Server).deleteOtherSessions)},
 		{Method: "DELETE", Path: "/accounts/{id}/users/{user_id}/sessions", Tag: "users", Summary: "End every session and API token of a user (administrators)",
 			Response: revokedResponse{}, Handler: h((*Server).revokeUserSessions)},
+		{Method: "POST", Path: "/accounts/{id}/users/{user_id}/unlock", Tag: "users", Summary: "Lift a user's sign-in lock after failed attempts, so the right password signs in at once (administrators)",
+			Handler: h((*Server).unlockUser)},
 	}
+}
+
+// accountUserIDs reads the {id} and {user_id} of an account's user path.
+func accountUserIDs(r *http.Request) (int64, int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, 0, err
+	}
+	uid, err := pathID(r, "user_id")
+	return id, uid, err
+}
+
+func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) error {
+	id, uid, err := accountUserIDs(r)
+	if err != nil {
+		return err
+	}
+	if err := s.App.UnlockUser(r.Context(), actor(r), id, uid); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s *Server) sessionList(w http.ResponseWriter, r *http.Request, kind string) error {
@@ -82,11 +106,7 @@ func (s *Server) deleteOtherSessions(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) revokeUserSessions(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	uid, err := pathID(r, "user_id")
+	id, uid, err := accountUserIDs(r)
 	if err != nil {
 		return err
 	}

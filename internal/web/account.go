@@ -29,17 +29,20 @@ type accountData struct {
 	Invoices  *invoicesView  // the Invoices tab (invoices.go)
 	Users     []identity.User
 	RoleNames map[int64]string
-	Pager     pager
-	UserQ     string
-	Roles     []identity.Role
-	Plans     *accountPlans
-	Modules   *accountModules
-	Cameras   *accountCameras
-	Privacy   *accountPrivacy
-	SignIn    *accountSignIn   // the 2FA and SSO tabs (account_signin.go)
-	Branding  *accountBranding // the Branding tab (branding.go)
-	Empty     string
-	Confirm   string // disable, enable, delete: the confirmation shown as a page
+	// Locked marks the listed users whose sign-in is throttled now: their
+	// row offers Unlock.
+	Locked   map[int64]bool
+	Pager    pager
+	UserQ    string
+	Roles    []identity.Role
+	Plans    *accountPlans
+	Modules  *accountModules
+	Cameras  *accountCameras
+	Privacy  *accountPrivacy
+	SignIn   *accountSignIn   // the 2FA and SSO tabs (account_signin.go)
+	Branding *accountBranding // the Branding tab (branding.go)
+	Empty    string
+	Confirm  string // disable, enable, delete: the confirmation shown as a page
 }
 
 type tabLink struct {
@@ -151,6 +154,10 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, q *req, id 
 			return err
 		}
 		d.Users, d.UserQ = users, r.URL.Query().Get("q")
+		d.Locked = map[int64]bool{}
+		for _, u := range users {
+			d.Locked[u.ID] = p.App.SignInLock(u) > 0
+		}
 		d.Pager = newPager(total, pg.Page, pg.PerPage, url.Values{"q": {d.UserQ}}, r.URL.Path)
 		if d.RoleNames, err = p.roleNames(r, q, acct.ID); err != nil {
 			return err

@@ -182,6 +182,9 @@ func (p *Portal) userAction(w http.ResponseWriter, r *http.Request, q *req) erro
 	case "sessions":
 		_, err = p.App.AdminRevokeSessions(ctx, q.Actor, acct.ID, uid)
 		msg, back = "Every session and API token of "+u.Email+" is signed out.", back+"/security"
+	case "unlock":
+		err = p.App.UnlockUser(ctx, q.Actor, acct.ID, uid)
+		msg, back = u.Email+" can sign in again at once: the lock after failed attempts is lifted.", "/accounts/"+itoa64(acct.ID)+"/users"
 	case "welcome":
 		err = p.App.ResendWelcome(ctx, q.Actor, uid)
 		msg, back = "A new confirmation link was sent to "+u.Email+".", back+"/security"
