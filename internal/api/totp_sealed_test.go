@@ -79,5 +79,20 @@ func TestTOTPSecretSealed(t *testing.T) {
 		if r := login(b, bSecret, time.Now().Add(30*time.Second)); r.Status != 200 {
 			t.Fatalf("sign-in after sealing at start: %d %s", r.Status, r.Body)
 		}
+
+		// A pending enrolment the key no longer opens (the key changed in
+		// between): a 400 that says to start again, not a 500; starting
+		// again works.
+		c := e.CreateAccount(e.Root, 1, "integrator", "Lost pending TOTP")
+		cID := userID(c)
+		e.Must(200, "POST", "/api/v1/me/totp", c.Token, nil)
+		if err := e.Main.Store.W().SetUserTOTP(ctx, cID, store.TOTPState{Secret: "v1:c2VhbGVkIGJ5IGFub3RoZXIga2V5"}); err != nil {
+			t.Fatal(err)
+		}
+		lost := e.Must(400, "POST", "/api/v1/me/totp/confirm", c.Token, map[string]string{"code": "123456"})
+		if msg, _ := lost.Fields()["code"].(string); !strings.Contains(msg, "start again") {
+			t.Fatalf("confirming a lost enrolment: %s", lost.Body)
+		}
+		enrolTOTP(t, e, c.Token)
 	})
 }

@@ -87,7 +87,10 @@ func (a *App) ConfirmTOTP(ctx context.Context, actor tenancy.Actor, code string)
 		}
 		secret, err := a.openTOTP(st.Secret)
 		if err != nil {
-			return err
+			// The server's key changed between enrolment and confirmation:
+			// the pending secret is lost, and enrolling again is the way on.
+			a.Log.Warn("cannot open a pending TOTP secret", "user_id", actor.UserID, "err", err)
+			return errs.Field("code", "the enrolment can no longer be confirmed (the server's key changed); start again with POST /api/v1/me/totp")
 		}
 		if !a.validTOTP(secret, code) {
 			return errs.Field("code", "is not the current code of the authenticator app; check the device's clock")
