@@ -32,10 +32,12 @@ func devicesPath(dir string) string { return filepath.Join(dir, "devices.json") 
 
 // knownDeviceIDs reads what earlier runs gave each camera name ({} when
 // nothing was kept, or it was kept for another agent id). An agent from
-// before devices.json holds a credential under its bare id: that is the
-// camera it served alone, which is the only configured camera, or else the
-// first configured one without a credential of its own ("<id>:<name>"),
-// since cameras are added after the one already installed.
+// before devices.json holds a credential under its bare id: the camera it
+// served alone. Which one that was is known only when one camera is
+// configured: with several, a guess could relay one camera's video as
+// another's registration (its customer would see the wrong place), so the
+// bare id then goes to none — start the upgraded agent once with the
+// installed camera alone, then add the others.
 func (c *Config) knownDeviceIDs(creds *credentials) (map[string]string, error) {
 	known := map[string]string{}
 	if c.StateDir == "" {
@@ -44,13 +46,8 @@ func (c *Config) knownDeviceIDs(creds *credentials) (map[string]string, error) {
 	raw, err := os.ReadFile(devicesPath(c.StateDir))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if creds != nil && creds.get(c.DeviceID) != "" {
-			for _, cam := range c.Cameras {
-				if creds.get(c.DeviceID+":"+cam.Name) == "" {
-					known[cam.Name] = c.DeviceID
-					break
-				}
-			}
+		if creds != nil && creds.get(c.DeviceID) != "" && len(c.Cameras) == 1 {
+			known[c.Cameras[0].Name] = c.DeviceID
 		}
 		return known, nil
 	case err != nil:

@@ -55,16 +55,31 @@ func TestDeviceIDsKept(t *testing.T) {
 	}
 
 	// An agent from before devices.json: its credential under the bare id
-	// is the camera it served alone, now listed first among two.
-	if err := os.Remove(filepath.Join(dir, "devices.json")); err != nil {
-		t.Fatal(err)
+	// is the camera it served alone. Upgraded with several cameras, which
+	// one that was cannot be told (the new one may be listed first): none
+	// takes the bare id, so no camera is relayed as another's registration
+	// (found in review), nor revives a "<id>:<name>" left by the old rule.
+	gone := func() {
+		if err := os.Remove(filepath.Join(dir, "devices.json")); err != nil {
+			t.Fatal(err)
+		}
 	}
+	gone()
 	creds, _ := loadCredentials(dir)
 	if err := creds.set("VG-3", "cred-a"); err != nil {
 		t.Fatal(err)
 	}
-	if got := run("VG-3", lobby, yard); !slices.Equal(got, []string{"VG-3", "VG-3:yard"}) {
-		t.Fatalf("upgraded agent: %v", got)
+	if got := run("VG-3", yard, lobby); !slices.Equal(got, []string{"VG-3:yard", "VG-3:lobby"}) {
+		t.Fatalf("upgraded agent with a camera added: %v", got)
+	}
+	// Started once with its camera alone, it keeps the bare id, and adding
+	// the others after that renames nothing.
+	gone()
+	if got := run("VG-3", lobby); !slices.Equal(got, []string{"VG-3"}) {
+		t.Fatalf("upgraded agent with its camera alone: %v", got)
+	}
+	if got := run("VG-3", yard, lobby); !slices.Equal(got, []string{"VG-3:yard", "VG-3"}) {
+		t.Fatalf("then a camera added: %v", got)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "devices.json"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
