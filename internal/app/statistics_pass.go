@@ -66,7 +66,7 @@ func (a *App) RefreshStatistics(ctx context.Context) (StatisticsPass, error) {
 	trafficOf, storageOf := spreadDays(t.idx, len(t.payers), days, traffic), spreadDays(t.idx, len(t.payers), days, storage)
 	list := make([]store.StatsDraft, len(t.payers))
 	for i, py := range t.payers {
-		list[i] = store.StatsDraft{AccountID: py.ID, Month: month, AsOf: now, Money: t.charges[i], Draft: t.months[i],
+		list[i] = store.StatsDraft{AccountID: py.ID, AccountPath: py.Path, AccountName: py.Name, Month: month, AsOf: now, Money: t.charges[i], Draft: t.months[i],
 			Traffic: trafficOf[i], Storage: storageOf[i], StorageUsed: usedBy[i]}
 		// A view refuses it as a live computation would (draftOf).
 		list[i].Money.Overflow = t.overflow[i]
@@ -156,7 +156,7 @@ func (a *App) runningDraft(ctx context.Context, acct tenancy.Account) (store.Sta
 // liveDraft computes acct's draft of month as things stand at now, with
 // the same queries as any period's statistics.
 func (a *App) liveDraft(ctx context.Context, q store.Q, acct tenancy.Account, month billing.Month, now time.Time) (store.StatsDraft, error) {
-	d := store.StatsDraft{AccountID: acct.ID, Month: month, AsOf: now}
+	d := store.StatsDraft{AccountID: acct.ID, AccountPath: acct.Path, AccountName: acct.Name, Month: month, AsOf: now}
 	p := month.Period()
 	var err error
 	if d.Money, err = a.statement(ctx, q, acct, p); err != nil {

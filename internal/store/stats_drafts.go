@@ -17,10 +17,13 @@ import (
 // statement show until the next pass.
 type StatsDraft struct {
 	AccountID int64
-	Month     billing.Month
-	AsOf      time.Time
-	Money     billing.Statement      // the month's charges
-	Draft     billing.MonthStatement // the month's draft statement
+	// AccountPath and AccountName are the account's as the pass read it:
+	// a draft is written only while they are still its (see SaveStatsDrafts).
+	AccountPath, AccountName string
+	Month                    billing.Month
+	AsOf                     time.Time
+	Money                    billing.Statement      // the month's charges
+	Draft                    billing.MonthStatement // the month's draft statement
 	// Traffic and Storage are the month's daily series, days with bytes
 	// only.
 	Traffic []DayBytes
@@ -35,10 +38,17 @@ type dayBytesJSON [2]any
 
 // SaveStatsDrafts writes drafts, each replacing the account's stored one
 // unless that one was read later (a view that filled an account's draft
-// while a slower pass was running keeps its newer figures).
+// while a slower pass was running keeps its newer figures). A draft is
+// written only for an account that is still the one the pass read (same
+// id, path and name): one deleted since is skipped (not a foreign-key
+// failure that loses the whole pass), and so is a newer account that took
+// a deleted one's id (SQLite reuses the highest id), which must not be
+// shown the old account's figures; its path differs unless it has the same
+// parent, and then its name does unless it is the same account made again.
 func (q Q) SaveStatsDrafts(ctx context.Context, list []StatsDraft) error {
-	const cols = 8
-	row := "(" + placeholders(cols) + ")"
+	const cols = 10
+	// Cast so that PostgreSQL types the VALUES of the WITH as the columns.
+	const row = "(CAST(? AS BIGINT), ?, ?, ?, CAST(? AS BIGINT), ?, ?, ?, ?, CAST(? AS BIGINT))"
 	for start := 0; start < len(list); start += bulkRows {
 		chunk := list[start:min(start+bulkRows, len(list))]
 		rows := make([]string, len(chunk))
@@ -53,11 +63,13 @@ func (q Q) SaveStatsDrafts(ctx context.Context, list []StatsDraft) error {
 				return errs.Wrap(err, "encode statistics draft")
 			}
 			rows[i] = row
-			args = append(args, d.AccountID, d.Month.String(), ms(d.AsOf), string(money), string(month),
+			args = append(args, d.AccountID, d.AccountPath, d.AccountName, d.Month.String(), ms(d.AsOf), string(money), string(month),
 				encodeDays(d.Traffic), encodeDays(d.Storage), d.StorageUsed)
 		}
-		if _, err := q.exec(ctx, `INSERT INTO statistics_drafts (account_id, period, as_of_ms, money, month, traffic, storage, stored)
-			VALUES `+strings.Join(rows, ",")+`
+		if _, err := q.exec(ctx, `WITH v (account_id, path, name, period, as_of_ms, money, month, traffic, storage, stored) AS (VALUES `+strings.Join(rows, ",")+`)
+			INSERT INTO statistics_drafts (account_id, period, as_of_ms, money, month, traffic, storage, stored)
+			SELECT v.account_id, v.period, v.as_of_ms, v.money, v.month, v.traffic, v.storage, v.stored
+			FROM v, accounts a WHERE a.id = v.account_id AND a.path = v.path AND a.name = v.name
 			ON CONFLICT (account_id) DO UPDATE SET period = excluded.period, as_of_ms = excluded.as_of_ms,
 				money = excluded.money, month = excluded.month, traffic = excluded.traffic, storage = excluded.storage,
 				stored = excluded.stored
