@@ -30,8 +30,9 @@ func TestEventRecording(t *testing.T) {
 		e.Must(200, "PUT", "/api/v1/accounts/"+itoa(ct.C.ID)+"/plans/"+itoa(plan), ct.A.Token,
 			map[string]any{"selected": true, "visible": true, "cost": "4.0000"})
 
-		// The device grants its subscriptions 4 s, not the minute asked:
-		// kept alive only by renewals at the term it says.
+		// The device grants its subscriptions 4 s, not the minute asked (and
+		// says so only at creation, in times without a zone): kept alive
+		// only by renewals at that term.
 		dev := onviftest.StartT(t, &onviftest.Device{StreamURI: sim.URL(1), Term: 4 * time.Second})
 		o := onvifEnv{camTree: ct}
 		cam := e.Must(201, "POST", "/api/v1/cameras", ct.A.Token, map[string]any{"type": "onvif", "name": "Porch",

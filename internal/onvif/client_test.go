@@ -82,6 +82,12 @@ func TestProbeBadDevices(t *testing.T) {
 		!strings.HasPrefix(r.Services.Media, strings.TrimSuffix(elsewhere.URL, "/onvif/device_service")+"/") {
 		t.Fatalf("XAddrs on another host, not taken onto the device's: %+v %v", r.Services, err)
 	}
+	// Another port of the device's own host is another service: the device's
+	// port is kept too (found in review).
+	otherPort := onviftest.StartT(t, &onviftest.Device{ServiceHost: "127.0.0.1:1", StreamURI: "rtsp://127.0.0.1/x"})
+	if r, err := probe(t, otherPort, "", ""); err != nil || !strings.HasPrefix(r.Services.Media, strings.TrimSuffix(otherPort.URL, "/onvif/device_service")+"/") {
+		t.Fatalf("XAddrs on another port, not taken onto the device's: %+v %v", r.Services, err)
+	}
 	c := onvif.NewClient(policy(), "", "")
 	if _, err := c.Probe(context.Background(), "127.0.0.1:1"); onvif.ReasonOf(err) != onvif.ReasonConnRefused {
 		t.Fatalf("closed port: %v", err)
@@ -129,7 +135,9 @@ func TestEventsAndPTZ(t *testing.T) {
 	if _, err := c.Renew(ctx, sub.Address); err != nil {
 		t.Fatal(err)
 	}
-	// A device that says what it grants: the term is read from its answers.
+	// A device that says what it grants (in times without a zone): the term
+	// is read from its answers; a renewal that leaves out CurrentTime says
+	// none (the puller keeps the last one).
 	short := onviftest.StartT(t, &onviftest.Device{StreamURI: "rtsp://127.0.0.1:8554/main", Term: 3 * time.Second})
 	rs, err := probe(t, short, "", "")
 	if err != nil {
@@ -139,8 +147,8 @@ func TestEventsAndPTZ(t *testing.T) {
 	if err != nil || ssub.Term != 3*time.Second {
 		t.Fatalf("granted %+v (%v), want a 3 s term", ssub, err)
 	}
-	if term, err := c.Renew(ctx, ssub.Address); err != nil || term != 3*time.Second {
-		t.Fatalf("renewed for %v (%v), want 3 s", term, err)
+	if term, err := c.Renew(ctx, ssub.Address); err != nil || term != 0 {
+		t.Fatalf("renewed for %v (%v), want none said", term, err)
 	}
 	if err := c.ContinuousMove(ctx, r.Services.PTZ, "main", 0.5, -0.25, 0); err != nil {
 		t.Fatal(err)

@@ -163,7 +163,7 @@ func (c *Client) GetDeviceInformation(ctx context.Context, deviceURL string) (De
 
 // onDeviceHost accepts a service address the device gave (raw) only as an
 // http(s) URL with a host, without credentials, and reaches it on the host
-// of base (the address the device was reached at) when it names another:
+// and port of base (the address the device was reached at) whatever it names:
 // a camera behind NAT or port forwarding names its LAN address, which only
 // the address the integrator gave reaches, and a device must not send us
 // to any other host (as with redirects). The path and query are its own.
@@ -177,8 +177,9 @@ func onDeviceHost(base, raw string) (string, error) {
 	if err != nil || b.Hostname() == "" {
 		return "", &Error{Reason: ReasonBadAddress, Err: fmt.Errorf("device address %q", limit(base, 200))}
 	}
-	if !strings.EqualFold(u.Hostname(), b.Hostname()) {
-		u.Scheme, u.Host = b.Scheme, b.Host
-	}
+	// The port too: another port of the same host may be another service
+	// (on a shared NAT address, another customer's), and after a Basic
+	// challenge our calls carry the password in clear.
+	u.Scheme, u.Host = b.Scheme, b.Host
 	return u.String(), nil
 }

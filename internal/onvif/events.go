@@ -36,12 +36,23 @@ type termTimes struct {
 }
 
 func (t termTimes) term() time.Duration {
-	cur, err1 := time.Parse(time.RFC3339Nano, strings.TrimSpace(t.Current))
-	end, err2 := time.Parse(time.RFC3339Nano, strings.TrimSpace(t.Termination))
+	cur, err1 := parseDeviceTime(t.Current)
+	end, err2 := parseDeviceTime(t.Termination)
 	if err1 != nil || err2 != nil || !end.After(cur) {
 		return 0
 	}
 	return end.Sub(cur)
+}
+
+// parseDeviceTime reads an xs:dateTime as devices write it: with a zone, or
+// (cheap cameras) without one — both times of an answer are then in the
+// same zone, which is all a difference needs.
+func parseDeviceTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02T15:04:05.999999999", s)
 }
 
 // CreatePullPoint subscribes to the device's events.

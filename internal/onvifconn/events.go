@@ -113,7 +113,8 @@ func (s *Service) pull(ctx context.Context, c camera.Camera, p *puller) {
 }
 
 func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client, sub onvif.Subscription) {
-	renewAt := time.Now().Add(renewAfter(sub.Term))
+	granted := sub.Term
+	renewAt := time.Now().Add(renewAfter(granted))
 	var last time.Time
 	for ctx.Err() == nil {
 		if wait := pullEvery - time.Since(last); wait > 0 {
@@ -132,7 +133,12 @@ func (s *Service) follow(ctx context.Context, c camera.Camera, cl *onvif.Client,
 				}
 				return
 			}
-			renewAt = time.Now().Add(renewAfter(term))
+			// A RenewResponse need not carry CurrentTime: one that does not
+			// say keeps the term granted before.
+			if term > 0 {
+				granted = term
+			}
+			renewAt = time.Now().Add(renewAfter(granted))
 		}
 		last = time.Now()
 		msgs, err := cl.PullMessages(ctx, sub.Address, waitFor(time.Until(renewAt)))

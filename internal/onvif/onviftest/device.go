@@ -36,8 +36,9 @@ type Device struct {
 	// StreamURI is what GetStreamUri answers for the main profile; sub
 	// gets SubStreamURI.
 	StreamURI, SubStreamURI string
-	// ServiceHost replaces the host in the XAddrs it returns ("" = the
-	// request's host), to test an XAddr on a refused address.
+	// ServiceHost replaces the host (or, as host:port, the host and port)
+	// in the XAddrs it returns ("" = the request's), to test XAddrs that
+	// name another place.
 	ServiceHost string
 	// Clock is added to the device's UTC time (a device whose clock is off).
 	Clock time.Duration
@@ -125,14 +126,16 @@ func (d *Device) Lapsed() int {
 }
 
 // grant starts a term for the subscription: the answer's CurrentTime and
-// TerminationTime elements (none when Term is unset).
+// TerminationTime elements (only CurrentTime when Term is unset).
 func (d *Device) grant() string {
 	if d.Term <= 0 {
 		return `<wsnt:CurrentTime>` + time.Now().UTC().Format(time.RFC3339) + `</wsnt:CurrentTime>`
 	}
 	now := time.Now().UTC()
 	d.expires = now.Add(d.Term)
-	return `<wsnt:CurrentTime>` + now.Format(time.RFC3339Nano) + `</wsnt:CurrentTime><wsnt:TerminationTime>` + d.expires.Format(time.RFC3339Nano) + `</wsnt:TerminationTime>`
+	// Like a cheap camera: times without a zone.
+	const layout = "2006-01-02T15:04:05.000"
+	return `<wsnt:CurrentTime>` + now.Format(layout) + `</wsnt:CurrentTime><wsnt:TerminationTime>` + d.expires.Format(layout) + `</wsnt:TerminationTime>`
 }
 
 // Subscriptions counts CreatePullPointSubscription and Renew calls.
@@ -189,8 +192,11 @@ func (d *Device) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	host := r.Host
 	if d.ServiceHost != "" {
-		_, port, _ := net.SplitHostPort(r.Host)
-		host = net.JoinHostPort(d.ServiceHost, port)
+		host = d.ServiceHost
+		if _, _, err := net.SplitHostPort(d.ServiceHost); err != nil { // a host alone: the request's port
+			_, port, _ := net.SplitHostPort(r.Host)
+			host = net.JoinHostPort(d.ServiceHost, port)
+		}
 	}
 	base := "http://" + host + "/onvif/"
 	var out string
@@ -244,7 +250,10 @@ func (d *Device) serve(w http.ResponseWriter, r *http.Request) {
 		d.mu.Lock()
 		d.renewals++
 		if d.Term > 0 {
-			out = `<wsnt:RenewResponse>` + d.grant() + `</wsnt:RenewResponse>`
+			// CurrentTime is optional in a RenewResponse, and left out here:
+			// the term is the one granted at creation.
+			d.grant()
+			out = `<wsnt:RenewResponse><wsnt:TerminationTime>` + d.expires.Format(time.RFC3339Nano) + `</wsnt:TerminationTime></wsnt:RenewResponse>`
 		} else {
 			out = `<wsnt:RenewResponse><wsnt:TerminationTime>` + time.Now().Add(time.Minute).UTC().Format(time.RFC3339) + `</wsnt:TerminationTime></wsnt:RenewResponse>`
 		}
